@@ -1,0 +1,254 @@
+r"""The one training loop behind every estimator.
+
+Every estimate in minee is the same computation: K ensemble members x H heads of critics
+$f_{k,h}$, each maximising the Donsker-Varadhan objective
+$\bar f(Z_S) - \ln \overline{e^{f(Z'_S)}}$ of its column set S against a reference, all in
+one batched module with one optimiser. The engine draws the minibatches and reference
+samples, steps the optimiser, evaluates the full-sample divergences every ``eval_every``
+steps (on training rows and, if given, held-out rows, against one shared fresh reference),
+guards against divergence, stops early on the held-out objective and records the curves.
+It knows nothing of entropies or MI: the estimators combine the divergences it returns.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+from .critics import Critic
+from .objectives import dv_bound, log_mean_exp, mine_loss
+from .references import Reference
+
+__all__ = ["EngineConfig", "Engine"]
+
+_EVAL_CHUNK = 32768  # reference rows per evaluation pass: bounds memory for 300 x N references
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    """Training settings shared by every estimator.
+
+    Attributes:
+        lr: Adam learning rate.
+        batch_size: data rows per head per step (``None``: all training rows).
+        ref_factor: reference rows per step = ``ref_factor * batch_size``; an evaluation
+            uses ``ref_factor * n_rows`` fresh reference rows (the authors' protocol).
+        max_steps: the most optimiser steps.
+        eval_every: evaluate the full-sample divergences every this many steps.
+        objective: ``"dv"`` (eq. 12) or ``"mine"`` (moving-average corrected loss).
+        ma_rate: MINE's moving-average rate.
+        patience: with held-out rows, stop after this many evaluations without improvement
+            (``None``: never stop early).
+        min_steps: never stop early before this step.
+        smoothing: rate of the exponential moving average over evaluations that the
+            reported divergences use (1 = no smoothing).
+        tol: improvement (nats) that resets the patience counter.
+    """
+
+    lr: float
+    batch_size: int | None
+    ref_factor: float
+    max_steps: int
+    eval_every: int
+    objective: str = "dv"
+    ma_rate: float = 0.01
+    patience: int | None = None
+    min_steps: int = 0
+    smoothing: float = 1.0
+    tol: float = 1e-3
+
+
+class Engine:
+    """Train a :class:`~minee.critics.Critic` against a reference.
+
+    Arguments:
+        critic: the K x H critic module.
+        reference: the reference distribution on all D columns.
+        train: training rows, shape (n, D).
+        heldout: held-out rows, shape (n_val, D), or ``None``.
+        config: training settings.
+        generator: the only source of randomness for batches and reference samples.
+
+    After :meth:`run`, :meth:`history` gives the recorded curves and :meth:`divergences`
+    the reported divergences, shape (K, H), in nats.
+    """
+
+    def __init__(self, critic: Critic, reference: Reference, train: Tensor,
+                 heldout: Tensor | None, config: EngineConfig, generator: torch.Generator):
+        self.critic, self.reference, self.config = critic, reference, config
+        self.train_rows, self.heldout_rows, self.generator = train, heldout, generator
+        n = train.shape[0]
+        batch = n if config.batch_size is None else config.batch_size
+        if batch > n:
+            raise ValueError(
+                f"batch_size={batch} exceeds the {n} training rows; lower batch_size, pass "
+                "batch_size=None for full batches, or provide more rows"
+            )
+        if config.objective not in ("dv", "mine"):
+            raise ValueError(f"objective must be 'dv' or 'mine', got {config.objective!r}")
+        self.batch = batch
+        k, h = critic.members, critic.heads
+        ref_rows = max(1, math.ceil(config.ref_factor * batch))
+        self._ref_buffer = train.new_empty(k, 1, ref_rows, reference.dim)
+        self.optimizer = torch.optim.Adam(critic.parameters(), lr=config.lr)
+        self.average = train.new_ones(k, h)  # MINE's running mean of exp f(Z')
+        self.step = 0
+        self.diverged = torch.zeros(k, dtype=torch.bool)
+        self.stopped_early = False
+        self._records: dict[str, list[Tensor]] = {"train": [], "heldout": []}
+        self._steps: list[int] = []
+        self._smooth: dict[str, Tensor] = {}
+        self._best = train.new_full((k, h), -math.inf)
+        self._best_step = torch.zeros(k, h, dtype=torch.long)
+        self._since_best = 0
+
+    # one optimiser step ------------------------------------------------------------------
+    def _batch(self) -> Tensor:
+        k, h = self.critic.members, self.critic.heads
+        n = self.train_rows.shape[0]
+        if self.batch == n:
+            return self.train_rows.expand(k, h, n, -1)
+        keys = torch.rand(k * h, n, generator=self.generator, device=self.train_rows.device)
+        idx = keys.argsort(dim=1)[:, : self.batch]  # without replacement, as the authors do
+        return self.train_rows[idx].reshape(k, h, self.batch, -1)
+
+    def train_step(self) -> None:
+        """Draw minibatches and a fresh reference; take one optimiser step."""
+        data = self._batch()
+        ref = self.reference.sample(self._ref_buffer, self.generator)
+        k, h = self.critic.members, self.critic.heads
+        f = self.critic(torch.cat([data, ref.expand(k, h, -1, -1)], dim=2))
+        f_data, f_ref = f[..., : self.batch], f[..., self.batch:]
+        if self.config.objective == "mine":
+            loss, self.average = mine_loss(f_data, f_ref, self.average, self.config.ma_rate)
+        else:
+            loss = -dv_bound(f_data, f_ref)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.sum().backward()
+        self.optimizer.step()
+        self.step += 1
+
+    # evaluation ---------------------------------------------------------------------------
+    @torch.no_grad()
+    def evaluate(self) -> dict[str, Tensor]:
+        """Full-sample DV divergences on training (and held-out) rows, each (K, H), in nats.
+
+        Both row sets share one fresh reference of ``ref_factor * n_train`` rows.
+        """
+        k = self.critic.members
+        total = max(1, math.ceil(self.config.ref_factor * self.train_rows.shape[0]))
+        parts = []
+        for start in range(0, total, _EVAL_CHUNK):
+            buf = self.train_rows.new_empty(k, 1, min(_EVAL_CHUNK, total - start),
+                                            self.reference.dim)
+            ref = self.reference.sample(buf, self.generator)
+            f_ref = self.critic(ref.expand(-1, self.critic.heads, -1, -1))
+            parts.append(log_mean_exp(f_ref) + math.log(f_ref.shape[-1]))
+        lme = torch.logsumexp(torch.stack(parts), dim=0) - math.log(total)
+        out = {"train": self.critic(self.train_rows).mean(-1) - lme}
+        if self.heldout_rows is not None:
+            out["heldout"] = self.critic(self.heldout_rows).mean(-1) - lme
+        return out
+
+    def _record(self, values: dict[str, Tensor]) -> None:
+        finite = torch.stack([torch.isfinite(v).all(dim=1) for v in values.values()]).all(0)
+        newly = (~finite).cpu() & ~self.diverged
+        self.diverged |= newly
+        keep = self.diverged.to(finite.device)[:, None]
+        for name, v in values.items():
+            v = torch.where(keep, torch.nan, v)
+            self._records[name].append(v)
+            rate = self.config.smoothing
+            prev = self._smooth.get(name)
+            smooth = v if prev is None else torch.where(
+                torch.isnan(prev), v, (1 - rate) * prev + rate * v)
+            smooth = torch.where(keep, prev if prev is not None else v, smooth)
+            self._smooth[name] = smooth
+        self._steps.append(self.step)
+        if "heldout" in values:
+            cur = self._smooth["heldout"]
+            better = torch.isfinite(cur) & (cur > self._best + self.config.tol)
+            improved = bool(better.any())
+            self._best = torch.where(better, cur, self._best)
+            self._best_step[better.cpu()] = self.step
+            self._since_best = 0 if improved else self._since_best + 1
+
+    def run(self, callback: Callable[[Engine], None] | None = None,
+            until: int | None = None) -> None:
+        """Train until ``max_steps`` (or ``until``), divergence of every member, or early stop.
+
+        Arguments:
+            callback: called after every evaluation with the engine (progress bars,
+                checkpoints); it may raise ``KeyboardInterrupt`` safely between steps.
+            until: stop at this step instead of ``max_steps`` (for chunked runs).
+        """
+        cfg = self.config
+        end = cfg.max_steps if until is None else min(until, cfg.max_steps)
+        if self.step == 0 and not self._steps:
+            self._record(self.evaluate())
+        while self.step < end and not self.finished:
+            self.train_step()
+            if self.step % cfg.eval_every == 0 or self.step == cfg.max_steps:
+                self._record(self.evaluate())
+                if callback is not None:
+                    callback(self)
+                if (cfg.patience is not None and self.heldout_rows is not None
+                        and self.step >= cfg.min_steps and self._since_best >= cfg.patience):
+                    self.stopped_early = True
+
+    @property
+    def finished(self) -> bool:
+        """True once every member diverged or early stopping triggered."""
+        return bool(self.diverged.all()) or self.stopped_early
+
+    # results ------------------------------------------------------------------------------
+    def history(self) -> dict[str, Tensor]:
+        """Recorded curves: ``steps`` (T,), ``train`` and maybe ``heldout`` (T, K, H)."""
+        out = {"steps": torch.tensor(self._steps)}
+        for name, rows in self._records.items():
+            if rows:
+                out[name] = torch.stack(rows).cpu()
+        return out
+
+    def divergences(self) -> Tensor:
+        """Reported divergences (K, H) in nats.
+
+        With held-out rows: each head's best smoothed held-out divergence (a DV bound is a
+        supremum over critics, so the best critic on unseen rows is the estimate). Without:
+        the last finite smoothed training-row divergence.
+        """
+        if self.heldout_rows is not None:
+            return self._best.cpu()
+        return self.smoothed("train")
+
+    def smoothed(self, name: str) -> Tensor:
+        """The smoothed curve ``name`` now, (K, H); a diverged member keeps its last finite
+        value."""
+        return self._smooth[name].cpu()
+
+    def state_dict(self) -> dict:
+        """Everything needed to resume bit-for-bit on CPU (critic, Adam, RNG, curves)."""
+        return {
+            "critic": self.critic.state_dict(), "optimizer": self.optimizer.state_dict(),
+            "generator": self.generator.get_state(), "average": self.average,
+            "step": self.step, "diverged": self.diverged, "records": self._records,
+            "steps": self._steps, "smooth": self._smooth, "best": self._best,
+            "best_step": self._best_step, "since_best": self._since_best,
+            "stopped_early": self.stopped_early,
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        """Restore a :meth:`state_dict`."""
+        self.critic.load_state_dict(state["critic"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        self.generator.set_state(state["generator"])
+        self.average = state["average"]
+        self.step, self.diverged = state["step"], state["diverged"]
+        self._records, self._steps = state["records"], state["steps"]
+        self._smooth, self._best = state["smooth"], state["best"]
+        self._best_step, self._since_best = state["best_step"], state["since_best"]
+        self.stopped_early = state["stopped_early"]

@@ -1,0 +1,122 @@
+"""Turning user data into validated 2-D float tensors, with errors that say what to do."""
+
+from __future__ import annotations
+
+import numbers
+from typing import Any
+
+import numpy as np
+import torch
+
+__all__ = ["as_matrix", "check_same_rows", "resolve_device", "resolve_dtype"]
+
+
+def _to_numpy(data: Any, name: str) -> np.ndarray:
+    if isinstance(data, torch.Tensor):
+        return data.detach().cpu().numpy()
+    # pandas objects without importing pandas: both expose ``to_numpy`` and ``dtypes``.
+    if hasattr(data, "to_numpy") and hasattr(data, "dtypes"):
+        dtypes = data.dtypes if hasattr(data.dtypes, "__iter__") else [data.dtypes]
+        for dt in dtypes:
+            if not (np.issubdtype(np.dtype(dt), np.number) or np.dtype(dt) == np.bool_):
+                raise TypeError(
+                    f"{name} has a non-numeric column (dtype {dt}); select numeric columns "
+                    "or encode categories as numbers first"
+                )
+        return data.to_numpy(dtype=np.float64)
+    if isinstance(data, (str, bytes)) or isinstance(data, numbers.Number):
+        raise TypeError(f"{name} must be an array of samples, got {type(data).__name__}")
+    try:
+        arr = np.asarray(data)
+    except Exception as exc:  # ragged lists and other unconvertible objects
+        raise TypeError(f"{name} could not be converted to a numeric array: {exc}") from None
+    return arr
+
+
+def as_matrix(data: Any, name: str, *, min_rows: int = 2) -> np.ndarray:
+    """Validate samples and return them as a float64 array of shape (n, d).
+
+    Arguments:
+        data: NumPy array, list, pandas DataFrame/Series or torch tensor; 1-D means one
+            column (n samples of a scalar).
+        name: the argument's name, used in error messages.
+        min_rows: the fewest rows accepted.
+
+    Returns:
+        A C-contiguous float64 array of shape (n, d).
+
+    Raises:
+        TypeError: non-numeric data.
+        ValueError: more than two dimensions, too few rows, NaN/inf or a constant column.
+    """
+    arr = _to_numpy(data, name)
+    if arr.dtype == object or not (
+        np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_
+    ):
+        raise TypeError(
+            f"{name} must be numeric, got dtype {arr.dtype}; convert or drop non-numeric columns"
+        )
+    if np.issubdtype(arr.dtype, np.complexfloating):
+        raise TypeError(f"{name} is complex; pass real and imaginary parts as separate columns")
+    if arr.ndim == 1:
+        arr = arr[:, None]
+    if arr.ndim != 2:
+        raise ValueError(
+            f"{name} must be 1-D (n,) or 2-D (n, d), got {arr.ndim} dimensions with shape "
+            f"{arr.shape}; reshape to (n_samples, n_features)"
+        )
+    n, d = arr.shape
+    if d == 0:
+        raise ValueError(f"{name} has no columns")
+    if n < min_rows:
+        raise ValueError(f"{name} has {n} rows; at least {min_rows} samples are needed")
+    arr = np.ascontiguousarray(arr, dtype=np.float64)
+    bad = ~np.isfinite(arr)
+    if bad.any():
+        rows = np.flatnonzero(bad.any(axis=1))
+        raise ValueError(
+            f"{name} contains NaN or inf in {rows.size} row(s) (first: row {rows[0]}); "
+            "drop or impute those rows before estimating"
+        )
+    constant = np.flatnonzero(np.ptp(arr, axis=0) == 0)
+    if constant.size:
+        raise ValueError(
+            f"{name} column {constant[0]} is constant: its entropy is -inf and the uniform "
+            "reference box has zero width (support condition (6) fails); drop the column"
+        )
+    return arr
+
+
+def check_same_rows(**arrays: np.ndarray) -> int:
+    """Return the common number of rows, or raise ``ValueError`` naming the mismatch."""
+    sizes = {name: a.shape[0] for name, a in arrays.items()}
+    if len(set(sizes.values())) > 1:
+        listed = ", ".join(f"{k} has {v}" for k, v in sizes.items())
+        raise ValueError(f"row counts differ ({listed}); each row must be one joint sample")
+    return next(iter(sizes.values()))
+
+
+def resolve_device(device: str | torch.device) -> torch.device:
+    """Map ``"auto"`` to CUDA when available, else CPU; validate anything else."""
+    if isinstance(device, torch.device):
+        return device
+    if not isinstance(device, str):
+        raise TypeError(f"device must be 'cpu', 'cuda' or 'auto', got {device!r}")
+    if device == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise ValueError("device='cuda' was requested but CUDA is not available; use 'cpu'")
+    try:
+        return torch.device(device)
+    except RuntimeError:
+        raise ValueError(f"unknown device {device!r}; use 'cpu', 'cuda' or 'auto'") from None
+
+
+def resolve_dtype(dtype: str | torch.dtype) -> torch.dtype:
+    """Accept ``"float32"``/``"float64"`` or the torch dtypes."""
+    table = {"float32": torch.float32, "float64": torch.float64}
+    if isinstance(dtype, torch.dtype) and dtype in table.values():
+        return dtype
+    if isinstance(dtype, str) and dtype in table:
+        return table[dtype]
+    raise ValueError(f"dtype must be 'float32' or 'float64', got {dtype!r}")

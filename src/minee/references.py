@@ -1,0 +1,164 @@
+r"""Reference distributions $p_{Z'}$ for the entropy decomposition (paper §3.1-3.3).
+
+Every reference lives on the full column space of a problem (all D columns of
+``[x, y, (z)]``). A critic head that sees only some columns (a column *mask*) is trained
+against the marginal of the reference on those columns, which is what the same D-dimensional
+sample gives once masked. For the uniform box that marginal is the box of those columns, so
+the joint reference is the product of the marginal references, as Proposition 2 requires;
+for the Gaussian it is the Gaussian of the sub-covariance.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import Tensor
+
+__all__ = ["Reference", "UniformBox", "Gaussian", "Marginals", "make_reference", "REFERENCES"]
+
+REFERENCES = ("uniform", "gaussian", "marginals")
+
+
+class Reference:
+    """A distribution on R^D that can be sampled and, where known, scored.
+
+    Attributes:
+        dim: D, the number of columns.
+        has_density: whether :meth:`neg_log_density` is available.
+    """
+
+    dim: int
+    has_density: bool = True
+
+    def sample(self, out: Tensor, generator: torch.Generator) -> Tensor:
+        """Fill ``out`` (shape (..., D)) with fresh reference points and return it."""
+        raise NotImplementedError
+
+    def neg_log_density(self, z: Tensor, masks: Tensor) -> Tensor:
+        r"""$-\ln p_{Z'_S}(z_S)$ per row of ``z`` for each column set ``S``.
+
+        Its mean over the sample is the cross-entropy term (eq. 5).
+
+        Arguments:
+            z: samples, shape (n, D).
+            masks: boolean column sets, shape (H, D).
+
+        Returns:
+            Values in nats, shape (H, n).
+        """
+        raise NotImplementedError
+
+    def outside(self, z: Tensor) -> Tensor:
+        """Boolean (n,): rows outside the reference's support (condition (6) fails)."""
+        return torch.zeros(z.shape[0], dtype=torch.bool, device=z.device)
+
+
+class UniformBox(Reference):
+    """Uniform on the per-column bounding box of the sample (eq. 22).
+
+    Arguments:
+        data: the sample, shape (n, D).
+        margin: widen each side by this fraction of the column's range (0 = eq. 22 exactly).
+    """
+
+    def __init__(self, data: Tensor, *, margin: float = 0.0):
+        if margin < 0:
+            raise ValueError(f"margin must be >= 0, got {margin}")
+        low, high = data.min(0).values, data.max(0).values
+        width = high - low
+        if bool((width <= 0).any()):
+            raise ValueError("a column is constant: the uniform box has zero width; drop it")
+        self.low = low - margin * width
+        self.width = width * (1 + 2 * margin)
+        self.dim = data.shape[1]
+
+    def sample(self, out: Tensor, generator: torch.Generator) -> Tensor:
+        return out.uniform_(0.0, 1.0, generator=generator).mul_(self.width).add_(self.low)
+
+    def neg_log_density(self, z: Tensor, masks: Tensor) -> Tensor:
+        per_set = masks.to(z.dtype) @ torch.log(self.width)
+        return per_set[:, None].expand(-1, z.shape[0])
+
+    def outside(self, z: Tensor) -> Tensor:
+        return ((z < self.low) | (z > self.low + self.width)).any(dim=1)
+
+
+class Gaussian(Reference):
+    """Gaussian with the sample's mean and full covariance (any reference is allowed, §3.1).
+
+    Arguments:
+        data: the sample, shape (n, D).
+    """
+
+    def __init__(self, data: Tensor):
+        self.mean = data.mean(0)
+        centred = data - self.mean
+        self.cov = centred.T @ centred / max(data.shape[0] - 1, 1)
+        chol, info = torch.linalg.cholesky_ex(self.cov)
+        if int(info) != 0:
+            raise ValueError(
+                "the sample covariance is singular (collinear columns); drop duplicated or "
+                "linearly dependent columns, or use reference='uniform'"
+            )
+        self.chol = chol
+        self.dim = data.shape[1]
+
+    def sample(self, out: Tensor, generator: torch.Generator) -> Tensor:
+        out.normal_(generator=generator)
+        return out.copy_(out @ self.chol.T).add_(self.mean)
+
+    def neg_log_density(self, z: Tensor, masks: Tensor) -> Tensor:
+        result = []
+        for mask in masks:
+            idx = torch.nonzero(mask).flatten()
+            cov = self.cov[idx][:, idx]
+            chol = torch.linalg.cholesky(cov)
+            diff = (z[:, idx] - self.mean[idx]).T
+            sol = torch.linalg.solve_triangular(chol, diff, upper=False)
+            maha = (sol**2).sum(0)
+            logdet = 2 * torch.log(torch.diagonal(chol)).sum()
+            result.append(0.5 * (maha + logdet + idx.numel() * math.log(2 * math.pi)))
+        return torch.stack(result)
+
+
+class Marginals(Reference):
+    """Product of the marginals by independent resampling of rows per column group (MINE).
+
+    Its density is unknown, so it gives divergences (MI) but no entropies.
+
+    Arguments:
+        data: the sample, shape (n, D).
+        groups: column masks, shape (G, D), partitioning the columns (e.g. X and Y).
+    """
+
+    has_density = False
+
+    def __init__(self, data: Tensor, groups: Tensor):
+        self.data = data
+        self.groups = groups
+        self.dim = data.shape[1]
+
+    def sample(self, out: Tensor, generator: torch.Generator) -> Tensor:
+        rows = out.shape[:-1]
+        n = self.data.shape[0]
+        for mask in self.groups:
+            idx = torch.randint(n, rows, generator=generator, device=out.device)
+            out[..., mask] = self.data[idx][..., mask]
+        return out
+
+    def neg_log_density(self, z: Tensor, masks: Tensor) -> Tensor:
+        raise ValueError("the product-of-marginals reference has no known density")
+
+
+def make_reference(
+    kind: str, data: Tensor, *, groups: Tensor, margin: float = 0.0
+) -> Reference:
+    """Build the reference named ``kind`` ("uniform", "gaussian" or "marginals") on ``data``."""
+    if kind == "uniform":
+        return UniformBox(data, margin=margin)
+    if kind == "gaussian":
+        return Gaussian(data)
+    if kind == "marginals":
+        return Marginals(data, groups)
+    raise ValueError(f"unknown reference {kind!r}; choose one of {', '.join(REFERENCES)}")
