@@ -45,11 +45,12 @@ class BatchedMLP(nn.Module):
                  generator: torch.Generator):
         super().__init__()
         if activation not in ACTIVATIONS:
-            raise ValueError(f"unknown activation {activation!r}; choose from {sorted(ACTIVATIONS)}")
+            raise ValueError(
+                f"unknown activation {activation!r}; choose from {sorted(ACTIVATIONS)}")
         widths = [in_features] + [hidden] * depth + [out_features]
         self.weights = nn.ParameterList()
         self.biases = nn.ParameterList()
-        for fan_in, fan_out in zip(widths[:-1], widths[1:]):
+        for fan_in, fan_out in zip(widths[:-1], widths[1:], strict=True):
             w = torch.empty(groups, fan_in, fan_out)
             b = torch.zeros(groups, 1, fan_out)
             if init_std is None:
@@ -65,7 +66,7 @@ class BatchedMLP(nn.Module):
     def forward(self, x: Tensor) -> Tensor:
         """Map (G, M, in_features) to (G, M, out_features)."""
         last = len(self.weights) - 1
-        for i, (w, b) in enumerate(zip(self.weights, self.biases)):
+        for i, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
             x = torch.baddbmm(b, x, w)
             if i < last:
                 x = self.activation(x)
@@ -80,7 +81,7 @@ class Critic(nn.Module):
         members: K, ensemble size.
         form: ``"separate"`` or ``"shared"`` (see module docstring).
         shift, scale: fixed per-column affine map applied to inputs before masking, shape
-            (D,); a reparametrisation of the critic that leaves every bound unchanged but
+            (K, 1, 1, D); a reparametrisation of the critic that leaves every bound unchanged but
             keeps the first layer well conditioned on data of any scale.
         hidden, depth, activation, init_std, generator: as :class:`BatchedMLP`.
     """
@@ -105,15 +106,15 @@ class Critic(nn.Module):
         """Evaluate every head of every member.
 
         Arguments:
-            z: inputs of shape (K, H, M, D), or (M, D) to give every head the same rows.
+            z: inputs of shape (K, H, M, D), or (K, M, D) to give every head of member k
+                the same rows.
 
         Returns:
             Critic values f_{k,h}(z_{k,h,m}), shape (K, H, M).
         """
-        z = (z - self.shift) / self.scale
-        if z.dim() == 2:
-            z = z.expand(self.members, self.heads, *z.shape)
-        z = z * self.mask
+        if z.dim() == 3:
+            z = z[:, None]
+        z = (z - self.shift) / self.scale * self.mask
         k, h, m, d = z.shape
         if self.form == "separate":
             return self.net(z.reshape(k * h, m, d)).reshape(k, h, m)

@@ -67,9 +67,10 @@ class Engine:
 
     Arguments:
         critic: the K x H critic module.
-        reference: the reference distribution on all D columns.
-        train: training rows, shape (n, D).
-        heldout: held-out rows, shape (n_val, D), or ``None``.
+        reference: the reference distribution on all D columns, one per member.
+        train: training rows per member, shape (K, n, D) (an ``expand`` of one sample
+            when all members share it; different samples train different problems at once).
+        heldout: held-out rows, shape (K, n_val, D), or ``None``.
         config: training settings.
         generator: the only source of randomness for batches and reference samples.
 
@@ -81,7 +82,7 @@ class Engine:
                  heldout: Tensor | None, config: EngineConfig, generator: torch.Generator):
         self.critic, self.reference, self.config = critic, reference, config
         self.train_rows, self.heldout_rows, self.generator = train, heldout, generator
-        n = train.shape[0]
+        n = train.shape[1]
         batch = n if config.batch_size is None else config.batch_size
         if batch > n:
             raise ValueError(
@@ -109,12 +110,13 @@ class Engine:
     # one optimiser step ------------------------------------------------------------------
     def _batch(self) -> Tensor:
         k, h = self.critic.members, self.critic.heads
-        n = self.train_rows.shape[0]
+        n = self.train_rows.shape[1]
         if self.batch == n:
-            return self.train_rows.expand(k, h, n, -1)
-        keys = torch.rand(k * h, n, generator=self.generator, device=self.train_rows.device)
-        idx = keys.argsort(dim=1)[:, : self.batch]  # without replacement, as the authors do
-        return self.train_rows[idx].reshape(k, h, self.batch, -1)
+            return self.train_rows[:, None].expand(k, h, n, -1)
+        device = self.train_rows.device
+        keys = torch.rand(k, h, n, generator=self.generator, device=device)
+        idx = keys.argsort(dim=2)[..., : self.batch]  # without replacement, as the authors do
+        return self.train_rows[torch.arange(k, device=device)[:, None, None], idx]
 
     def train_step(self) -> None:
         """Draw minibatches and a fresh reference; take one optimiser step."""
@@ -140,7 +142,7 @@ class Engine:
         Both row sets share one fresh reference of ``ref_factor * n_train`` rows.
         """
         k = self.critic.members
-        total = max(1, math.ceil(self.config.ref_factor * self.train_rows.shape[0]))
+        total = max(1, math.ceil(self.config.ref_factor * self.train_rows.shape[1]))
         parts = []
         for start in range(0, total, _EVAL_CHUNK):
             buf = self.train_rows.new_empty(k, 1, min(_EVAL_CHUNK, total - start),

@@ -31,7 +31,8 @@ from .references import Reference, make_reference
 
 __all__ = ["NEE", "MINEE", "MINE", "CMINEE"]
 
-MIN_ROWS = 10
+MIN_ROWS = 10  # fewer rows cannot give a held-out split or a bounding box worth the name
+Z95 = 1.959964  # two-sided 95% normal quantile
 
 
 @dataclass(frozen=True)
@@ -57,6 +58,30 @@ def _blocks(sizes: dict[str, int], sets: dict[str, tuple[str, ...]],
     for g, var in enumerate(sizes):
         groups[g, list(cols[var])] = True
     return _Heads(tuple(sets), masks, np.array([signs[s] for s in sets]), groups)
+
+
+@dataclass(eq=False)
+class Run:
+    """A prepared batched model: P problems x K members, ready for ``engine.run``.
+
+    Attributes:
+        estimator: the estimator whose settings built it.
+        engine: the :class:`~minee.engine.Engine` (train with ``engine.run``, checkpoint
+            with ``engine.state_dict``).
+        reference, heads, masks, data: what :meth:`results` needs.
+    """
+
+    estimator: _Estimator
+    engine: Engine
+    reference: Reference
+    heads: _Heads
+    masks: torch.Tensor
+    data: np.ndarray
+
+    def results(self) -> list[Estimate]:
+        """One :class:`Estimate` per problem from the engine's current state."""
+        return self.estimator._summarise(self.engine, self.reference, self.heads,
+                                         self.masks, self.data)
 
 
 @dataclass(kw_only=True, eq=False, repr=False)
@@ -150,43 +175,76 @@ class _Estimator:
     def _reference_kind(self, s: dict[str, Any]) -> str:
         return s["reference"]
 
-    def _fit(self, data: np.ndarray, heads: _Heads) -> Estimate:
-        """Train the heads on ``data`` (n, D); set the fitted attributes; return the result."""
-        n, dim = data.shape
+    def _heads(self, widths: dict[str, int]) -> _Heads:
+        """The heads for variables of the given widths (class-specific)."""
+        raise NotImplementedError
+
+    def _fit_arrays(self, **arrays: Any) -> None:
+        """Validate, train on one sample and set the fitted attributes."""
+        data, widths = _stack(**arrays)
+        (est,) = self._train(self._prepare(data[None], self._heads(widths)))
+        self.estimate_, self.history_ = est, est.history
+        self.entropies_ = est.entropies
+        setattr(self, self._value_attr, est.value)
+
+    def _prepare_arrays(self, **arrays: Any) -> Run:
+        data, widths = _stack_batch(**arrays)
+        return self._prepare(data, self._heads(widths))
+
+    def _train(self, run: Run) -> list[Estimate]:
+        """Train a prepared run to the end (with the progress bar) and summarise it."""
+        with ProgressBar(run.engine.config.max_steps, type(self).__name__,
+                         enabled=self.progress) as bar:
+            run.engine.run(callback=bar.update)
+        self.engine_ = run.engine
+        return run.results()
+
+    def _prepare(self, data: np.ndarray, heads: _Heads) -> Run:
+        """Build the batched model for P problems with the same heads.
+
+        Arguments:
+            data: P samples of the same shape, (P, n, D); each gets ``ensemble`` members
+                (member index = problem * ensemble + k).
+            heads: the variable sets.
+
+        Returns:
+            A :class:`Run` whose ``engine`` is ready to train.
+        """
+        n_problems, n, dim = data.shape
+        k = self.ensemble
         s = self.settings()
         device, dtype = resolve_device(self.device), resolve_dtype(self.dtype)
         seed = _seed(self.seed)
-        rng = np.random.default_rng(seed)
         n_val = int(round(s["val_fraction"] * n))
         if s["val_fraction"] and (n_val < 5 or n - n_val < 5):
             raise ValueError(
                 f"val_fraction={s['val_fraction']} leaves {n - n_val} training and {n_val} "
                 "held-out rows; provide more rows or set val_fraction=0")
-        order = rng.permutation(n)
-        all_rows = torch.as_tensor(data, dtype=dtype, device=device)
-        train = all_rows[torch.as_tensor(np.sort(order[n_val:]), device=device)]
-        heldout = (all_rows[torch.as_tensor(np.sort(order[:n_val]), device=device)]
-                   if n_val else None)
         if s["batch_size"] == "auto":
             s["batch_size"] = min(AUTO_BATCH, n - n_val)
         elif s["batch_size"] > n - n_val:
             raise ValueError(
                 f"batch_size={s['batch_size']} exceeds the {n - n_val} training rows; lower "
                 "batch_size, use batch_size='auto', or provide more rows")
+        order = np.random.default_rng(seed).permutation(n)
+        rows = torch.as_tensor(data, dtype=dtype, device=device).repeat_interleave(k, dim=0)
+        train = rows[:, torch.as_tensor(np.sort(order[n_val:]), device=device)]
+        heldout = rows[:, torch.as_tensor(np.sort(order[:n_val]), device=device)] if n_val \
+            else None
         masks = torch.as_tensor(heads.masks, device=device)
-        reference = make_reference(self._reference_kind(s), all_rows,
+        reference = make_reference(self._reference_kind(s), rows,
                                    groups=torch.as_tensor(heads.groups, device=device),
                                    margin=s["margin"])
         if s["scale_inputs"]:
-            shift, scale = all_rows.mean(0), all_rows.std(0)
+            shift, scale = rows.mean(1, keepdim=True), rows.std(1, keepdim=True)
         else:
-            shift, scale = all_rows.new_zeros(dim), all_rows.new_ones(dim)
-        init_gen = torch.Generator().manual_seed(seed)
-        critic = Critic(masks, members=self.ensemble, form=s["form"], shift=shift,
-                        scale=scale, hidden=s["hidden"], depth=s["depth"],
+            shift, scale = rows.new_zeros(rows.shape[0], 1, dim), rows.new_ones(1, 1, dim)
+        critic = Critic(masks, members=rows.shape[0], form=s["form"], shift=shift[:, None],
+                        scale=scale[:, None], hidden=s["hidden"], depth=s["depth"],
                         activation=s["activation"],
                         init_std=None if s["init"] == "torch" else float(s["init"]),
-                        generator=init_gen).to(device=device, dtype=dtype)
+                        generator=torch.Generator().manual_seed(seed)
+                        ).to(device=device, dtype=dtype)
         config = EngineConfig(
             lr=s["lr"], batch_size=s["batch_size"], ref_factor=s["ref_factor"],
             max_steps=s["max_steps"], eval_every=s["eval_every"],
@@ -194,90 +252,99 @@ class _Estimator:
             patience=s["patience"], min_steps=s["min_steps"], smoothing=s["smoothing"])
         generator = torch.Generator(device=device).manual_seed(seed)
         engine = Engine(critic, reference, train, heldout, config, generator)
-        with ProgressBar(config.max_steps, type(self).__name__, enabled=self.progress) as bar:
-            engine.run(callback=bar.update)
-        self.engine_ = engine
-        est = self._summarise(engine, reference, heads, masks, data)
-        self.estimate_, self.history_ = est, est.history
-        self.entropies_ = est.entropies
-        setattr(self, self._value_attr, est.value)
-        return est
+        return Run(self, engine, reference, heads, masks, data)
 
     def _summarise(self, engine: Engine, reference: Reference, heads: _Heads,
-                   masks: torch.Tensor, data: np.ndarray) -> Estimate:
-        eval_rows = engine.heldout_rows if engine.heldout_rows is not None else engine.train_rows
+                   masks: torch.Tensor, data: np.ndarray) -> list[Estimate]:
+        """Turn the engine's divergences (members = problems x ensemble) into estimates.
+
+        Every number here comes from the engine's recorded state, so a run can be
+        summarised at any point (after an interruption, between checkpoints)."""
+        n_problems, k = data.shape[0], self.ensemble
+        heldout = engine.heldout_rows is not None
+        eval_rows = engine.heldout_rows if heldout else engine.train_rows
         signs = torch.as_tensor(heads.signs, dtype=torch.float64)
         density = reference.has_density
 
         def ce(rows: torch.Tensor) -> torch.Tensor:
-            return reference.neg_log_density(rows, masks).mean(1).double().cpu()
+            """Cross-entropy per member and head, (M, H)."""
+            return reference.neg_log_density(rows, masks).mean(-1).double().cpu()
 
-        def combine(div: torch.Tensor, ce_h: torch.Tensor | None) -> torch.Tensor:
-            """Divergences (..., H) -> the target per member (...)."""
+        def combine(div: torch.Tensor, ce_mh: torch.Tensor | None) -> torch.Tensor:
+            """Divergences (..., M, H) -> the target per member (..., M)."""
             if not density:
                 return div[..., 0].double()
-            return ((ce_h - div.double()) * signs).sum(-1)
+            return ((ce_mh - div.double()) * signs).sum(-1)
 
         ce_eval = ce(eval_rows) if density else None
         ce_train = ce(engine.train_rows) if density else None
-        div = engine.divergences()  # (K, H)
-        members = combine(div, ce_eval).numpy()
-        finite = np.isfinite(members)
-        value = float(np.mean(members[finite])) if finite.any() else math.nan
-
+        div = engine.divergences().double()  # (M, H)
+        values = combine(div, ce_eval).numpy()
+        train_values = combine(engine.smoothed("train"), ce_train).numpy()
         hist = engine.history()
-        train_curve = combine(hist["train"], ce_train).numpy()
-        held_curve = combine(hist["heldout"], ce_eval).numpy() if "heldout" in hist else None
-        history = History(
-            steps=hist["steps"].numpy(), train=train_curve, heldout=held_curve,
-            divergences={name: np.nanmean(hist["train"][..., h].numpy(), axis=1)
-                         if np.isfinite(hist["train"][..., h].numpy()).any()
-                         else hist["train"][:, 0, h].numpy()
-                         for h, name in enumerate(heads.names)})
-        mean_div = np.nanmean(div.numpy(), axis=0) if finite.any() else div.numpy()[0]
-        divergences = {name: float(mean_div[h]) for h, name in enumerate(heads.names)}
-        entropies: dict[str, float] = {}
-        if density:
-            ent = (ce_eval.numpy() - div.double().numpy())
-            ent_mean = np.nanmean(ent, axis=0) if finite.any() else ent[0]
-            entropies = {name: float(ent_mean[h]) for h, name in enumerate(heads.names)}
-        stderr = self._stderr(engine, reference, heads, masks, eval_rows, members[finite])
-        ci = None if stderr is None else (value - 1.959964 * stderr, value + 1.959964 * stderr)
+        train_curve = combine(hist["train"], ce_train).numpy()  # (T, M)
+        held_curve = combine(hist["heldout"], ce_eval).numpy() if heldout else None
+        entropies = (ce_eval - div).numpy() if density else None
+        row_var = self._row_variance(engine, reference, heads, masks, eval_rows)
+        outside = reference.outside(eval_rows).double().mean(1).cpu().numpy()
+        diverged = engine.diverged.numpy()
 
-        outside = float(reference.outside(eval_rows).double().mean())
-        train_value = float(np.nanmean(combine(engine.smoothed("train"), ce_train).numpy()))
-        flags = diagnostics.data_checks(data, outside)
-        flags.update(diagnostics.training_checks(
-            history.steps, history.estimate, train_value, value,
-            diverged=int(engine.diverged.sum()), members=self.ensemble,
-            stopped_early=engine.stopped_early, heldout=engine.heldout_rows is not None))
-        diagnostics.emit(flags)
-        return Estimate(value=value, entropies=entropies, divergences=divergences,
-                        history=history, diagnostics=flags, members=members, stderr=stderr,
-                        ci=ci, quantity=self._quantity)
+        results = []
+        for p in range(n_problems):
+            sl = slice(p * k, (p + 1) * k)
+            members = values[sl]
+            finite = np.isfinite(members)
+            value = float(np.mean(members[finite])) if finite.any() else math.nan
+
+            def avg(a: np.ndarray, sl: slice = sl, finite: np.ndarray = finite) -> np.ndarray:
+                """Mean over this problem's finite members (axis -2 of (..., M, H))."""
+                part = a[..., sl, :]
+                return part[..., finite, :].mean(-2) if finite.any() else part[..., 0, :]
+
+            history = History(
+                steps=hist["steps"].numpy(), train=train_curve[:, sl],
+                heldout=None if held_curve is None else held_curve[:, sl],
+                divergences=dict(zip(heads.names, avg(hist["train"].double().numpy()).T,
+                                     strict=True)))
+            var_members = float(np.var(members[finite], ddof=1)) / finite.sum() \
+                if finite.sum() > 1 else 0.0
+            rv = row_var[sl][np.isfinite(row_var[sl])]
+            stderr = math.sqrt(rv.mean() / eval_rows.shape[1] + var_members) if rv.size \
+                else None
+            ci = None if stderr is None else (value - Z95 * stderr, value + Z95 * stderr)
+            flags = diagnostics.data_checks(data[p], float(outside[sl].mean()))
+            flags.update(diagnostics.training_checks(
+                history.steps, history.estimate, float(np.nanmean(train_values[sl])), value,
+                diverged=int(diverged[sl].sum()), members=k,
+                stopped_early=engine.stopped_early, heldout=heldout))
+            diagnostics.emit(flags)
+            results.append(Estimate(
+                value=value,
+                entropies={} if entropies is None
+                else dict(zip(heads.names, map(float, avg(entropies)), strict=True)),
+                divergences=dict(zip(heads.names, map(float, avg(div.numpy())), strict=True)),
+                history=history, diagnostics=flags, members=members, stderr=stderr, ci=ci,
+                quantity=self._quantity))
+        return results
 
     @torch.no_grad()
-    def _stderr(self, engine: Engine, reference: Reference, heads: _Heads,
-                masks: torch.Tensor, rows: torch.Tensor, members: np.ndarray) -> float | None:
-        """Standard error: sampling error of the mean over evaluation rows, plus spread.
+    def _row_variance(self, engine: Engine, reference: Reference, heads: _Heads,
+                      masks: torch.Tensor, rows: torch.Tensor) -> np.ndarray:
+        """Variance over evaluation rows of each member's pointwise estimate, (M,).
 
-        The estimate is a mean over evaluation rows of a pointwise quantity
+        The estimate is a mean over evaluation rows of the pointwise quantity
         sum_h sign_h (-ln p_ref,h(z) - f_h(z)) plus constants, so its sampling variance is
-        the rows' variance / n (the bootstrap's answer, in closed form). Different ensemble
-        members add the variance of their mean. Bias from an imperfect critic is not in it.
+        this variance / n (what a bootstrap over those rows gives, in closed form). Bias
+        from an imperfect critic is not in it.
         """
-        f = engine.critic(rows).double()  # (K, H, n)
-        if not bool(torch.isfinite(f).any()):
-            return None
+        f = engine.critic(rows).double()  # (M, H, n)
         if reference.has_density:
-            pointwise = reference.neg_log_density(rows, masks).double()[None] - f
-            pointwise = (pointwise * torch.as_tensor(heads.signs)[None, :, None]).sum(1)
+            signs = torch.as_tensor(heads.signs, dtype=torch.float64, device=f.device)
+            pointwise = ((reference.neg_log_density(rows, masks).double() - f)
+                         * signs[:, None]).sum(1)
         else:
             pointwise = f[:, 0]
-        ok = torch.isfinite(pointwise).all(1)
-        var_rows = pointwise[ok].var(dim=1).mean().item() / rows.shape[0]
-        var_members = float(np.var(members, ddof=1)) / members.size if members.size > 1 else 0.0
-        return math.sqrt(var_rows + var_members)
+        return pointwise.var(dim=1).cpu().numpy()
 
 
 def _check_settings(s: dict[str, Any], ensemble: int) -> None:
@@ -315,6 +382,15 @@ def _seed(seed: int | None) -> int:
     return int(seed)
 
 
+_BATCH_DOC = """Build, without training, one batched model for P samples.
+
+        Each argument has shape (P, n, d_var): P problems with the same shapes, each given
+        ``ensemble`` members. Train with ``run.engine.run(...)``; ``run.results()`` gives one
+        :class:`Estimate` per problem. Used for multi-seed experiments, checkpointed runs and
+        many estimates at once.
+        """
+
+
 @dataclass(kw_only=True, eq=False, repr=False)
 class NEE(_Estimator):
     r"""Neural entropic estimation of differential entropy $H(Z)$ in nats (eq. 14).
@@ -322,7 +398,7 @@ class NEE(_Estimator):
     Arguments:
         reference: ``"uniform"`` (the sample's bounding box, eq. 22) or ``"gaussian"``.
         margin: relative widening of the uniform box on each side.
-        form: ignored for one head; kept so that all estimators share the critic settings.
+        form: critic form; with one head both forms are the same network.
         (others: see the shared settings.)
 
     Fitted attributes: ``entropy_`` (nats), ``estimate_`` (:class:`Estimate`),
@@ -337,14 +413,21 @@ class NEE(_Estimator):
     _quantity: ClassVar[str] = "entropy"
     _value_attr: ClassVar[str] = "entropy_"
 
-    def fit(self, x: Any) -> NEE:
-        """Estimate H(x) from samples ``x`` of shape (n, d) or (n,)."""
+    def _heads(self, widths: dict[str, int]) -> _Heads:
         if self.settings()["reference"] == "marginals":
             raise ValueError("entropy needs a reference with a known density: "
                              "use reference='uniform' or 'gaussian'")
-        data, (dx,) = _stack(x=x)
-        self._fit(data, _blocks({"x": dx}, {"x": ("x",)}, {"x": 1.0}))
+        return _blocks(widths, {"x": ("x",)}, {"x": 1.0})
+
+    def fit(self, x: Any) -> NEE:
+        """Estimate H(x) from samples ``x`` of shape (n, d) or (n,)."""
+        self._fit_arrays(x=x)
         return self
+
+    def prepare_batch(self, xs: Any) -> Run:
+        return self._prepare_arrays(x=xs)
+
+    prepare_batch.__doc__ = _BATCH_DOC
 
 
 @dataclass(kw_only=True, eq=False, repr=False)
@@ -368,16 +451,22 @@ class MINEE(_Estimator):
     margin: float | None = None
     form: str | None = None
 
-    def fit(self, x: Any, y: Any) -> MINEE:
-        """Estimate I(x; y) from paired samples, shapes (n, dx) and (n, dy)."""
+    def _heads(self, widths: dict[str, int]) -> _Heads:
         if self.settings()["reference"] == "marginals":
             raise ValueError("MINEE's reference must have a known density ('uniform' or "
                              "'gaussian'); the product of marginals is MINE: use minee.MINE")
-        data, (dx, dy) = _stack(x=x, y=y)
-        self._fit(data, _blocks({"x": dx, "y": dy},
-                                {"xy": ("x", "y"), "x": ("x",), "y": ("y",)},
-                                {"xy": -1.0, "x": 1.0, "y": 1.0}))
+        return _blocks(widths, {"xy": ("x", "y"), "x": ("x",), "y": ("y",)},
+                       {"xy": -1.0, "x": 1.0, "y": 1.0})
+
+    def fit(self, x: Any, y: Any) -> MINEE:
+        """Estimate I(x; y) from paired samples, shapes (n, dx) and (n, dy)."""
+        self._fit_arrays(x=x, y=y)
         return self
+
+    def prepare_batch(self, xs: Any, ys: Any) -> Run:
+        return self._prepare_arrays(x=xs, y=ys)
+
+    prepare_batch.__doc__ = _BATCH_DOC
 
 
 @dataclass(kw_only=True, eq=False, repr=False)
@@ -400,11 +489,18 @@ class MINE(_Estimator):
     def _reference_kind(self, s: dict[str, Any]) -> str:
         return "marginals"
 
+    def _heads(self, widths: dict[str, int]) -> _Heads:
+        return _blocks(widths, {"xy": ("x", "y")}, {"xy": 1.0})
+
     def fit(self, x: Any, y: Any) -> MINE:
         """Estimate I(x; y) from paired samples, shapes (n, dx) and (n, dy)."""
-        data, (dx, dy) = _stack(x=x, y=y)
-        self._fit(data, _blocks({"x": dx, "y": dy}, {"xy": ("x", "y")}, {"xy": 1.0}))
+        self._fit_arrays(x=x, y=y)
         return self
+
+    def prepare_batch(self, xs: Any, ys: Any) -> Run:
+        return self._prepare_arrays(x=xs, y=ys)
+
+    prepare_batch.__doc__ = _BATCH_DOC
 
 
 @dataclass(kw_only=True, eq=False, repr=False)
@@ -423,20 +519,41 @@ class CMINEE(_Estimator):
 
     _quantity: ClassVar[str] = "conditional_mutual_information"
 
-    def fit(self, x: Any, y: Any, z: Any) -> CMINEE:
-        """Estimate I(x; y | z) from paired samples, shapes (n, dx), (n, dy), (n, dz)."""
+    def _heads(self, widths: dict[str, int]) -> _Heads:
         if self.settings()["reference"] == "marginals":
             raise ValueError("CMINEE needs reference='uniform' or 'gaussian'")
-        data, (dx, dy, dz) = _stack(x=x, y=y, z=z)
-        self._fit(data, _blocks({"x": dx, "y": dy, "z": dz},
-                                {"xz": ("x", "z"), "yz": ("y", "z"), "xyz": ("x", "y", "z"),
-                                 "z": ("z",)},
-                                {"xz": 1.0, "yz": 1.0, "xyz": -1.0, "z": -1.0}))
+        return _blocks(widths, {"xz": ("x", "z"), "yz": ("y", "z"), "xyz": ("x", "y", "z"),
+                                "z": ("z",)},
+                       {"xz": 1.0, "yz": 1.0, "xyz": -1.0, "z": -1.0})
+
+    def fit(self, x: Any, y: Any, z: Any) -> CMINEE:
+        """Estimate I(x; y | z) from paired samples, shapes (n, dx), (n, dy), (n, dz)."""
+        self._fit_arrays(x=x, y=y, z=z)
         return self
 
+    def prepare_batch(self, xs: Any, ys: Any, zs: Any) -> Run:
+        return self._prepare_arrays(x=xs, y=ys, z=zs)
 
-def _stack(**arrays: Any) -> tuple[np.ndarray, tuple[int, ...]]:
+    prepare_batch.__doc__ = _BATCH_DOC
+
+
+def _stack(**arrays: Any) -> tuple[np.ndarray, dict[str, int]]:
     """Validate the variables and join them column-wise: (n, D) and each one's width."""
     mats = {name: as_matrix(a, name, min_rows=MIN_ROWS) for name, a in arrays.items()}
     check_same_rows(**mats)
-    return np.hstack(list(mats.values())), tuple(m.shape[1] for m in mats.values())
+    return np.hstack(list(mats.values())), {k: m.shape[1] for k, m in mats.items()}
+
+
+def _stack_batch(**arrays: Any) -> tuple[np.ndarray, dict[str, int]]:
+    """Like :func:`_stack` for P problems: each array (P, n, d) -> (P, n, D)."""
+    batches = {name: np.asarray(a.detach().cpu() if isinstance(a, torch.Tensor) else a,
+                                dtype=np.float64) for name, a in arrays.items()}
+    for name, a in batches.items():
+        if a.ndim != 3:
+            raise ValueError(f"{name} must have shape (P, n, d) for a batch, got {a.shape}")
+    sizes = {a.shape[0] for a in batches.values()}
+    if len(sizes) > 1:
+        raise ValueError(f"batches hold different numbers of problems: {sorted(sizes)}")
+    per_problem = [_stack(**{k: a[p] for k, a in batches.items()})
+                   for p in range(next(iter(sizes)))]
+    return np.stack([d for d, _ in per_problem]), per_problem[0][1]

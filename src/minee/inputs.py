@@ -24,7 +24,7 @@ def _to_numpy(data: Any, name: str) -> np.ndarray:
                     "or encode categories as numbers first"
                 )
         return data.to_numpy(dtype=np.float64)
-    if isinstance(data, (str, bytes)) or isinstance(data, numbers.Number):
+    if isinstance(data, (str, bytes, numbers.Number)):
         raise TypeError(f"{name} must be an array of samples, got {type(data).__name__}")
     try:
         arr = np.asarray(data)

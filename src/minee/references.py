@@ -21,7 +21,11 @@ REFERENCES = ("uniform", "gaussian", "marginals")
 
 
 class Reference:
-    """A distribution on R^D that can be sampled and, where known, scored.
+    """A distribution on R^D per problem, that can be sampled and, where known, scored.
+
+    A reference is built on P samples at once (shape (P, n, D)) so that many problems
+    (seeds, column pairs, ensemble members) train in one batched model; problem p's
+    reference depends only on its own sample.
 
     Attributes:
         dim: D, the number of columns.
@@ -32,7 +36,7 @@ class Reference:
     has_density: bool = True
 
     def sample(self, out: Tensor, generator: torch.Generator) -> Tensor:
-        """Fill ``out`` (shape (..., D)) with fresh reference points and return it."""
+        """Fill ``out`` (shape (P, 1, R, D)) with fresh reference points and return it."""
         raise NotImplementedError
 
     def neg_log_density(self, z: Tensor, masks: Tensor) -> Tensor:
@@ -41,85 +45,86 @@ class Reference:
         Its mean over the sample is the cross-entropy term (eq. 5).
 
         Arguments:
-            z: samples, shape (n, D).
+            z: samples, shape (P, n, D).
             masks: boolean column sets, shape (H, D).
 
         Returns:
-            Values in nats, shape (H, n).
+            Values in nats, shape (P, H, n).
         """
         raise NotImplementedError
 
     def outside(self, z: Tensor) -> Tensor:
-        """Boolean (n,): rows outside the reference's support (condition (6) fails)."""
-        return torch.zeros(z.shape[0], dtype=torch.bool, device=z.device)
+        """Boolean (P, n): rows outside the reference's support (condition (6) fails)."""
+        return torch.zeros(z.shape[:2], dtype=torch.bool, device=z.device)
 
 
 class UniformBox(Reference):
     """Uniform on the per-column bounding box of the sample (eq. 22).
 
     Arguments:
-        data: the sample, shape (n, D).
+        data: the samples, shape (P, n, D).
         margin: widen each side by this fraction of the column's range (0 = eq. 22 exactly).
     """
 
     def __init__(self, data: Tensor, *, margin: float = 0.0):
         if margin < 0:
             raise ValueError(f"margin must be >= 0, got {margin}")
-        low, high = data.min(0).values, data.max(0).values
+        low, high = data.min(1).values, data.max(1).values  # (P, D)
         width = high - low
         if bool((width <= 0).any()):
             raise ValueError("a column is constant: the uniform box has zero width; drop it")
         self.low = low - margin * width
         self.width = width * (1 + 2 * margin)
-        self.dim = data.shape[1]
+        self.dim = data.shape[-1]
 
     def sample(self, out: Tensor, generator: torch.Generator) -> Tensor:
-        return out.uniform_(0.0, 1.0, generator=generator).mul_(self.width).add_(self.low)
+        out.uniform_(0.0, 1.0, generator=generator)
+        return out.mul_(self.width[:, None, None]).add_(self.low[:, None, None])
 
     def neg_log_density(self, z: Tensor, masks: Tensor) -> Tensor:
-        per_set = masks.to(z.dtype) @ torch.log(self.width)
-        return per_set[:, None].expand(-1, z.shape[0])
+        per_set = torch.log(self.width) @ masks.to(z.dtype).T  # (P, H)
+        return per_set[..., None].expand(-1, -1, z.shape[1])
 
     def outside(self, z: Tensor) -> Tensor:
-        return ((z < self.low) | (z > self.low + self.width)).any(dim=1)
+        low, high = self.low[:, None], (self.low + self.width)[:, None]
+        return ((z < low) | (z > high)).any(dim=-1)
 
 
 class Gaussian(Reference):
     """Gaussian with the sample's mean and full covariance (any reference is allowed, §3.1).
 
     Arguments:
-        data: the sample, shape (n, D).
+        data: the samples, shape (P, n, D).
     """
 
     def __init__(self, data: Tensor):
-        self.mean = data.mean(0)
-        centred = data - self.mean
-        self.cov = centred.T @ centred / max(data.shape[0] - 1, 1)
+        self.mean = data.mean(1)  # (P, D)
+        centred = data - self.mean[:, None]
+        self.cov = centred.transpose(1, 2) @ centred / max(data.shape[1] - 1, 1)
         chol, info = torch.linalg.cholesky_ex(self.cov)
-        if int(info) != 0:
+        if bool((info != 0).any()):
             raise ValueError(
                 "the sample covariance is singular (collinear columns); drop duplicated or "
                 "linearly dependent columns, or use reference='uniform'"
             )
         self.chol = chol
-        self.dim = data.shape[1]
+        self.dim = data.shape[-1]
 
     def sample(self, out: Tensor, generator: torch.Generator) -> Tensor:
         out.normal_(generator=generator)
-        return out.copy_(out @ self.chol.T).add_(self.mean)
+        return out.copy_(out @ self.chol[:, None].transpose(-1, -2)).add_(self.mean[:, None, None])
 
     def neg_log_density(self, z: Tensor, masks: Tensor) -> Tensor:
         result = []
         for mask in masks:
             idx = torch.nonzero(mask).flatten()
-            cov = self.cov[idx][:, idx]
-            chol = torch.linalg.cholesky(cov)
-            diff = (z[:, idx] - self.mean[idx]).T
+            chol = torch.linalg.cholesky(self.cov[:, idx][:, :, idx])  # (P, s, s)
+            diff = (z[..., idx] - self.mean[:, None, idx]).transpose(1, 2)  # (P, s, n)
             sol = torch.linalg.solve_triangular(chol, diff, upper=False)
-            maha = (sol**2).sum(0)
-            logdet = 2 * torch.log(torch.diagonal(chol)).sum()
-            result.append(0.5 * (maha + logdet + idx.numel() * math.log(2 * math.pi)))
-        return torch.stack(result)
+            logdet = 2 * torch.log(torch.diagonal(chol, dim1=1, dim2=2)).sum(-1)  # (P,)
+            const = logdet + idx.numel() * math.log(2 * math.pi)
+            result.append(0.5 * ((sol**2).sum(1) + const[:, None]))
+        return torch.stack(result, dim=1)
 
 
 class Marginals(Reference):
@@ -128,7 +133,7 @@ class Marginals(Reference):
     Its density is unknown, so it gives divergences (MI) but no entropies.
 
     Arguments:
-        data: the sample, shape (n, D).
+        data: the samples, shape (P, n, D).
         groups: column masks, shape (G, D), partitioning the columns (e.g. X and Y).
     """
 
@@ -137,14 +142,15 @@ class Marginals(Reference):
     def __init__(self, data: Tensor, groups: Tensor):
         self.data = data
         self.groups = groups
-        self.dim = data.shape[1]
+        self.dim = data.shape[-1]
 
     def sample(self, out: Tensor, generator: torch.Generator) -> Tensor:
-        rows = out.shape[:-1]
-        n = self.data.shape[0]
+        p, _, r, _ = out.shape
+        n = self.data.shape[1]
+        problem = torch.arange(p, device=out.device)[:, None]
         for mask in self.groups:
-            idx = torch.randint(n, rows, generator=generator, device=out.device)
-            out[..., mask] = self.data[idx][..., mask]
+            idx = torch.randint(n, (p, r), generator=generator, device=out.device)
+            out[:, 0, :, mask] = self.data[problem, idx][..., mask]
         return out
 
     def neg_log_density(self, z: Tensor, masks: Tensor) -> Tensor:
@@ -154,7 +160,7 @@ class Marginals(Reference):
 def make_reference(
     kind: str, data: Tensor, *, groups: Tensor, margin: float = 0.0
 ) -> Reference:
-    """Build the reference named ``kind`` ("uniform", "gaussian" or "marginals") on ``data``."""
+    """Build the reference named ``kind`` on ``data`` (P, n, D)."""
     if kind == "uniform":
         return UniformBox(data, margin=margin)
     if kind == "gaussian":

@@ -1,0 +1,65 @@
+"""The ``minee`` command: a thin layer over the library.
+
+Each subcommand lives in ``minee.commands.<name>`` and provides ``add_parser(subparsers)``
+which registers a parser whose ``func(args) -> int`` runs it. Errors a user can fix
+(missing file, unknown column, bad value) exit with code 2 and a one-line message.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+from . import __version__
+
+__all__ = ["main", "UsageError"]
+
+COMMANDS = ("estimate", "entropy", "reproduce", "matrix", "relevance")
+
+
+class UsageError(Exception):
+    """A problem with the user's input: printed as one line, exit code 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="minee",
+        description="Neural estimation of differential entropy and mutual information "
+                    "(MI-NEE, MINE), in nats.",
+        epilog="Run 'minee COMMAND --help' for a command's options and examples.",
+    )
+    parser.add_argument("--version", action="version", version=f"minee {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        try:
+            module = importlib.import_module(f"minee.commands.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name == f"minee.commands.{name}":
+                continue  # a command not shipped in this build
+            raise
+        module.add_parser(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 0
+    try:
+        return int(args.func(args) or 0)
+    except (UsageError, ValueError, TypeError, FileNotFoundError, KeyError) as exc:
+        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        print(f"minee {args.command}: error: {message}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"minee {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Subcommands of the ``minee`` command line (one module each)."""
