@@ -1,0 +1,22 @@
+"""Shared fixtures: small seeded samples with known information quantities."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+torch.set_num_threads(max(1, min(2, torch.get_num_threads())))
+
+# Settings that make an estimator train for a few dozen steps: for contract tests, where the
+# point is shapes, seeds and invariants rather than accuracy.
+QUICK = {"max_steps": 40, "eval_every": 10, "min_steps": 0}
+
+
+@pytest.fixture
+def gaussian_pair() -> tuple[np.ndarray, np.ndarray]:
+    """300 rows of (X, Y) in R^1 x R^1 with correlation 0.8."""
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((300, 1))
+    y = 0.8 * x + 0.6 * rng.standard_normal((300, 1))
+    return x, y
