@@ -86,8 +86,10 @@ class UniformBox(Reference):
         return per_set[..., None].expand(-1, -1, z.shape[1])
 
     def outside(self, z: Tensor) -> Tensor:
-        low, high = self.low[:, None], (self.low + self.width)[:, None]
-        return ((z < low) | (z > high)).any(dim=-1)
+        # one ulp of slack: low + width can round just below the sample maximum
+        high = self.low + self.width
+        high = torch.maximum(high, torch.nextafter(high, torch.full_like(high, math.inf)))
+        return ((z < self.low[:, None]) | (z > high[:, None])).any(dim=-1)
 
 
 class Gaussian(Reference):
