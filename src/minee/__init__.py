@@ -10,10 +10,12 @@ from .api import conditional_mutual_information, entropy, mutual_information
 from .diagnostics import MineeWarning
 from .estimate import Estimate, History
 from .estimators import CMINEE, MINE, MINEE, NEE
+from .parallel import mi_matrix, relevance
 
 __version__ = "0.1.0"
 
 __all__ = [
     "CMINEE", "MINE", "MINEE", "NEE", "Estimate", "History", "MineeWarning",
-    "conditional_mutual_information", "entropy", "mutual_information", "__version__",
+    "conditional_mutual_information", "entropy", "mi_matrix", "mutual_information",
+    "relevance", "__version__",
 ]
