@@ -1,0 +1,171 @@
+"""The paper's reproduction: smoothing, the 90% crossing, outputs, and exact resumption."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from minee import experiments
+
+TINY = {"seeds": 2, "steps": 40, "eval_every": 5, "plot": False}
+
+
+def _per_step_ema(values: np.ndarray, rate: float) -> np.ndarray:
+    out, s = [], values[0]
+    for v in values:
+        s = s if np.isnan(v) else (1 - rate) * s + rate * v
+        out.append(s)
+    return np.array(out)
+
+
+def test_smooth_is_the_per_iteration_ema() -> None:
+    rng = np.random.default_rng(0)
+    raw = rng.standard_normal((200, 3))
+    steps = np.arange(200)
+    np.testing.assert_allclose(experiments.smooth(raw, steps), np.stack(
+        [_per_step_ema(raw[:, p], 0.01) for p in range(3)], axis=1), rtol=1e-12)
+    # evaluations k apart = the per-iteration EMA with the estimate held between them
+    k = 10
+    held = np.repeat(raw[1:, :1], k, axis=0)[:, 0]
+    dense = _per_step_ema(np.concatenate([raw[:1, 0], held]), 0.01)
+    coarse = experiments.smooth(raw[:, :1], np.arange(200) * k)[:, 0]
+    np.testing.assert_allclose(coarse, dense[::k], rtol=1e-10)
+
+
+def test_smooth_holds_through_divergence() -> None:
+    raw = np.array([[1.0], [2.0], [np.nan], [np.nan]])
+    out = experiments.smooth(raw, np.arange(4), rate=0.5)
+    np.testing.assert_allclose(out[:, 0], [1.0, 1.5, 1.5, 1.5])
+
+
+def test_first_reaching() -> None:
+    steps = np.array([0, 10, 20, 30])
+    assert experiments.first_reaching(np.array([0.0, 0.5, 0.95, 0.9]), steps, 0.9) == 20
+    assert experiments.first_reaching(np.array([0.0, 0.5, 0.6, np.nan]), steps, 0.9) is None
+
+
+def _curves(summary: dict) -> dict:
+    return {m: tuple(np.asarray(a) for a in c) for m, c in summary["_curves"].items()}
+
+
+def _assert_same(a: dict, b: dict) -> None:
+    ca, cb = _curves(a), _curves(b)
+    assert ca.keys() == cb.keys()
+    for m in ca:
+        for x, y in zip(ca[m], cb[m], strict=True):
+            np.testing.assert_array_equal(x, y)
+
+
+@pytest.mark.parametrize("where", [("minee", 10), ("mine", 25), ("cross", 10)])
+def test_interrupt_and_resume_equal_an_uninterrupted_run(tmp_path: Path, where: tuple) -> None:
+    kw = {**TINY, "cross": True, "cross_steps": 20}
+    full = experiments.reproduce("fig1", out=tmp_path / "full", **kw)
+
+    def stop(method: str, engine: object) -> None:
+        if (method, engine.step) == where:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        experiments.reproduce("fig1", out=tmp_path / "cut", callback=stop, **kw)
+    state = torch.load(tmp_path / "cut" / "fig1.ckpt", weights_only=False)
+    assert state["engines"][where[0]]["step"] == where[1]
+    assert not (tmp_path / "cut" / "fig1.json").exists()
+    resumed = experiments.reproduce("fig1", out=tmp_path / "cut", resume=True, **kw)
+    _assert_same(full, resumed)
+    assert resumed["methods"] == full["methods"] | {
+        m: {**full["methods"][m], "seconds": resumed["methods"][m]["seconds"]}
+        for m in full["methods"]}
+
+
+def test_resume_extends_a_finished_run(tmp_path: Path) -> None:
+    longer = experiments.reproduce("fig2", out=tmp_path / "a", **{**TINY, "steps": 20})
+    experiments.reproduce("fig2", out=tmp_path / "b", **{**TINY, "steps": 10})
+    extended = experiments.reproduce("fig2", out=tmp_path / "b", resume=True,
+                                     **{**TINY, "steps": 20})
+    _assert_same(longer, extended)
+    assert longer["methods"]["minee"]["steps"] == 20
+
+
+def test_resume_refuses_other_settings(tmp_path: Path) -> None:
+    experiments.reproduce("fig1", out=tmp_path, **TINY)
+    with pytest.raises(ValueError, match="other settings"):
+        experiments.reproduce("fig1", out=tmp_path, resume=True, **{**TINY, "seeds": 3})
+    with pytest.raises(ValueError, match="beyond"):
+        experiments.reproduce("fig1", out=tmp_path, resume=True, **{**TINY, "steps": 20})
+    with pytest.raises(FileNotFoundError):
+        experiments.reproduce("fig2", out=tmp_path, resume=True, **TINY)
+
+
+@pytest.mark.parametrize("bad", [{"figure": "fig3"}, {"seeds": 0}, {"steps": 42},
+                                 {"eval_every": 0}, {"resume": True, "out": None}])
+def test_bad_arguments_raise(bad: dict) -> None:
+    kw = {**TINY, "figure": "fig1", **bad}
+    with pytest.raises(ValueError):
+        experiments.reproduce(kw.pop("figure"), **kw)
+
+
+def _cli(*args: str, **kw: object) -> subprocess.CompletedProcess:
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    return subprocess.run([sys.executable, "-m", "minee.cli", "reproduce", *args],
+                          capture_output=True, text=True, env=env, **kw)
+
+
+def test_cli_writes_figures_csv_json_and_table(tmp_path: Path) -> None:
+    res = _cli("fig1", "--seeds", "2", "--steps", "40", "--eval-every", "10", "--cross",
+               "--cross-steps", "20", "--out", str(tmp_path), "--quiet")
+    assert res.returncode == 0, res.stderr
+    for ext in ("png", "pdf", "csv", "json", "ckpt"):
+        assert (tmp_path / f"fig1.{ext}").stat().st_size > 0
+    assert "MI-NEE" in res.stdout and "~20,000" in res.stdout and "0.4084" in res.stdout
+    assert res.stderr.count("\r") == 0  # --quiet: no progress bar
+    summary = json.loads((tmp_path / "fig1.json").read_text())
+    assert abs(summary["truth"] - 0.40844) < 1e-4
+    assert set(summary["methods"]) == {"minee", "mine", "cross"}
+    for m in summary["methods"].values():
+        assert [s["seed"] for s in m["seeds"]] == [0, 1]
+        assert all(set(s) == {"seed", "reached_90", "final", "diverged"} for s in m["seeds"])
+    with open(tmp_path / "fig1.csv") as fh:
+        rows = list(csv.DictReader(fh))
+    # 5 evaluations (0..40) per seed for MI-NEE and MINE, 3 for cross (40..60)
+    assert len(rows) == 2 * (5 + 5 + 3)
+    cross = [int(r["step"]) for r in rows if r["method"] == "cross"]
+    assert min(cross) == 40 and max(cross) == 60
+
+
+def test_cli_bad_input_exits_2(tmp_path: Path) -> None:
+    res = _cli("fig1", "--steps", "45", "--eval-every", "10", "--out", str(tmp_path))
+    assert res.returncode == 2 and "multiple of eval_every" in res.stderr
+    res = _cli("fig1", "--resume", "--out", str(tmp_path / "none"))
+    assert res.returncode == 2 and "no checkpoint" in res.stderr
+
+
+def test_cli_ctrl_c_leaves_a_checkpoint_that_resumes_exactly(tmp_path: Path) -> None:
+    args = ["fig1", "--seeds", "1", "--steps", "300", "--eval-every", "10", "--no-plot",
+            "--checkpoint-every", "0"]
+    cut = tmp_path / "cut"
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    proc = subprocess.Popen([sys.executable, "-m", "minee.cli", "reproduce", *args, "--quiet",
+                             "--out", str(cut)], env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not (cut / "fig1.ckpt").exists() and proc.poll() is None \
+            and time.monotonic() < deadline:
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    state = torch.load(cut / "fig1.ckpt", weights_only=False)
+    assert 0 < state["engines"]["minee"]["step"] < 300
+    assert _cli(*args, "--quiet", "--out", str(cut), "--resume").returncode == 0
+    assert _cli(*args, "--quiet", "--out", str(tmp_path / "full")).returncode == 0
+    assert (cut / "fig1.csv").read_text() == (tmp_path / "full" / "fig1.csv").read_text()
