@@ -95,7 +95,11 @@ class Engine:
         k, h = critic.members, critic.heads
         ref_rows = max(1, math.ceil(config.ref_factor * batch))
         self._ref_buffer = train.new_empty(k, 1, ref_rows, reference.dim)
-        self.optimizer = torch.optim.Adam(critic.parameters(), lr=config.lr)
+        self._eval_buffer: Tensor | None = None  # allocated at the first evaluation
+        # fused Adam: one kernel over all parameters (element-wise, so the same steps)
+        fused = train.device.type in ("cpu", "cuda")
+        self.optimizer = torch.optim.Adam(critic.parameters(), lr=config.lr,
+                                          fused=fused or None)
         self.average = train.new_ones(k, h)  # MINE's running mean of exp f(Z')
         self.step = 0
         self.diverged = torch.zeros(k, dtype=torch.bool)
@@ -141,14 +145,14 @@ class Engine:
 
         Both row sets share one fresh reference of ``ref_factor * n_train`` rows.
         """
-        k = self.critic.members
         total = max(1, math.ceil(self.config.ref_factor * self.train_rows.shape[1]))
+        if self._eval_buffer is None:
+            self._eval_buffer = self.train_rows.new_empty(
+                self.critic.members, 1, min(_EVAL_CHUNK, total), self.reference.dim)
         parts = []
         for start in range(0, total, _EVAL_CHUNK):
-            buf = self.train_rows.new_empty(k, 1, min(_EVAL_CHUNK, total - start),
-                                            self.reference.dim)
-            ref = self.reference.sample(buf, self.generator)
-            f_ref = self.critic(ref.expand(-1, self.critic.heads, -1, -1))
+            buf = self._eval_buffer[:, :, : min(_EVAL_CHUNK, total - start)]
+            f_ref = self.critic(self.reference.sample(buf, self.generator))  # heads share it
             parts.append(log_mean_exp(f_ref) + math.log(f_ref.shape[-1]))
         lme = torch.logsumexp(torch.stack(parts), dim=0) - math.log(total)
         out = {"train": self.critic(self.train_rows).mean(-1) - lme}

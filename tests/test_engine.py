@@ -1,0 +1,177 @@
+"""Engine invariants the fast path relies on: the batched critic is K x H separate MLPs,
+masks are exact, one Adam equals per-head Adams, chunked evaluation equals one pass, and
+seeds determine everything."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+import minee
+import minee.tasks
+from minee import engine as engine_module
+from minee.critics import Critic
+from minee.engine import Engine, EngineConfig
+from minee.objectives import dv_bound
+from minee.references import UniformBox
+
+MASKS = torch.tensor([[1, 1, 1], [1, 0, 0], [0, 1, 1]], dtype=torch.bool)  # xy, x, y
+
+
+def _critic(form: str = "separate", members: int = 2, activation: str = "elu",
+            seed: int = 0) -> Critic:
+    gen = torch.Generator().manual_seed(seed)
+    shift = torch.randn(members, 1, 1, 3, generator=gen)
+    scale = torch.rand(members, 1, 1, 3, generator=gen) + 0.5
+    return Critic(MASKS, members=members, form=form, shift=shift, scale=scale, hidden=8,
+                  depth=2, activation=activation, init_std=None, generator=gen)
+
+
+def _per_head(critic: Critic) -> list[list[nn.Sequential]]:
+    """Plain nn.Sequential copies of each (member, head) network on its own columns."""
+    net = critic.net
+    act = {"elu": nn.ELU, "tanh": nn.Tanh, "relu": nn.ReLU}[critic.net.activation_name]
+    out = []
+    for k in range(critic.members):
+        row = []
+        for h, mask in enumerate(MASKS):
+            g = k * critic.heads + h
+            layers: list[nn.Module] = []
+            for i, (w, b) in enumerate(zip(net.weights, net.biases, strict=True)):
+                w_g = w[g][mask] if i == 0 else w[g]
+                lin = nn.Linear(w_g.shape[0], w_g.shape[1])
+                with torch.no_grad():
+                    lin.weight.copy_(w_g.T)
+                    lin.bias.copy_(b[g, 0])
+                layers += [lin, act()] if i < len(net.weights) - 1 else [lin]
+            row.append(nn.Sequential(*layers))
+        out.append(row)
+    return out
+
+
+@pytest.mark.parametrize("activation", ["elu", "tanh", "relu"])
+def test_batched_critic_equals_separate_mlps(activation: str) -> None:
+    critic = _critic(activation=activation)
+    nets = _per_head(critic)
+    z = torch.randn(2, 3, 40, 3, generator=torch.Generator().manual_seed(1))
+    got = critic(z)
+    for k in range(2):
+        u = (z[k] - critic.shift[k]) / critic.scale[k]  # (H, M, D) standardised
+        for h, mask in enumerate(MASKS):
+            want = nets[k][h](u[h][:, mask])[:, 0]
+            torch.testing.assert_close(got[k, h], want, rtol=1e-5, atol=1e-6)
+
+
+def test_shared_rows_equal_per_head_rows() -> None:
+    """(K, M, D) inputs give every head the same rows, as an explicit expand does."""
+    for form in ("separate", "shared"):
+        critic = _critic(form)
+        z = torch.randn(2, 30, 3)
+        torch.testing.assert_close(critic(z), critic(z[:, None].expand(2, 3, 30, 3)))
+
+
+@pytest.mark.parametrize("form", ["separate", "shared"])
+def test_masked_columns_are_exact(form: str) -> None:
+    """A head's output ignores its masked columns, and their weights get zero gradient."""
+    critic = _critic(form)
+    z = torch.randn(2, 3, 25, 3)
+    changed = z.clone()
+    changed[:, 1, :, 1:] += 100.0  # head x must not see y's columns
+    changed[:, 2, :, 0] -= 7.0  # head y must not see x's column
+    a, b = critic(z), critic(changed)
+    assert torch.equal(a[:, 1:], b[:, 1:])
+    if form == "separate":  # head x's first-layer weights on y's columns get no gradient
+        critic(z)[:, 1].sum().backward()
+        w0 = critic.net.weights[0].grad.view(2, 3, 3, -1)
+        assert torch.all(w0[:, 1, 1:] == 0)
+        assert w0[:, 1, 0].abs().sum() > 0
+
+
+def test_one_adam_equals_per_head_adams() -> None:
+    """Adam is element-wise, so one optimiser over the batched weights takes exactly the
+    steps that separate optimisers take on each head's network."""
+    critic = _critic()
+    nets = _per_head(critic)
+    big = torch.optim.Adam(critic.parameters(), lr=1e-2, fused=True)  # as the engine
+    # not the DV bound: it is shift-invariant, so the last bias gets a zero gradient whose
+    # rounding noise Adam would amplify differently in each implementation
+    def loss(f: torch.Tensor, f_ref: torch.Tensor) -> torch.Tensor:
+        return -f.mean(-1) + f_ref.exp().mean(-1)
+
+    small = [[torch.optim.Adam(n.parameters(), lr=1e-2) for n in row] for row in nets]
+    gen = torch.Generator().manual_seed(3)
+    for _ in range(5):
+        z = torch.randn(2, 3, 20, 3, generator=gen)
+        ref = torch.randn(2, 3, 60, 3, generator=gen)
+        big.zero_grad()
+        loss(critic(z), critic(ref)).sum().backward()
+        big.step()
+        for k in range(2):
+            u = (z[k] - critic.shift[k]) / critic.scale[k]
+            r = (ref[k] - critic.shift[k]) / critic.scale[k]
+            for h, mask in enumerate(MASKS):
+                net, opt = nets[k][h], small[k][h]
+                opt.zero_grad()
+                loss(net(u[h][:, mask])[:, 0], net(r[h][:, mask])[:, 0]).backward()
+                opt.step()
+    rebuilt = _per_head(critic)
+    for k in range(2):
+        for h in range(3):
+            for p, q in zip(rebuilt[k][h].parameters(), nets[k][h].parameters(), strict=True):
+                torch.testing.assert_close(p, q, rtol=1e-5, atol=1e-6)
+
+
+class _Recording(UniformBox):
+    """A real uniform reference that remembers every sample it hands out."""
+
+    def __init__(self, data: torch.Tensor):
+        super().__init__(data)
+        self.drawn: list[torch.Tensor] = []
+
+    def sample(self, out: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+        out = super().sample(out, generator)
+        self.drawn.append(out.clone())
+        return out
+
+
+def test_chunked_evaluation_equals_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = torch.randn(2, 50, 3, generator=torch.Generator().manual_seed(0))
+    critic = _critic()
+    reference = _Recording(data)
+    config = EngineConfig(lr=1e-3, batch_size=None, ref_factor=10.0, max_steps=1,
+                          eval_every=1)
+    monkeypatch.setattr(engine_module, "_EVAL_CHUNK", 64)  # 500 rows -> 8 chunks
+    eng = Engine(critic, reference, data, None, config, torch.Generator().manual_seed(0))
+    got = eng.evaluate()["train"]
+    assert len(reference.drawn) == math.ceil(500 / 64)
+    ref = torch.cat(reference.drawn, dim=2)  # (K, 1, 500, D): the one-pass reference
+    with torch.no_grad():
+        want = dv_bound(critic(data), critic(ref))
+    torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-5)
+
+
+def test_seed_determines_the_run() -> None:
+    x, y = minee.tasks.get("mg", rho=0.9).sample(200, seed=0)
+    opts = dict(max_steps=60, eval_every=20, min_steps=0, device="cpu")
+    a = minee.MINEE(seed=5, **opts).fit(x, y)
+    b = minee.MINEE(seed=5, **opts).fit(x, y)
+    c = minee.MINEE(seed=6, **opts).fit(x, y)
+    np.testing.assert_array_equal(a.history_.train, b.history_.train)
+    assert a.mutual_information_ == b.mutual_information_
+    assert not np.array_equal(a.history_.train, c.history_.train)
+
+
+def test_minibatches_are_without_replacement() -> None:
+    data = torch.arange(40.0).reshape(1, 40, 1).expand(2, 40, 3).contiguous()
+    critic = _critic()
+    config = EngineConfig(lr=1e-3, batch_size=25, ref_factor=1.0, max_steps=1, eval_every=1)
+    eng = Engine(critic, UniformBox(data), data, None, config, torch.Generator().manual_seed(0))
+    batch = eng._batch()  # (K, H, 25, D)
+    assert batch.shape == (2, 3, 25, 3)
+    for rows in batch[..., 0].reshape(-1, 25):
+        assert rows.unique().numel() == 25
+    assert not torch.equal(batch[0, 0], batch[0, 1])  # heads draw their own minibatches
