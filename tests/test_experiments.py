@@ -97,7 +97,11 @@ def test_resume_extends_a_finished_run(tmp_path: Path) -> None:
 
 
 def test_resume_refuses_other_settings(tmp_path: Path) -> None:
-    experiments.reproduce("fig1", out=tmp_path, **TINY)
+    first = experiments.reproduce("fig1", out=tmp_path, **TINY)
+    # without steps, resuming keeps the checkpoint's horizon (not the paper's 1e5)
+    again = experiments.reproduce("fig1", out=tmp_path, resume=True,
+                                  **{k: v for k, v in TINY.items() if k != "steps"})
+    _assert_same(first, again)
     with pytest.raises(ValueError, match="other settings"):
         experiments.reproduce("fig1", out=tmp_path, resume=True, **{**TINY, "seeds": 3})
     with pytest.raises(ValueError, match="beyond"):

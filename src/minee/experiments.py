@@ -254,17 +254,20 @@ def reproduce(figure: str, *, seeds: int = 5, steps: int | None = None, eval_eve
         figure: ``"fig1"`` (MG(0.9)) or ``"fig2"`` (HG(0.9, 6)).
         seeds: P, samples of N = 400 rows (seeds ``first_seed ... first_seed + P - 1``),
             each with new critic weights; all P train in one batched model per method.
-        steps: horizon in iterations (default: the paper's, 1e5 for fig1, 3e4 for fig2).
+        steps: horizon in iterations (default: the checkpoint's when resuming, else the
+            paper's, 1e5 for fig1, 3e4 for fig2).
         eval_every: evaluate the full-sample estimate every this many iterations (the
             paper: 1); the smoothing accounts for the gap.
         cross: also run the authors' cross-training (MINE's loss on the MI-NEE critics
             after the MI-NEE run), plotted from iteration ``steps`` on.
-        cross_steps: iterations of the cross-training phase (default ``steps``).
+        cross_steps: iterations of the cross-training phase (default: the checkpoint's
+            when resuming, else ``steps``).
         first_seed: the first seed.
         out: folder for ``<figure>.png/.pdf/.csv/.json`` and the checkpoint
             ``<figure>.ckpt`` (``None``: nothing is written and nothing resumes).
-        resume: continue from ``out/<figure>.ckpt`` (settings must match; ``steps`` may be
-            larger than the checkpoint's, extending the run).
+        resume: continue from ``out/<figure>.ckpt`` (settings must match; ``steps`` may
+            differ from the checkpoint's horizon if no run is past it: a finished run is
+            extended, an unfinished one shortened).
         checkpoint_every: seconds between checkpoints.
         progress: show tqdm bars on stderr with the current smoothed estimates.
         plot: write the PNG and PDF figure (needs matplotlib).
@@ -280,15 +283,11 @@ def reproduce(figure: str, *, seeds: int = 5, steps: int | None = None, eval_eve
     if figure not in FIGURES:
         raise ValueError(f"unknown figure {figure!r}; choose one of {sorted(FIGURES)}")
     fig = FIGURES[figure]
-    steps = fig.steps if steps is None else steps
-    cross_steps = steps if cross_steps is None else cross_steps
     for name, v in (("seeds", seeds), ("steps", steps), ("eval_every", eval_every),
                     ("cross_steps", cross_steps)):
-        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, np.integer))
+                              or v < 1):
             raise ValueError(f"{name} must be a positive int, got {v!r}")
-    for name, v in (("steps", steps), ("cross_steps", cross_steps)):
-        if v % eval_every:
-            raise ValueError(f"{name}={v} must be a multiple of eval_every={eval_every}")
     if resume and out is None:
         raise ValueError("resume needs an output folder holding the checkpoint")
     folder = None if out is None else Path(out)
@@ -306,14 +305,20 @@ def reproduce(figure: str, *, seeds: int = 5, steps: int | None = None, eval_eve
         if saved.get("version") != CHECKPOINT_VERSION or saved["settings"] != settings:
             raise ValueError(f"{ckpt} was written with other settings "
                              f"{saved.get('settings')}; rerun without --resume")
-        for method, state in saved["engines"].items():
-            limit = steps if method != "cross" else cross_steps
-            if state["step"] > limit:
-                raise ValueError(f"the checkpoint's {METHODS[method]} run is at step "
-                                 f"{state['step']}, beyond the requested {limit}")
-        if "cross" in saved["engines"] and saved["engines"]["minee"]["step"] != steps:
-            raise ValueError("the checkpoint's cross-training started from MI-NEE at step "
-                             f"{saved['engines']['minee']['step']}; it cannot be extended")
+    # horizons: as given, else the checkpoint's, else the paper's
+    steps = steps or saved.get("steps") or fig.steps
+    cross_steps = cross_steps or saved.get("cross_steps") or steps
+    for name, v in (("steps", steps), ("cross_steps", cross_steps)):
+        if v % eval_every:
+            raise ValueError(f"{name}={v} must be a multiple of eval_every={eval_every}")
+    for method, state in saved.get("engines", {}).items():
+        limit = steps if method != "cross" else cross_steps
+        if state["step"] > limit:
+            raise ValueError(f"the checkpoint's {METHODS[method]} run is at step "
+                             f"{state['step']}, beyond the requested {limit}")
+    if "cross" in saved.get("engines", {}) and saved["engines"]["minee"]["step"] != steps:
+        raise ValueError("the checkpoint's cross-training started from MI-NEE at step "
+                         f"{saved['engines']['minee']['step']}; it cannot be extended")
     task, xs, ys = _samples(fig, seeds, first_seed)
     truth = task.mutual_information
     common = {"preset": "paper", "lr": fig.lr, "batch_size": fig.batch_size,
@@ -330,7 +335,7 @@ def reproduce(figure: str, *, seeds: int = 5, steps: int | None = None, eval_eve
         if ckpt is not None:
             _save(ckpt, {"version": CHECKPOINT_VERSION, "settings": settings,
                          "engines": {m: e.state_dict() for m, e in engines.items()},
-                         "elapsed": elapsed})
+                         "steps": steps, "cross_steps": cross_steps, "elapsed": elapsed})
 
     methods = ["minee", "mine"] + (["cross"] if cross else [])
     signs = {"minee": runs["minee"].heads.signs, "mine": None, "cross": None}
