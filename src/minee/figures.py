@@ -30,7 +30,8 @@ def plot_figure(summary: dict[str, Any], path: str | os.PathLike) -> list[str]:
     methods = summary["methods"]
     fig, axes = plt.subplots(1, len(curves), figsize=(4.2 * len(curves), 3.4), sharey=True,
                              squeeze=False)
-    top = max(1.6 * truth, 0.1)
+    peak = max(float(np.nanmax(c[2], initial=0.0)) for c in curves.values())
+    top = min(max(1.3 * truth, 1.05 * peak), 3 * truth)  # overshoots show, blow-ups don't
     for ax, (method, (steps, _raw, smoothed)) in zip(axes[0], curves.items(), strict=True):
         info = methods[method]
         ax.plot(steps, smoothed, color="tab:blue", alpha=0.3, lw=0.8)
