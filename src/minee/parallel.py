@@ -31,11 +31,14 @@ import torch
 
 from . import diagnostics
 from .estimators import MIN_ROWS, NEE, Run, _seed
-from .inputs import as_matrix
+from .inputs import as_matrix, resolve_device
 
 __all__ = ["mi_matrix", "relevance"]
 
-DEFAULT_CHUNK = 64  # problems per batched model: big enough to amortise, small to balance
+# Problems per batched model when chunk_size=None. On CPU the cost per problem is flat from
+# about 8 to 32 and rises beyond (activations leave the cache: benchmarks/scale.py); a GPU
+# wants wide models to fill it.
+CHUNK_CPU, CHUNK_GPU = 16, 256
 
 
 @dataclass(frozen=True)
@@ -91,8 +94,8 @@ def _pointwise(run: Run) -> np.ndarray:
     rows = engine.heldout_rows if engine.heldout_rows is not None else engine.train_rows
     per_member = (run.reference.neg_log_density(rows, run.masks).double()
                   - engine.critic(rows).double())[:, 0]  # one head: (M, n_eval)
-    k = run.estimator.ensemble
-    return per_member.reshape(-1, k, rows.shape[1]).nanmean(1).cpu().numpy()
+    k, p = run.estimator.ensemble, len(run.data)
+    return per_member[:p * k].reshape(p, k, -1).nanmean(1).cpu().numpy()
 
 
 def entropy_job(data: np.ndarray, sets: Sequence[tuple[int, ...]],
@@ -190,10 +193,13 @@ def _run_dask(client: Any, data: np.ndarray, col_chunks: list[list[tuple[int]]],
 
 
 def _compute(data: np.ndarray, needed: Sequence[int], pairs: Sequence[tuple[int, int]], *,
-             seed: int | None, client: Any, scheduler: str | None, chunk_size: int,
+             seed: int | None, client: Any, scheduler: str | None, chunk_size: int | None,
              progress: bool, retries: int, options: dict[str, Any]
              ) -> tuple[dict[int, int], Entropies, list[PairResult]]:
     """Entropies of the ``needed`` columns and MI of ``pairs`` (indices into ``data``)."""
+    if chunk_size is None:
+        cpu = resolve_device(options.get("device", "auto")).type == "cpu"
+        chunk_size = CHUNK_CPU if cpu else CHUNK_GPU
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
         raise ValueError(f"chunk_size must be a positive int, got {chunk_size!r}")
     if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
@@ -269,9 +275,10 @@ _ARGS_DOC = """
             be installed on the workers).
         scheduler: address of a Dask scheduler (``"tcp://host:8786"``) to connect to for
             this call, instead of ``client``.
-        chunk_size: problems (columns or pairs) per batched model and per task. Bigger
-            chunks amortise better; each chunk trains until its slowest problem stops
-            improving, so the numbers depend on it (slightly) as on the seed.
+        chunk_size: problems (columns or pairs) per batched model and per task; ``None``:
+            16 on CPU, 256 on a GPU (where wide models pay). Each chunk trains until its
+            slowest problem stops improving, so the numbers depend on it (slightly), as
+            on the seed.
         progress: show a progress bar of chunks done on stderr.
         retries: times Dask reruns a task that raised (tasks lost with a dead worker
             are rerun regardless).
@@ -281,7 +288,7 @@ _ARGS_DOC = """
 
 def mi_matrix(data: Any, columns: Sequence[Hashable] | None = None, *,
               seed: int | None = None, client: Any = None, scheduler: str | None = None,
-              chunk_size: int = DEFAULT_CHUNK, progress: bool = False, retries: int = 2,
+              chunk_size: int | None = None, progress: bool = False, retries: int = 2,
               **options: Any) -> Any:
     """Mutual information between every pair of columns of a table, in nats.
 
@@ -338,7 +345,7 @@ def mi_matrix(data: Any, columns: Sequence[Hashable] | None = None, *,
 
 def relevance(data: Any, target: Any, features: Sequence[Hashable] | None = None, *,
               seed: int | None = None, client: Any = None, scheduler: str | None = None,
-              chunk_size: int = DEFAULT_CHUNK, progress: bool = False, retries: int = 2,
+              chunk_size: int | None = None, progress: bool = False, retries: int = 2,
               **options: Any) -> Any:
     """Mutual information between each feature and a target, in nats, most relevant first.
 
