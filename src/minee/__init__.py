@@ -11,11 +11,13 @@ from .diagnostics import MineeWarning
 from .estimate import Estimate, History
 from .estimators import CMINEE, MINE, MINEE, NEE
 from .parallel import mi_matrix, relevance
+from .persistence import load, save
 
 __version__ = "0.1.0"
 
 __all__ = [
     "CMINEE", "MINE", "MINEE", "NEE", "Estimate", "History", "MineeWarning",
-    "conditional_mutual_information", "entropy", "mi_matrix", "mutual_information",
-    "relevance", "__version__",
+    "conditional_mutual_information", "entropy", "load", "mi_matrix", "mutual_information",
+    "relevance", "save",
+    "__version__",
 ]

@@ -10,7 +10,9 @@ import warnings
 
 import numpy as np
 
-__all__ = ["MineeWarning", "data_checks", "training_checks", "emit"]
+__all__ = ["MineeWarning", "data_checks", "training_checks", "noise_checks", "emit"]
+
+Z95 = 1.959964  # two-sided 95% normal quantile
 
 
 class MineeWarning(UserWarning):
@@ -78,6 +80,36 @@ def training_checks(steps: np.ndarray, curve: np.ndarray, train_value: float,
             f"the training-row estimate ({train_value:.3g}) is far above the held-out one "
             f"({value:.3g}): the critic memorises the sample; the held-out value is reported")
     return flags
+
+
+def noise_checks(value: float, stderr: float | None, null: float | None = None,
+                 null_stderr: float | None = None) -> dict[str, str]:
+    """Flag an (conditional) MI estimate that does not stand out from noise.
+
+    With a permutation null (the estimate on shuffled Y), the estimate is at noise level
+    when it is not above the null by 1.96 combined standard errors; without one, when its
+    95% interval reaches 0.
+
+    Arguments:
+        value, stderr: the estimate and its standard error, nats.
+        null, null_stderr: the permutation-null estimate and its standard error, nats.
+    """
+    if stderr is None or not np.isfinite(value):
+        return {}
+    if null is not None and null_stderr is not None and np.isfinite(null):
+        margin = Z95 * float(np.hypot(stderr, null_stderr))
+        if value - null <= margin:
+            return {"noise_level": (
+                f"the estimate ({value:.3g} nats) is within {margin:.2g} nats of the "
+                f"permutation null ({null:.3g} nats, Y shuffled): no evidence of dependence "
+                "at this sample size")}
+        return {}
+    if value - Z95 * stderr <= 0:
+        return {"noise_level": (
+            f"the estimate ({value:.3g} +- {Z95 * stderr:.2g} nats) is not distinguishable "
+            "from 0 at this sample size; pass null=True for a permutation (shuffled Y) null "
+            "level")}
+    return {}
 
 
 def emit(flags: dict[str, str]) -> None:

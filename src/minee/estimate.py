@@ -20,28 +20,45 @@ class History:
         train: estimate on the training rows per ensemble member, shape (T, K), nats.
         heldout: estimate on held-out rows, shape (T, K), or ``None`` without held-out rows.
         divergences: per head name, the training-row divergence averaged over members, (T,).
+        heldout_divergences: per head name, the held-out divergence averaged over members,
+            (T,); empty without held-out rows.
+        stopped_early: whether training ended because the held-out estimate stopped
+            improving (rather than at ``max_steps``).
     """
 
     steps: np.ndarray
     train: np.ndarray
     heldout: np.ndarray | None = None
     divergences: dict[str, np.ndarray] = field(default_factory=dict)
+    heldout_divergences: dict[str, np.ndarray] = field(default_factory=dict)
+    stopped_early: bool = False
 
     @property
     def estimate(self) -> np.ndarray:
         """The member-mean curve the estimate is read from (held-out if present), (T,)."""
         curve = self.train if self.heldout is None else self.heldout
-        return np.nanmean(curve, axis=1) if np.isfinite(curve).any() else curve[:, 0]
+        if not np.isfinite(curve).any():
+            return curve[:, 0]
+        return _finite_mean(curve)
 
     def to_frame(self) -> Any:
         """The curves as a pandas DataFrame indexed by step (requires pandas)."""
         import pandas as pd
 
-        cols: dict[str, np.ndarray] = {"train": np.nanmean(self.train, axis=1)}
+        cols: dict[str, np.ndarray] = {"train": _finite_mean(self.train)}
         if self.heldout is not None:
-            cols["heldout"] = np.nanmean(self.heldout, axis=1)
+            cols["heldout"] = _finite_mean(self.heldout)
         cols.update({f"D_{k}": v for k, v in self.divergences.items()})
+        cols.update({f"D_{k}_heldout": v for k, v in self.heldout_divergences.items()})
         return pd.DataFrame(cols, index=pd.Index(self.steps, name="step"))
+
+
+def _finite_mean(curve: np.ndarray) -> np.ndarray:
+    """Mean over the finite members of each row of (T, K); NaN where none is finite."""
+    finite = np.isfinite(curve)
+    count = finite.sum(axis=1)
+    total = np.where(finite, curve, 0.0).sum(axis=1)
+    return np.where(count > 0, total / np.maximum(count, 1), np.nan)
 
 
 @dataclass(frozen=True)
@@ -57,9 +74,18 @@ class Estimate:
         diagnostics: named warnings about this estimate (name -> message); empty when
             nothing looked wrong.
         members: the estimate of each ensemble member, shape (K,).
-        stderr: standard error of ``value`` (``None`` when it cannot be assessed).
-        ci: 95% confidence interval ``(low, high)`` or ``None``.
+        stderr: standard error of ``value`` (``None`` when it cannot be assessed): the
+            sampling error of the held-out rows the value is read on, plus the spread of
+            the ensemble members (see :meth:`minee.MINEE.fit`). Bias of the critic is not
+            in it.
+        ci: 95% confidence interval ``value +- 1.96 stderr`` or ``None``.
         quantity: what was estimated (``"mutual_information"``, ``"entropy"``, ...).
+        null: the same estimator on the sample with Y's rows shuffled (the dependence
+            destroyed, the marginals kept), nats: the level an estimate of no dependence
+            reaches; ``None`` unless requested with ``null=True``.
+        null_stderr: the standard error of ``null``.
+        preprocess: the per-column transform applied first (``"none"``, ``"standardize"``,
+            ``"rank"``); after ``"rank"`` the entropies are those of the transformed data.
     """
 
     value: float
@@ -71,6 +97,9 @@ class Estimate:
     stderr: float | None = None
     ci: tuple[float, float] | None = None
     quantity: str = "mutual_information"
+    null: float | None = None
+    null_stderr: float | None = None
+    preprocess: str = "none"
 
     def __float__(self) -> float:
         return self.value
@@ -78,18 +107,23 @@ class Estimate:
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready summary (no curves)."""
 
-        def clean(v: float) -> float | None:
+        def clean(v: float | None) -> float | None:
             return None if v is None or not math.isfinite(v) else float(v)
 
         return {
             "quantity": self.quantity,
             "value": clean(self.value),
-            "stderr": clean(self.stderr) if self.stderr is not None else None,
+            "stderr": clean(self.stderr),
             "ci": None if self.ci is None else [clean(self.ci[0]), clean(self.ci[1])],
             "entropies": {k: clean(v) for k, v in self.entropies.items()},
             "divergences": {k: clean(v) for k, v in self.divergences.items()},
             "members": [clean(v) for v in self.members],
             "diagnostics": dict(self.diagnostics),
+            "null": clean(self.null),
+            "null_stderr": clean(self.null_stderr),
+            "steps": int(self.history.steps[-1]) if len(self.history.steps) else 0,
+            "stopped_early": bool(self.history.stopped_early),
+            "preprocess": self.preprocess,
             "units": "nats",
         }
 

@@ -14,7 +14,7 @@ and learned state ends in ``_``.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any, ClassVar
 
 import numpy as np
@@ -25,6 +25,7 @@ from .critics import Critic
 from .engine import Engine, EngineConfig
 from .estimate import Estimate, History
 from .inputs import as_matrix, check_same_rows, resolve_device, resolve_dtype
+from .preprocessing import TRANSFORMS, transform
 from .presets import AUTO_BATCH, resolve
 from .progress import ProgressBar
 from .references import Reference, make_reference
@@ -43,6 +44,7 @@ class _Heads:
     masks: np.ndarray
     signs: np.ndarray
     groups: np.ndarray  # the variables' column blocks (for the marginals reference)
+    widths: dict[str, int]  # each variable's number of columns, in column order
 
 
 def _blocks(sizes: dict[str, int], sets: dict[str, tuple[str, ...]],
@@ -57,7 +59,7 @@ def _blocks(sizes: dict[str, int], sets: dict[str, tuple[str, ...]],
     groups = np.zeros((len(sizes), dim), dtype=bool)
     for g, var in enumerate(sizes):
         groups[g, list(cols[var])] = True
-    return _Heads(tuple(sets), masks, np.array([signs[s] for s in sets]), groups)
+    return _Heads(tuple(sets), masks, np.array([signs[s] for s in sets]), groups, dict(sizes))
 
 
 @dataclass(eq=False)
@@ -68,7 +70,13 @@ class Run:
         estimator: the estimator whose settings built it.
         engine: the :class:`~minee.engine.Engine` (train with ``engine.run``, checkpoint
             with ``engine.state_dict``).
-        reference, heads, masks, data: what :meth:`results` needs.
+        reference, heads, masks: what :meth:`results` needs.
+        data: the P samples after preprocessing, (P, n, D) (without the null problems).
+        log_scale: per problem, ``ln`` of each column's preprocessing scale, (P, D), added
+            back to the entropies; ``None`` after a non-affine transform.
+        seed: the resolved seed (what ``seed=None`` drew).
+        null: whether the engine's members also hold the P permutation-null problems
+            (after the P problems: member index = (P + p) * ensemble + k).
     """
 
     estimator: _Estimator
@@ -77,11 +85,13 @@ class Run:
     heads: _Heads
     masks: torch.Tensor
     data: np.ndarray
+    log_scale: np.ndarray | None
+    seed: int
+    null: bool = False
 
     def results(self) -> list[Estimate]:
         """One :class:`Estimate` per problem from the engine's current state."""
-        return self.estimator._summarise(self.engine, self.reference, self.heads,
-                                         self.masks, self.data)
+        return self.estimator._summarise(self)
 
 
 @dataclass(kw_only=True, eq=False, repr=False)
@@ -111,6 +121,9 @@ class _Estimator:
         dtype: ``"float32"`` or ``"float64"``.
         seed: integer seed; the same seed gives the same numbers on CPU.
         progress: show a progress bar on stderr.
+        preprocess: per-column transform first: ``"none"``, ``"standardize"`` (entropies
+            are corrected back to the data's scale) or ``"rank"`` (Gaussian copula: keeps
+            MI, changes entropies); see :mod:`minee.preprocessing`.
     """
 
     preset: str = "default"
@@ -133,6 +146,7 @@ class _Estimator:
     dtype: str = "float32"
     seed: int | None = None
     progress: bool = False
+    preprocess: str = "none"
 
     _kind: ClassVar[str] = "mi"
     _quantity: ClassVar[str] = "mutual_information"
@@ -182,30 +196,53 @@ class _Estimator:
     def _fit_arrays(self, **arrays: Any) -> None:
         """Validate, train on one sample and set the fitted attributes."""
         data, widths = _stack(**arrays)
-        (est,) = self._train(self._prepare(data[None], self._heads(widths)))
+        self._train(self._prepare_data(data[None], widths))
+
+    def _prepare_arrays(self, **arrays: Any) -> Run:
+        data, widths = _stack_batch(**arrays)
+        return self._prepare_data(data, widths)
+
+    def _prepare_data(self, data: np.ndarray, widths: dict[str, int]) -> Run:
+        """Preprocess P validated samples (P, n, D) and build their model."""
+        if self.preprocess not in TRANSFORMS:
+            raise ValueError(f"unknown preprocess {self.preprocess!r}; choose one of "
+                             f"{', '.join(TRANSFORMS)}")
+        parts = [transform(sample, self.preprocess) for sample in data]
+        scales = [log_scale for _, log_scale in parts]
+        return self._prepare(np.stack([t for t, _ in parts]), self._heads(widths),
+                             log_scale=None if scales[0] is None else np.stack(scales))
+
+    def _train(self, run: Run) -> list[Estimate]:
+        """Train a prepared run to the end (with the progress bar) and set the fitted
+        attributes from its first problem."""
+        with ProgressBar(run.engine.config.max_steps, type(self).__name__,
+                         enabled=self.progress) as bar:
+            run.engine.run(callback=bar.update)
+        results = run.results()
+        self._set_fitted(run, results[0])
+        return results
+
+    def _set_fitted(self, run: Run, est: Estimate) -> None:
+        self.run_, self.engine_ = run, run.engine
         self.estimate_, self.history_ = est, est.history
         self.entropies_ = est.entropies
         setattr(self, self._value_attr, est.value)
 
-    def _prepare_arrays(self, **arrays: Any) -> Run:
-        data, widths = _stack_batch(**arrays)
-        return self._prepare(data, self._heads(widths))
+    def _null_data(self, data: np.ndarray, heads: _Heads, seed: int) -> np.ndarray | None:
+        """The permutation-null samples (P, n, D): Y's rows shuffled, or ``None``."""
+        return None
 
-    def _train(self, run: Run) -> list[Estimate]:
-        """Train a prepared run to the end (with the progress bar) and summarise it."""
-        with ProgressBar(run.engine.config.max_steps, type(self).__name__,
-                         enabled=self.progress) as bar:
-            run.engine.run(callback=bar.update)
-        self.engine_ = run.engine
-        return run.results()
-
-    def _prepare(self, data: np.ndarray, heads: _Heads) -> Run:
+    def _prepare(self, data: np.ndarray, heads: _Heads, *, log_scale: np.ndarray | None,
+                 seed: int | None = None) -> Run:
         """Build the batched model for P problems with the same heads.
 
         Arguments:
-            data: P samples of the same shape, (P, n, D); each gets ``ensemble`` members
-                (member index = problem * ensemble + k).
+            data: P samples of the same shape, (P, n, D), already preprocessed; each gets
+                ``ensemble`` members (member index = problem * ensemble + k), and with
+                ``null=True`` each also gets a shuffled copy (problem P + p).
             heads: the variable sets.
+            log_scale: see :class:`Run`.
+            seed: the resolved seed (default: from ``self.seed``).
 
         Returns:
             A :class:`Run` whose ``engine`` is ready to train.
@@ -214,7 +251,7 @@ class _Estimator:
         k = self.ensemble
         s = self.settings()
         device, dtype = resolve_device(self.device), resolve_dtype(self.dtype)
-        seed = _seed(self.seed)
+        seed = _seed(self.seed) if seed is None else seed
         n_val = int(round(s["val_fraction"] * n))
         if s["val_fraction"] and (n_val < 5 or n - n_val < 5):
             raise ValueError(
@@ -226,8 +263,10 @@ class _Estimator:
             raise ValueError(
                 f"batch_size={s['batch_size']} exceeds the {n - n_val} training rows; lower "
                 "batch_size, use batch_size='auto', or provide more rows")
+        null = self._null_data(data, heads, seed)
+        problems = data if null is None else np.concatenate([data, null])
         order = np.random.default_rng(seed).permutation(n)
-        rows = torch.as_tensor(data, dtype=dtype, device=device).repeat_interleave(k, dim=0)
+        rows = torch.as_tensor(problems, dtype=dtype, device=device).repeat_interleave(k, 0)
         train = rows[:, torch.as_tensor(np.sort(order[n_val:]), device=device)]
         heldout = rows[:, torch.as_tensor(np.sort(order[:n_val]), device=device)] if n_val \
             else None
@@ -252,23 +291,29 @@ class _Estimator:
             patience=s["patience"], min_steps=s["min_steps"], smoothing=s["smoothing"])
         generator = torch.Generator(device=device).manual_seed(seed)
         engine = Engine(critic, reference, train, heldout, config, generator)
-        return Run(self, engine, reference, heads, masks, data)
+        return Run(self, engine, reference, heads, masks, data, log_scale, seed,
+                   null=null is not None)
 
-    def _summarise(self, engine: Engine, reference: Reference, heads: _Heads,
-                   masks: torch.Tensor, data: np.ndarray) -> list[Estimate]:
+    def _summarise(self, run: Run) -> list[Estimate]:
         """Turn the engine's divergences (members = problems x ensemble) into estimates.
 
         Every number here comes from the engine's recorded state, so a run can be
         summarised at any point (after an interruption, between checkpoints)."""
-        n_problems, k = data.shape[0], self.ensemble
+        engine, reference, heads, masks = run.engine, run.reference, run.heads, run.masks
+        n_problems, k = run.data.shape[0], self.ensemble
         heldout = engine.heldout_rows is not None
         eval_rows = engine.heldout_rows if heldout else engine.train_rows
         signs = torch.as_tensor(heads.signs, dtype=torch.float64)
         density = reference.has_density
+        # ln of the preprocessing scales per member and head: H(data) = H(scaled) + this
+        offset = torch.zeros(engine.critic.members, len(heads.names), dtype=torch.float64)
+        if run.log_scale is not None:
+            per_problem = torch.as_tensor(run.log_scale @ heads.masks.T.astype(float))
+            offset[: n_problems * k] = per_problem.repeat_interleave(k, 0)
 
         def ce(rows: torch.Tensor) -> torch.Tensor:
-            """Cross-entropy per member and head, (M, H)."""
-            return reference.neg_log_density(rows, masks).mean(-1).double().cpu()
+            """Cross-entropy per member and head plus the scale offset, (M, H)."""
+            return reference.neg_log_density(rows, masks).mean(-1).double().cpu() + offset
 
         def combine(div: torch.Tensor, ce_mh: torch.Tensor | None) -> torch.Tensor:
             """Divergences (..., M, H) -> the target per member (..., M)."""
@@ -276,7 +321,9 @@ class _Estimator:
                 return div[..., 0].double()
             return ((ce_mh - div.double()) * signs).sum(-1)
 
-        ce_eval = ce(eval_rows) if density else None
+        ce_eval, variance = self._evaluation_terms(engine, reference, heads, masks)
+        if density:
+            ce_eval = ce_eval + offset
         ce_train = ce(engine.train_rows) if density else None
         div = engine.divergences().double()  # (M, H)
         values = combine(div, ce_eval).numpy()
@@ -285,66 +332,122 @@ class _Estimator:
         train_curve = combine(hist["train"], ce_train).numpy()  # (T, M)
         held_curve = combine(hist["heldout"], ce_eval).numpy() if heldout else None
         entropies = (ce_eval - div).numpy() if density else None
-        row_var = self._row_variance(engine, reference, heads, masks, eval_rows)
         outside = reference.outside(eval_rows).double().mean(1).cpu().numpy()
         diverged = engine.diverged.numpy()
 
-        results = []
-        for p in range(n_problems):
+        def summary(p: int) -> Estimate:
             sl = slice(p * k, (p + 1) * k)
             members = values[sl]
             finite = np.isfinite(members)
             value = float(np.mean(members[finite])) if finite.any() else math.nan
 
-            def avg(a: np.ndarray, sl: slice = sl, finite: np.ndarray = finite) -> np.ndarray:
+            def avg(a: np.ndarray) -> np.ndarray:
                 """Mean over this problem's finite members (axis -2 of (..., M, H))."""
                 part = a[..., sl, :]
                 return part[..., finite, :].mean(-2) if finite.any() else part[..., 0, :]
 
+            def per_head(a: np.ndarray) -> dict[str, Any]:
+                return dict(zip(heads.names, a, strict=True))
+
             history = History(
                 steps=hist["steps"].numpy(), train=train_curve[:, sl],
                 heldout=None if held_curve is None else held_curve[:, sl],
-                divergences=dict(zip(heads.names, avg(hist["train"].double().numpy()).T,
-                                     strict=True)))
-            var_members = float(np.var(members[finite], ddof=1)) / finite.sum() \
-                if finite.sum() > 1 else 0.0
-            rv = row_var[sl][np.isfinite(row_var[sl])]
-            stderr = math.sqrt(rv.mean() / eval_rows.shape[1] + var_members) if rv.size \
-                else None
+                divergences=per_head(avg(hist["train"].double().numpy()).T),
+                heldout_divergences=per_head(avg(hist["heldout"].double().numpy()).T)
+                if heldout else {},
+                stopped_early=engine.stopped_early)
+            stderr = _stderr(members[finite], variance[sl][finite])
             ci = None if stderr is None else (value - Z95 * stderr, value + Z95 * stderr)
-            flags = diagnostics.data_checks(data[p], float(outside[sl].mean()))
+            flags = diagnostics.data_checks(run.data[p % n_problems],
+                                            float(outside[sl].mean()))
             flags.update(diagnostics.training_checks(
                 history.steps, history.estimate, float(np.nanmean(train_values[sl])), value,
                 diverged=int(diverged[sl].sum()), members=k,
                 stopped_early=engine.stopped_early, heldout=heldout))
-            diagnostics.emit(flags)
-            results.append(Estimate(
+            return Estimate(
                 value=value,
                 entropies={} if entropies is None
-                else dict(zip(heads.names, map(float, avg(entropies)), strict=True)),
-                divergences=dict(zip(heads.names, map(float, avg(div.numpy())), strict=True)),
+                else {h: float(v) for h, v in per_head(avg(entropies)).items()},
+                divergences={h: float(v) for h, v in per_head(avg(div.numpy())).items()},
                 history=history, diagnostics=flags, members=members, stderr=stderr, ci=ci,
-                quantity=self._quantity))
+                quantity=self._quantity, preprocess=self.preprocess)
+
+        results = []
+        for p in range(n_problems):
+            est = summary(p)
+            if run.null:
+                null = summary(n_problems + p)
+                est = replace(est, null=null.value, null_stderr=null.stderr)
+            if self._kind != "entropy":
+                est.diagnostics.update(diagnostics.noise_checks(
+                    est.value, est.stderr, est.null, est.null_stderr))
+            diagnostics.emit(est.diagnostics)
+            results.append(est)
         return results
 
     @torch.no_grad()
-    def _row_variance(self, engine: Engine, reference: Reference, heads: _Heads,
-                      masks: torch.Tensor, rows: torch.Tensor) -> np.ndarray:
-        """Variance over evaluation rows of each member's pointwise estimate, (M,).
+    def _evaluation_terms(self, engine: Engine, reference: Reference, heads: _Heads,
+                          masks: torch.Tensor) -> tuple[torch.Tensor | None, np.ndarray]:
+        r"""The cross-entropy terms the estimate uses, and its sampling variance.
 
-        The estimate is a mean over evaluation rows of the pointwise quantity
-        sum_h sign_h (-ln p_ref,h(z) - f_h(z)) plus constants, so its sampling variance is
-        this variance / n (what a bootstrap over those rows gives, in closed form). Bias
-        from an imperfect critic is not in it.
+        Each entropy is $H_h = \overline{c_h - f_h}$ over evaluation rows, with
+        $c_h = -\ln p_{\mathrm{ref},h}(z)$ and $f_h$ the critic (plus the reference's
+        log-mean-exp, whose variance over ``ref_factor * n`` rows is left out). Reading it on
+        the held-out rows alone keeps it honest but noisy: for data close to the reference,
+        nearly all its variance is the cross-entropy's. The reference's density does not
+        depend on the training, so $\bar c_h$ over *all* rows is an unbiased, less noisy
+        estimate of the same cross-entropy; it enters as a control variate,
+        $H_h = \overline{c_h - f_h}^{\,val} + \beta_h(\bar c_h^{\,all} - \bar c_h^{\,val})$,
+        with $\beta_h$ the regression coefficient of $c_h - f_h$ on $c_h$ over held-out rows
+        (the variance-minimising choice; 0 for the uniform box, whose $c_h$ is constant).
+
+        Returns:
+            ``(cross_entropy, variance)``: per member and head the cross-entropy term (M, H)
+            to subtract divergences from (``None`` without a reference density), and per
+            member the variance of its estimate over the evaluation rows (M,), nats^2,
+            which is what a bootstrap over those rows would give, in closed form. Bias
+            from an imperfect critic is not in it.
         """
-        f = engine.critic(rows).double()  # (M, H, n)
-        if reference.has_density:
-            signs = torch.as_tensor(heads.signs, dtype=torch.float64, device=f.device)
-            pointwise = ((reference.neg_log_density(rows, masks).double() - f)
-                         * signs[:, None]).sum(1)
-        else:
-            pointwise = f[:, 0]
-        return pointwise.var(dim=1).cpu().numpy()
+        heldout = engine.heldout_rows
+        rows = engine.train_rows if heldout is None else heldout
+        n_eval = rows.shape[1]
+        f = engine.critic(rows).double()  # (M, H, n_eval)
+        if not reference.has_density:
+            return None, (f[:, 0].var(dim=1) / n_eval).cpu().numpy()
+        signs = torch.as_tensor(heads.signs, dtype=torch.float64, device=f.device)[:, None]
+        c = reference.neg_log_density(rows, masks).double()  # (M, H, n_eval)
+        g = c - f
+        if heldout is None:
+            return c.mean(-1).cpu(), ((g * signs).sum(1).var(dim=1) / n_eval).cpu().numpy()
+        n_all = n_eval + engine.train_rows.shape[1]
+        c_all = (c.sum(-1) + reference.neg_log_density(engine.train_rows, masks).double()
+                 .sum(-1)) / n_all
+        dc, dg = c - c.mean(-1, keepdim=True), g - g.mean(-1, keepdim=True)
+        var_c = (dc**2).mean(-1)
+        beta = torch.where(var_c > 0, (dc * dg).mean(-1) / var_c.clamp_min(1e-300), 0.0)
+        cross_entropy = c.mean(-1) + beta * (c_all - c.mean(-1))
+        # the estimate is mean_val(G - C) + mean_all(C) for the signed sums G and C below
+        big_g, big_c = (g * signs).sum(1), (beta[..., None] * c * signs).sum(1)  # (M, n)
+        resid = big_g - big_c
+        cov = ((resid - resid.mean(-1, keepdim=True))
+               * (big_c - big_c.mean(-1, keepdim=True))).sum(-1) / (n_eval - 1)
+        variance = resid.var(dim=1) / n_eval + big_c.var(dim=1) / n_all + 2 * cov / n_all
+        return cross_entropy.cpu(), variance.clamp_min(0).cpu().numpy()
+
+
+def _stderr(members: np.ndarray, variance: np.ndarray) -> float | None:
+    """Standard error of the member mean, nats.
+
+    Arguments:
+        members: the finite members' estimates, (K,).
+        variance: the sampling variance of each over the evaluation rows, (K,), nats^2.
+            Members share those rows, so their mean has (about) the mean variance; their
+            spread adds what differs between trainings (initialisation, batches).
+    """
+    if not members.size or not np.isfinite(variance).all():
+        return None
+    spread = float(np.var(members, ddof=1)) / members.size if members.size > 1 else 0.0
+    return math.sqrt(float(variance.mean()) + spread)
 
 
 def _check_settings(s: dict[str, Any], ensemble: int) -> None:
@@ -392,6 +495,30 @@ _BATCH_DOC = """Build, without training, one batched model for P samples.
 
 
 @dataclass(kw_only=True, eq=False, repr=False)
+class _MIEstimator(_Estimator):
+    """Settings of the (conditional) MI estimators on top of the shared ones.
+
+    Arguments:
+        null: also estimate, in the same batched model, the MI of each sample with Y's
+            rows shuffled (dependence destroyed, marginals and Z kept): the permutation
+            null level, reported as ``Estimate.null`` and used by the ``noise_level``
+            diagnostic. Doubles the work.
+    """
+
+    null: bool = False
+
+    def _null_data(self, data: np.ndarray, heads: _Heads, seed: int) -> np.ndarray | None:
+        if not self.null:
+            return None
+        y = heads.groups[list(heads.widths).index("y")]
+        rng = np.random.default_rng([seed, 1])  # a stream apart from the split's
+        null = data.copy()
+        for sample in null:
+            sample[:, y] = sample[rng.permutation(sample.shape[0])][:, y]
+        return null
+
+
+@dataclass(kw_only=True, eq=False, repr=False)
 class NEE(_Estimator):
     r"""Neural entropic estimation of differential entropy $H(Z)$ in nats (eq. 14).
 
@@ -431,7 +558,7 @@ class NEE(_Estimator):
 
 
 @dataclass(kw_only=True, eq=False, repr=False)
-class MINEE(_Estimator):
+class MINEE(_MIEstimator):
     r"""MI-NEE: $I(X;Y) = H(X) + H(Y) - H(X,Y)$ from three entropic critics (eq. 18).
 
     Arguments:
@@ -470,7 +597,7 @@ class MINEE(_Estimator):
 
 
 @dataclass(kw_only=True, eq=False, repr=False)
-class MINE(_Estimator):
+class MINE(_MIEstimator):
     r"""MINE: $I(X;Y) = D(p_{XY} \| p_X p_Y)$ by one critic against resampled marginals.
 
     Trained with the moving-average gradient correction of Belghazi et al. (2018).
@@ -504,7 +631,7 @@ class MINE(_Estimator):
 
 
 @dataclass(kw_only=True, eq=False, repr=False)
-class CMINEE(_Estimator):
+class CMINEE(_MIEstimator):
     r"""Conditional MI $I(X;Y|Z) = H(X,Z) + H(Y,Z) - H(X,Y,Z) - H(Z)$ with four heads.
 
     Arguments: as :class:`MINEE`.

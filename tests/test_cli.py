@@ -1,0 +1,209 @@
+"""The ``minee estimate`` and ``minee entropy`` commands, run as a user runs them."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import minee
+from minee.cli import main
+
+FAST = ["--max-steps", "20", "--quiet"]
+
+
+# one thread: on the shared test machine a second one only spins (2x the CPU time)
+ENV = {**os.environ, "OMP_NUM_THREADS": "1"}
+
+
+def minee_cli(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "minee.cli", *map(str, args)],
+                          capture_output=True, text=True, cwd=cwd, timeout=300, env=ENV)
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """data.csv: a1, a2 -> b1, b2 (correlation 0.8 per coordinate), z, a text column."""
+    rng = np.random.default_rng(0)
+    a = rng.standard_normal((300, 2))
+    b = 0.8 * a + 0.6 * rng.standard_normal((300, 2))
+    frame = pd.DataFrame({"a1": a[:, 0], "a2": a[:, 1], "b1": b[:, 0], "b2": b[:, 1],
+                          "z": rng.standard_normal(300), "name": ["s"] * 300})
+    path = tmp_path_factory.mktemp("cli") / "data.csv"
+    frame.to_csv(path, index=False)
+    return path
+
+
+def test_json_output(data: Path) -> None:
+    out = minee_cli("estimate", data, "--x", "a1,a2", "--y", "b1,b2", "--json", *FAST,
+                    "--seed", "3")
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert result["quantity"] == "mutual_information" and result["units"] == "nats"
+    assert result["value"] > 0.3  # truth 1.02; 20 steps is enough to be clearly positive
+    low, high = result["ci"]
+    assert low < result["value"] < high
+    assert set(result["entropies"]) == {"xy", "x", "y"}
+    assert isinstance(result["diagnostics"], dict)
+    assert result["columns"] == {"x": ["a1", "a2"], "y": ["b1", "b2"]}
+    assert result["rows"] == 300 and result["seed"] == 3
+    assert out.stderr == ""  # --quiet: no progress bar, diagnostics only in the output
+    again = json.loads(minee_cli("estimate", data, "--x", "a1,a2", "--y", "b1,b2", "--json",
+                                 *FAST, "--seed", "3").stdout)
+    assert again["value"] == result["value"]  # --seed makes it reproducible
+
+
+def test_table_and_progress(data: Path) -> None:
+    out = minee_cli("estimate", data, "--x", "0:2", "--y", "b1:b2", "--max-steps", "20")
+    assert out.returncode == 0, out.stderr
+    assert "I(X;Y)" in out.stdout and "95% CI" in out.stdout and "H(X,Y)" in out.stdout
+    assert "X: a1, a2" in out.stdout and "diagnostics:" in out.stdout
+    assert "MINEE" in out.stderr  # the progress bar, on stderr
+
+
+def test_every_hyperparameter_reaches_the_estimator(data: Path) -> None:
+    out = minee_cli("estimate", data, "--x", "a1", "--y", "b1", "--json", "--quiet",
+                    "--seed", "1", "--preset", "default", "--ensemble", "2",
+                    "--preprocess", "standardize", "--max-steps", "15", "--lr", "0.002",
+                    "--batch-size", "64", "--val-fraction", "0.25", "--patience", "4",
+                    "--reference", "uniform", "--ref-factor", "2", "--hidden", "16",
+                    "--device", "cpu", "--null")
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    s = result["settings"]
+    assert (s["ensemble"], s["preprocess"], s["max_steps"], s["lr"], s["batch_size"],
+            s["val_fraction"], s["patience"], s["reference"], s["ref_factor"], s["hidden"]) \
+        == (2, "standardize", 15, 0.002, 64, 0.25, 4, "uniform", 2.0, 16)
+    assert len(result["members"]) == 2 and result["null"] is not None
+    assert result["steps"] <= 15 and result["preprocess"] == "standardize"
+
+
+def test_conditional_and_mine(data: Path) -> None:
+    out = minee_cli("estimate", data, "--x", "a1", "--y", "b1", "--z", "z,a2", "--json", *FAST)
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert result["quantity"] == "conditional_mutual_information"
+    assert set(result["entropies"]) == {"xz", "yz", "xyz", "z"}
+    out = minee_cli("estimate", data, "--x", "a1", "--y", "b1", "--method", "mine", *FAST)
+    assert out.returncode == 0, out.stderr
+    assert "I(X;Y)" in out.stdout and "MINE" in out.stdout
+
+
+def test_plot_and_save(data: Path, tmp_path: Path) -> None:
+    out = minee_cli("estimate", data, "--x", "a1,a2", "--y", "b1,b2", *FAST, "--seed", "2",
+                    "--json", "--plot", tmp_path / "curves.png", "--truth", "1.0217",
+                    "--save", tmp_path / "model.pt")
+    assert out.returncode == 0, out.stderr
+    assert (tmp_path / "curves.png").read_bytes()[:4] == b"\x89PNG"
+    model = minee.load(tmp_path / "model.pt")
+    assert isinstance(model, minee.MINEE)
+    assert model.mutual_information_ == pytest.approx(json.loads(out.stdout)["value"])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["curves.png", "model.pt"]
+
+
+def test_npz_arrays_by_name(tmp_path: Path) -> None:
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((200, 2))
+    np.savez(tmp_path / "data.npz", x=x, y=x + rng.standard_normal((200, 2)))
+    out = minee_cli("estimate", tmp_path / "data.npz", "--x", "x", "--y", "y", "--json", *FAST)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["columns"]["y"] == ["y[0]", "y[1]"]
+
+
+def test_entropy_command(data: Path, tmp_path: Path) -> None:
+    out = minee_cli("entropy", data, "--cols", "a1,a2", "--json", *FAST, "--seed", "0",
+                    "--plot", tmp_path / "h.pdf")
+    assert out.returncode == 0, out.stderr
+    result = json.loads(out.stdout)
+    assert result["quantity"] == "entropy"
+    assert abs(result["value"] - np.log(2 * np.pi * np.e)) < 0.3  # two standard normals
+    assert (tmp_path / "h.pdf").read_bytes()[:4] == b"%PDF"
+
+
+def test_help_has_examples(capsys: pytest.CaptureFixture[str]) -> None:
+    out = minee_cli("estimate", "--help")
+    assert out.returncode == 0 and "examples:" in out.stdout and "nats" in out.stdout
+    with pytest.raises(SystemExit):
+        main(["entropy", "--help"])
+    assert "minee entropy data.csv --cols" in capsys.readouterr().out
+
+
+# The errors the issue names run as subprocesses; the rest go through the same entry point
+# in-process (argv in, exit code and stderr out), which spares a 2-3 s interpreter start each.
+@pytest.mark.parametrize(("args", "message"), [
+    (("estimate", "absent.csv", "--x", "a1", "--y", "b1"), "no such file"),
+    (("estimate", "garbage.parquet", "--x", "a1", "--y", "b1"), "cannot read"),
+    (("estimate", "data.csv", "--x", "nope", "--y", "b1"), "unknown column 'nope'"),
+    (("estimate", "data.csv", "--x", "name", "--y", "b1"), "'name' is not numeric"),
+    (("entropy", "data.csv", "--cols", ","), "selects no columns"),
+])
+def test_errors_exit_2_with_one_line(data: Path, args: tuple[str, ...], message: str) -> None:
+    (data.parent / "garbage.parquet").write_bytes(b"\x00 not a parquet file")
+    out = minee_cli(*args, "--quiet", cwd=data.parent)
+    assert out.returncode == 2
+    assert message in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1 and "Traceback" not in out.stderr
+    assert out.stdout == ""
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("estimate", "data.csv", "--x", "3:1", "--y", "b1"), "selects no columns"),
+    (("estimate", "data.csv", "--x", "a1", "--y", "a1"), "in both --x and --y"),
+    (("estimate", "data.csv", "--x", "a1", "--y", "b1", "--z", "z", "--method", "mine"),
+     "--z (conditional MI) needs --method minee"),
+    (("estimate", "data.csv", "--x", "a1", "--y", "b1", "--method", "mine", "--reference",
+      "uniform"), "--reference applies to --method minee only"),
+    (("estimate", "data.csv", "--x", "a1", "--y", "b1", "--lr", "-1"), "lr must be"),
+    (("entropy", "data.csv", "--cols", "99"), "out of range"),
+    (("estimate", "data.csv", "--x", "a1", "--y", "b1", "--plot", "out.gif"),
+     "cannot write a figure"),
+    (("estimate", "data.csv", "--x", "a1", "--y", "b1", "--save", "no/such/model.pt"),
+     "no such folder"),
+    (("estimate", "data.xlsx", "--x", "a1", "--y", "b1"), "unknown file type"),
+])
+def test_more_errors_exit_2(data: Path, args: tuple[str, ...], message: str,
+                            capsys: pytest.CaptureFixture[str],
+                            monkeypatch: pytest.MonkeyPatch) -> None:
+    (data.parent / "data.xlsx").write_bytes(b"x")
+    monkeypatch.chdir(data.parent)
+    assert main([*args, "--quiet"]) == 2
+    captured = capsys.readouterr()
+    assert message in captured.err and len(captured.err.strip().splitlines()) == 1
+    assert captured.out == ""
+
+
+@pytest.mark.parametrize("kind", ["tsv", "parquet", "npy"])
+def test_file_formats(tmp_path: Path, kind: str, capsys: pytest.CaptureFixture[str]) -> None:
+    rng = np.random.default_rng(1)
+    x = rng.standard_normal((200, 2))
+    table = np.hstack([x, x + rng.standard_normal((200, 2))])
+    path = tmp_path / f"data.{kind}"
+    if kind == "npy":
+        np.save(path, table)
+        cols = ("0,1", "2:4")
+    else:
+        frame = pd.DataFrame(table, columns=["p", "q", "r", "s"])
+        if kind == "tsv":
+            frame.to_csv(path, sep="\t", index=False)
+        else:
+            frame.to_parquet(path)
+        cols = ("p,q", "-2,-1")
+    # "--y=-2,-1": argparse would read a bare "-2,-1" as an option
+    assert main(["estimate", str(path), f"--x={cols[0]}", f"--y={cols[1]}", "--json",
+                 *FAST]) == 0
+    assert len(json.loads(capsys.readouterr().out)["columns"]["y"]) == 2
+
+
+def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
+    for argv in (["estimate", "data.csv", "--x", "a1"],  # --y missing
+                 ["estimate", "data.csv", "--x", "a", "--y", "b", "--batch-size", "many"]):
+        with pytest.raises(SystemExit) as exit_info:
+            main(argv)
+        assert exit_info.value.code == 2
+    assert "integer or 'auto'" in capsys.readouterr().err

@@ -1,0 +1,62 @@
+"""Saving a fitted estimator and loading it back (minee.save / minee.load)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+import minee
+from minee import tasks
+
+QUICK = {"max_steps": 40, "eval_every": 10, "min_steps": 0}
+
+
+@pytest.mark.parametrize("kind", ["MINEE", "MINE", "NEE", "CMINEE"])
+def test_round_trip(tmp_path: Path, kind: str) -> None:
+    x, y = tasks.get("hg", rho=0.8, d=1).sample(300, seed=0)
+    arrays = {"NEE": (x,), "CMINEE": (x, y, x + y ** 2)}.get(kind, (x, y))
+    options = {"preprocess": "standardize"} if kind != "MINE" else {"null": True}
+    fitted = getattr(minee, kind)(seed=None, **options, **QUICK).fit(*arrays)
+    path = minee.save(fitted, tmp_path / "model.pt")
+    loaded = minee.load(path)
+    assert type(loaded) is type(fitted)
+    assert loaded.estimate_.to_dict() == fitted.estimate_.to_dict()  # same numbers
+    np.testing.assert_array_equal(loaded.history_.train, fitted.history_.train)
+    assert loaded.get_params()["seed"] == fitted.run_.seed  # the seed that was drawn
+    for a, b in zip(loaded.engine_.critic.parameters(), fitted.engine_.critic.parameters(),
+                    strict=True):
+        assert torch.equal(a, b)
+    assert [p.name for p in tmp_path.iterdir()] == ["model.pt"]  # no temporary left over
+
+
+def test_loaded_model_keeps_training_like_the_original(tmp_path: Path) -> None:
+    x, y = tasks.get("hg", rho=0.8, d=1).sample(300, seed=1)
+    est = minee.MINEE(seed=0, max_steps=60, eval_every=10, patience=None)
+    run = est.prepare_batch(x[None], y[None])
+    run.engine.run(until=30)
+    est._set_fitted(run, run.results()[0])  # a run stopped half-way, as after Ctrl-C
+    loaded = minee.load(minee.save(est, tmp_path / "half.pt"))
+    run.engine.run()
+    loaded.engine_.run()
+    assert loaded.run_.results()[0].value == run.results()[0].value
+
+
+def test_errors(tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="not fitted"):
+        minee.save(minee.MINEE(), tmp_path / "m.pt")
+    with pytest.raises(TypeError, match="fitted minee estimator"):
+        minee.save(object(), tmp_path / "m.pt")
+    fitted = minee.NEE(seed=0, **QUICK).fit(np.random.default_rng(0).normal(size=(100, 1)))
+    with pytest.raises(FileNotFoundError, match="no such folder"):
+        minee.save(fitted, tmp_path / "missing" / "m.pt")
+    with pytest.raises(FileNotFoundError, match="no such file"):
+        minee.load(tmp_path / "absent.pt")
+    (tmp_path / "junk.pt").write_bytes(b"junk")
+    with pytest.raises(ValueError, match="not a minee model file"):
+        minee.load(tmp_path / "junk.pt")
+    torch.save({"format": "other"}, tmp_path / "other.pt")
+    with pytest.raises(ValueError, match="format 'other'"):
+        minee.load(tmp_path / "other.pt")

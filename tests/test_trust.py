@@ -1,0 +1,169 @@
+"""Estimates you can trust: intervals, the permutation null, diagnostics, conditional MI and
+preprocessing, against ground truth with stated tolerances."""
+
+from __future__ import annotations
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+import minee
+from minee import tasks
+from minee.diagnostics import MineeWarning, noise_checks
+
+QUICK = {"max_steps": 60, "eval_every": 10, "min_steps": 0}
+
+
+def gaussian_mi_plugin(x: np.ndarray, y: np.ndarray) -> float:
+    """The Gaussian MI of a sample's covariance: exact for Gaussian data, nats."""
+    cov = np.cov(np.hstack([x, y]), rowvar=False)
+    dx = x.shape[1]
+    return 0.5 * (np.linalg.slogdet(cov[:dx, :dx])[1] + np.linalg.slogdet(cov[dx:, dx:])[1]
+                  - np.linalg.slogdet(cov)[1])
+
+
+def test_conditional_mi_acceptance() -> None:
+    # X = Z + e1, Y = X + Z + e2: I(X;Y|Z) = 0.5 ln 2 = 0.3466 nats
+    rng = np.random.default_rng(0)
+    z = rng.standard_normal((3000, 1))
+    x = z + rng.standard_normal((3000, 1))
+    y = x + z + rng.standard_normal((3000, 1))
+    est = minee.conditional_mutual_information(x, y, z, seed=0)
+    assert est.quantity == "conditional_mutual_information"
+    assert abs(est.value - 0.5 * math.log(2)) < 0.1 * 0.3466
+    # the four entropies add up to the value
+    h = est.entropies
+    assert est.value == pytest.approx(h["xz"] + h["yz"] - h["xyz"] - h["z"], abs=1e-9)
+
+
+def test_ensemble_interval_acceptance() -> None:
+    task = tasks.get("hg", rho=0.8, d=2)  # I = -ln(1 - 0.64) = 1.0217 nats
+    x, y = task.sample(2000, seed=1)
+    est = minee.mutual_information(x, y, ensemble=5, seed=0)
+    assert est.members.shape == (5,)
+    assert est.ci[0] < task.mutual_information < est.ci[1]
+    assert est.ci[1] - est.ci[0] < 0.3  # informative, not a blanket interval
+    assert isinstance(est.diagnostics, dict)
+
+
+def test_heldout_cross_entropy_uses_every_row() -> None:
+    # With the Gaussian reference on Gaussian data the critics learn ~nothing, so the
+    # estimate is the cross-entropy part: read on all rows through the control variate it
+    # matches the full-sample Gaussian MI far closer than the held-out rows' noise (~0.05).
+    x, y = tasks.get("hg", rho=0.6, d=1).sample(1000, seed=3)
+    est = minee.mutual_information(x, y, seed=0, val_fraction=0.2, max_steps=1, eval_every=1)
+    assert abs(est.value - gaussian_mi_plugin(x, y)) < 0.01
+    assert 0.005 < est.stderr < 0.05
+
+
+def test_permutation_null() -> None:
+    x, y = tasks.get("hg", rho=0.8, d=1).sample(600, seed=0)
+    est = minee.mutual_information(x, y, seed=0, null=True, **QUICK)
+    assert abs(est.null) < 0.05 < est.value - 0.3  # truth 0.51; shuffled Y: 0
+    assert est.null_stderr > 0 and "noise_level" not in est.diagnostics
+    assert est.to_dict()["null"] == pytest.approx(est.null)
+    rng = np.random.default_rng(1)
+    with pytest.warns(MineeWarning, match="noise_level"):
+        flat = minee.mutual_information(x, rng.standard_normal((600, 1)), seed=0, null=True,
+                                        **QUICK)
+    assert "permutation null" in flat.diagnostics["noise_level"]
+
+
+def test_noise_level_without_null() -> None:
+    rng = np.random.default_rng(2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MineeWarning)
+        est = minee.mutual_information(rng.standard_normal((500, 2)),
+                                       rng.standard_normal((500, 1)), seed=0, **QUICK)
+    assert est.null is None
+    assert "noise_level" in est.diagnostics
+
+
+def test_noise_checks_rules() -> None:
+    assert noise_checks(0.5, 0.02) == {}
+    assert "noise_level" in noise_checks(0.03, 0.02)
+    assert noise_checks(0.5, 0.02, null=0.01, null_stderr=0.02) == {}
+    assert "noise_level" in noise_checks(0.06, 0.02, null=0.01, null_stderr=0.02)
+    assert noise_checks(math.nan, 0.02) == {}
+
+
+def test_null_is_for_mi_only() -> None:
+    with pytest.raises(TypeError):
+        minee.NEE(null=True)
+
+
+def test_entropy_estimators_have_no_noise_flag() -> None:
+    x = np.random.default_rng(0).standard_normal((400, 1)) * 1e-3  # H < 0 is fine
+    est = minee.entropy(x, seed=0, **QUICK)
+    assert est.value < 0 and "noise_level" not in est.diagnostics
+
+
+@pytest.mark.parametrize("method", ["standardize", "rank"])
+def test_preprocess_keeps_mi(method: str) -> None:
+    x, y = tasks.get("hg", rho=0.8, d=1).sample(800, seed=4)
+    raw = minee.mutual_information(x, y, seed=0, **QUICK)
+    # a strictly increasing per-column map: MI is unchanged
+    est = minee.mutual_information(np.exp(x) * 1e3, y ** 3, seed=0, preprocess=method,
+                                   **QUICK)
+    assert est.preprocess == method
+    if method == "rank":
+        assert abs(est.value - raw.value) < 0.1  # back to (nearly) Gaussian margins
+        assert est.entropies["x"] == pytest.approx(0.5 * math.log(2 * math.pi * math.e),
+                                                   abs=0.05)
+    h = est.entropies
+    assert est.value == pytest.approx(h["x"] + h["y"] - h["xy"], abs=1e-9)
+
+
+def test_standardize_corrects_entropies() -> None:
+    x = np.random.default_rng(5).standard_normal((800, 2)) * [10.0, 0.01] + 7
+    truth = math.log(2 * math.pi * math.e) + math.log(10.0 * 0.01)
+    plain = minee.entropy(x, seed=0, **QUICK)
+    scaled = minee.entropy(x, seed=0, preprocess="standardize", **QUICK)
+    assert scaled.value == pytest.approx(plain.value, abs=0.02)
+    assert abs(scaled.value - truth) < 0.1
+    assert scaled.entropies["x"] == pytest.approx(scaled.value)
+    with pytest.raises(ValueError, match="unknown preprocess"):
+        minee.entropy(x, preprocess="log", **QUICK)
+
+
+def test_diagnostics_are_data_and_warnings() -> None:
+    rng = np.random.default_rng(6)
+    x = rng.integers(0, 3, size=(300, 1)).astype(float)
+    y = x + rng.standard_normal((300, 1))
+    with pytest.warns(MineeWarning, match="discrete"):
+        est = minee.mutual_information(x, y, seed=0, **QUICK)
+    assert "dequantise" in est.diagnostics["discrete"]
+    with pytest.warns(MineeWarning, match="too_few_rows"):
+        minee.mutual_information(rng.standard_normal((60, 4)), rng.standard_normal((60, 4)),
+                                 seed=0, **QUICK)
+
+
+def test_still_increasing_is_flagged() -> None:
+    # far too few steps at a tiny learning rate on a high-MI task: the curve is still rising
+    x, y = tasks.get("mg", rho=0.95).sample(600, seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MineeWarning)
+        est = minee.mutual_information(x, y, seed=0, reference="uniform", max_steps=200,
+                                       eval_every=10, patience=None, lr=3e-4)
+    assert "still_increasing" in est.diagnostics
+
+
+@pytest.mark.slow
+def test_interval_coverage() -> None:
+    """95% intervals of independent default fits over 20 seeds on HG(rho=0.8, d=1), 1,000 rows.
+
+    Measured (2026-11-29, 2-core CPU, seeds 0-19 with samples seeded 100-119): see the
+    report; the assertion allows for the binomial spread of 20 trials (a 95% interval misses
+    2 or more of 20 with probability 0.26, 4 or more with 0.016).
+    """
+    task = tasks.get("hg", rho=0.8, d=1)
+    hits = []
+    for seed in range(20):
+        x, y = task.sample(1000, seed=100 + seed)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", MineeWarning)
+            est = minee.mutual_information(x, y, seed=seed)
+        hits.append(est.ci[0] <= task.mutual_information <= est.ci[1])
+    assert np.mean(hits) >= 0.8
