@@ -20,6 +20,9 @@ the same sample, and the MI's standard error can be computed from the per-row va
 
 from __future__ import annotations
 
+import ctypes
+import functools
+import os
 import uuid
 import warnings
 from collections.abc import Callable, Hashable, Sequence
@@ -39,6 +42,7 @@ __all__ = ["mi_matrix", "relevance"]
 # about 8 to 32 and rises beyond (activations leave the cache: benchmarks/scale.py); a GPU
 # wants wide models to fill it.
 CHUNK_CPU, CHUNK_GPU = 16, 256
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameter numbers
 
 
 @dataclass(frozen=True)
@@ -137,7 +141,27 @@ def pair_job(data: np.ndarray, pairs: Sequence[tuple[int, int]],
 def _in_worker(func: Callable[..., Any], *args: Any) -> Any:
     """Run a job in a Dask worker with one torch thread (workers already share the cores)."""
     torch.set_num_threads(1)
+    _heap_for_tensors()
     return func(*args)
+
+
+@functools.cache
+def _heap_for_tensors() -> None:
+    """Undo the malloc setting Dask's nanny gives its workers, once per worker process.
+
+    The nanny starts workers with ``MALLOC_TRIM_THRESHOLD_=65536``; setting it freezes
+    glibc's adaptive thresholds, so every block over 128 KiB is mmap-ed and unmapped again,
+    and every training step's activations page-fault afresh (2-2.5x slower training,
+    measured). These are the ceilings glibc's own adaptation reaches on 64-bit Linux.
+    """
+    if "MALLOC_TRIM_THRESHOLD_" not in os.environ:
+        return
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:  # not glibc: the variable means nothing there
+        return
+    libc.mallopt(_M_MMAP_THRESHOLD, 32 << 20)
+    libc.mallopt(_M_TRIM_THRESHOLD, 64 << 20)
 
 
 # scheduling -----------------------------------------------------------------------------------
