@@ -14,11 +14,12 @@ __all__ = ["as_matrix", "check_same_rows", "resolve_device", "resolve_dtype"]
 def _to_numpy(data: Any, name: str) -> np.ndarray:
     if isinstance(data, torch.Tensor):
         return data.detach().cpu().numpy()
-    # pandas objects without importing pandas: both expose ``to_numpy`` and ``dtypes``.
-    if hasattr(data, "to_numpy") and hasattr(data, "dtypes"):
+    if type(data).__module__.startswith("pandas"):
+        from pandas.api.types import is_bool_dtype, is_numeric_dtype
+
         dtypes = data.dtypes if hasattr(data.dtypes, "__iter__") else [data.dtypes]
         for dt in dtypes:
-            if not (np.issubdtype(np.dtype(dt), np.number) or np.dtype(dt) == np.bool_):
+            if not (is_numeric_dtype(dt) or is_bool_dtype(dt)):
                 raise TypeError(
                     f"{name} has a non-numeric column (dtype {dt}); select numeric columns "
                     "or encode categories as numbers first"
