@@ -139,19 +139,22 @@ class _Recording(UniformBox):
 
 
 def test_chunked_evaluation_equals_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
-    data = torch.randn(2, 50, 3, generator=torch.Generator().manual_seed(0))
+    data = torch.randn(2, 150, 3, generator=torch.Generator().manual_seed(0))
+    heldout = torch.randn(2, 70, 3, generator=torch.Generator().manual_seed(1))
     critic = _critic()
     reference = _Recording(data)
-    config = EngineConfig(lr=1e-3, batch_size=None, ref_factor=10.0, max_steps=1,
+    config = EngineConfig(lr=1e-3, batch_size=None, ref_factor=4.0, max_steps=1,
                           eval_every=1)
-    monkeypatch.setattr(engine_module, "_EVAL_CHUNK", 64)  # 500 rows -> 8 chunks
-    eng = Engine(critic, reference, data, None, config, torch.Generator().manual_seed(0))
-    got = eng.evaluate()["train"]
-    assert len(reference.drawn) == math.ceil(500 / 64)
-    ref = torch.cat(reference.drawn, dim=2)  # (K, 1, 500, D): the one-pass reference
+    monkeypatch.setattr(engine_module, "_EVAL_CHUNK", 64 * 6)  # 2 members x 3 heads
+    monkeypatch.setattr(engine_module, "_MIN_CHUNK", 1)
+    eng = Engine(critic, reference, data, heldout, config, torch.Generator().manual_seed(0))
+    got = eng.evaluate()
+    assert len(reference.drawn) == math.ceil(600 / 64)  # 64 rows per pass
+    ref = torch.cat(reference.drawn, dim=2)  # (K, 1, 600, D): the one-pass reference
     with torch.no_grad():
-        want = dv_bound(critic(data), critic(ref))
-    torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-5)
+        for name, rows in (("train", data), ("heldout", heldout)):
+            torch.testing.assert_close(got[name], dv_bound(critic(rows), critic(ref)),
+                                       rtol=1e-5, atol=1e-5)
 
 
 def test_seed_determines_the_run() -> None:
