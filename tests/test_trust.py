@@ -166,7 +166,7 @@ def test_interval_coverage() -> None:
     these samples spread more than usual, and the interval is as wide as it should be. (With
     ensemble=5 on HG(0.8, d=2), 2,000 rows, held-out rows: 19/20.) The assertion allows for
     the binomial spread of 20 trials (a 95% interval misses 4 or more of 20 with
-    probability 0.016); an interval 30% too narrow would cover about 3/4 and fail.
+    probability 0.016); an interval half as wide would cover about 2/3 and fail.
     """
     task = tasks.get("hg", rho=0.8, d=1)
     hits = []
