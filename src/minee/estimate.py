@@ -129,5 +129,6 @@ class Estimate:
 
     def __repr__(self) -> str:
         ci = "" if self.ci is None else f", ci=({self.ci[0]:.4f}, {self.ci[1]:.4f})"
+        null = "" if self.null is None else f", null={self.null:.4f}"
         flags = f", diagnostics={sorted(self.diagnostics)}" if self.diagnostics else ""
-        return f"Estimate({self.quantity}={self.value:.4f} nats{ci}{flags})"
+        return f"Estimate({self.quantity}={self.value:.4f} nats{ci}{null}{flags})"
