@@ -49,7 +49,7 @@ def test_non_numeric_dataframe_column() -> None:
 
 def test_batch_larger_than_sample() -> None:
     with pytest.raises(ValueError, match="batch_size=500 exceeds the 80 training rows"):
-        minee.mutual_information(X, Y, batch_size=500, seed=0, **QUICK)
+        minee.mutual_information(X, Y, batch_size=500, val_fraction=0.2, seed=0, **QUICK)
     with pytest.raises(ValueError, match="batch_size=101 exceeds the 100 training rows"):
         minee.MINEE(preset="paper", batch_size=101, **QUICK).fit(X, Y)
 
