@@ -18,9 +18,20 @@ _PAPER = {
     "margin": 0.0, "form": "separate", "ma_rate": 0.01, "scale_inputs": False,
 }
 
+# Chosen by the sweep in benchmarks/README.md ("Defaults sweep"; benchmarks/sweep.py) on
+# MG(0.9) and HG(0.9, 6), N = 400, 5 seeds each, judging the final answer:
+# - a Gaussian reference (uniform ran away to 10^3-10^4 nats in 12-D);
+# - no held-out split by default: at N = 400 the pointwise MI of MG(0.9) has sd 0.75 nats,
+#   so an answer read on 80 held-out rows has ~20% sd from the rows alone (sweep: 13%
+#   median error, 48% worst), while all 400 rows track the sample's own MI (7%); a fixed
+#   budget of 1,000 steps sits between under- and overfitting (2,000 steps: MG 11%,
+#   HG 12% median error). Held-out stopping stays available with val_fraction > 0
+#   (patience, min_steps below), and is the safer choice for long runs or small samples.
+# - reference rows = 2 x batch: as accurate as 4 x (better on both tasks), 60% of the rows.
+# - PyTorch's initialisation: N(0, 0.02^2) learns nothing in the first 200 steps on MG.
 _DEFAULT = {
-    "lr": 3e-3, "batch_size": "auto", "ref_factor": 4.0, "max_steps": 3000, "eval_every": 20,
-    "hidden": 64, "depth": 2, "activation": "elu", "init": "torch", "val_fraction": 0.2,
+    "lr": 3e-3, "batch_size": "auto", "ref_factor": 2.0, "max_steps": 1000, "eval_every": 20,
+    "hidden": 64, "depth": 2, "activation": "elu", "init": "torch", "val_fraction": 0.0,
     "patience": 10, "min_steps": 200, "smoothing": 0.3, "reference": "gaussian",
     "margin": 0.05, "form": "separate", "ma_rate": 0.01, "scale_inputs": True,
 }
