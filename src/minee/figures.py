@@ -32,6 +32,8 @@ def plot_figure(summary: dict[str, Any], path: str | os.PathLike) -> list[str]:
                              squeeze=False)
     peak = max(float(np.nanmax(c[2], initial=0.0)) for c in curves.values())
     top = min(max(1.3 * truth, 1.05 * peak), 3 * truth)  # overshoots show, blow-ups don't
+    low = min(float(np.nanmin(c[2], initial=0.0)) for c in curves.values())
+    bottom = max(min(-0.1 * truth, 1.05 * low), -truth)  # the panels share this y range
     for ax, (method, (steps, _raw, smoothed)) in zip(axes[0], curves.items(), strict=True):
         info = methods[method]
         ax.plot(steps, smoothed, color="tab:blue", alpha=0.3, lw=0.8)
@@ -47,7 +49,7 @@ def plot_figure(summary: dict[str, Any], path: str | os.PathLike) -> list[str]:
                        label=f"median 90%: {info['median_reached_90']:,.0f}")
         ax.set_title(info["label"])
         ax.set_xlabel("iteration")
-        ax.set_ylim(min(-0.1 * truth, float(np.nanmin(smoothed, initial=0.0))), top)
+        ax.set_ylim(bottom, top)
         ax.legend(fontsize=7, loc="lower right")
     axes[0, 0].set_ylabel("smoothed MI estimate (nats)")
     task = summary["task"]
