@@ -12,10 +12,11 @@ client (``client=`` or ``scheduler="tcp://host:port"``) each chunk is one task. 
 numbers depend only on its data, its columns, the settings and the seed, never on where
 or when it runs, so both give identical numbers for the same seed and ``chunk_size``.
 
-Every job uses the same seed: the estimators draw the held-out split from the seed and the
-row count alone, so every entropy is read on the same held-out rows. The column entropies
-and the joint entropy then share their evaluation rows, their cross-entropy terms refer to
-the same sample, and the MI's standard error can be computed from the per-row values.
+Every job uses the same seed: the estimators draw the held-out split (``val_fraction``)
+from the seed and the row count alone, so every entropy is read on the same evaluation rows
+(the held-out rows, or all rows without a split). The column entropies and the joint
+entropy then share their evaluation rows, their cross-entropy terms refer to the same
+sample, and the MI's standard error can be computed from the per-row values.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ import os
 import uuid
 import warnings
 from collections.abc import Callable, Hashable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
@@ -232,7 +233,11 @@ def _compute(data: np.ndarray, needed: Sequence[int], pairs: Sequence[tuple[int,
         raise ValueError("pass either client= or scheduler=, not both")
     if "seed" in options or "progress" in options:
         raise TypeError("seed and progress are arguments of this function, not options")
-    NEE(**options).settings()  # unknown or invalid options fail here, before any work
+    # Unknown or invalid options fail here, before any work. The resolved settings travel
+    # with every job, so a worker whose minee has other preset values computes the same.
+    names = {f.name for f in fields(NEE)}
+    settings = NEE(**options).settings()
+    options = {**options, **{k: v for k, v in settings.items() if k in names}}
     seed = _seed(seed)  # drawn once: every job must share it (see the module docstring)
     # Jobs see only the needed columns, renumbered; pairs are then indices into them.
     index = {c: k for k, c in enumerate(needed)}
@@ -318,7 +323,7 @@ def mi_matrix(data: Any, columns: Sequence[Hashable] | None = None, *,
 
     Each column's entropy is estimated once (one batched model for all columns); each
     pair's joint entropy in batched chunks of pairs; then
-    $I(X_i;X_j) = H(X_i) + H(X_j) - H(X_i,X_j)$, all read on the same held-out rows.
+    $I(X_i;X_j) = H(X_i) + H(X_j) - H(X_i,X_j)$, all read on the same evaluation rows.
 
     Arguments:
         data: a pandas DataFrame or a 2-D array (n_rows, n_columns) of numeric samples;

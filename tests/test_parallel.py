@@ -1,0 +1,221 @@
+"""MI matrix and feature relevance: accuracy on known structure, identities, and the same
+numbers in-process and on a real Dask cluster of worker processes, even when one dies."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+import minee
+from minee.parallel import prepare
+
+distributed = pytest.importorskip("distributed")
+
+QUICK = {"max_steps": 60, "eval_every": 10, "min_steps": 0, "batch_size": 64}
+
+
+def _table(n: int, seed: int = 0) -> pd.DataFrame:
+    """Two dependent pairs, independent across: (a, b = a + 0.5 noise), (c, d = sin 2c +
+    0.3 noise). I(a;b) = 0.5 ln 5 = 0.805 nats; every cross pair has I = 0."""
+    rng = np.random.default_rng(seed)
+    a, c = rng.standard_normal(n), rng.standard_normal(n)
+    return pd.DataFrame({"a": a, "b": a + 0.5 * rng.standard_normal(n), "c": c,
+                         "d": np.sin(2 * c) + 0.3 * rng.standard_normal(n)})
+
+
+DEPENDENT = [("a", "b"), ("c", "d")]
+INDEPENDENT = [("a", "c"), ("a", "d"), ("b", "c"), ("b", "d")]
+
+
+@pytest.fixture(autouse=True)
+def one_torch_thread():
+    """One intra-op thread: these models are small, and on a busy machine two spinning
+    threads can each wait for the other (tens of times slower)."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module")
+def client():
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as c:
+        yield c
+
+
+def _check_structure(m: pd.DataFrame) -> None:
+    assert list(m.index) == list(m.columns) == ["a", "b", "c", "d"]
+    np.testing.assert_array_equal(m.to_numpy(), m.to_numpy().T)
+    assert np.isnan(np.diag(m.to_numpy())).all()
+    for x, y in DEPENDENT:
+        assert m.loc[x, y] > 0.4, (x, y, m.loc[x, y])
+    for x, y in INDEPENDENT:
+        assert abs(m.loc[x, y]) < 0.1, (x, y, m.loc[x, y])
+
+
+def test_matrix_finds_the_dependent_pairs():
+    m = minee.mi_matrix(_table(500), seed=0, max_steps=300, min_steps=0, batch_size=100)
+    _check_structure(m)
+    # a ~ N(0, 1): H = 0.5 ln(2 pi e) = 1.419 nats
+    assert m.attrs["entropy"]["a"] == pytest.approx(0.5 * np.log(2 * np.pi * np.e), abs=0.15)
+    stderr = pd.DataFrame(m.attrs["stderr"]).loc[m.index, m.columns].to_numpy()
+    off = ~np.eye(4, dtype=bool)
+    assert np.isfinite(stderr[off]).all() and (stderr[off] > 0).all()
+    assert stderr[0, 1] < 0.2
+
+
+def test_columns_and_pairs_are_read_on_the_same_heldout_rows():
+    data = _table(200).to_numpy()
+    held = {**QUICK, "val_fraction": 0.25}
+    cols = prepare(data, [(0,), (1,)], held, seed=3)
+    pairs = prepare(data, [(0, 1), (1, 2)], {**held, "ensemble": 2}, seed=3)
+    held_cols, held_pairs = cols.engine.heldout_rows, pairs.engine.heldout_rows
+    assert held_cols.shape[1] == 50
+    torch.testing.assert_close(held_pairs[0, :, 0], held_cols[0, :, 0], rtol=0, atol=0)
+    torch.testing.assert_close(held_pairs[0, :, 1], held_cols[1, :, 0], rtol=0, atol=0)
+    torch.testing.assert_close(held_pairs[-1, :, 0], held_cols[1, :, 0], rtol=0, atol=0)
+
+
+def test_relevance_equals_the_matrix_column_when_chunks_match():
+    # With one problem per chunk, every job is the same model in both functions.
+    df = _table(200)
+    m = minee.mi_matrix(df, seed=1, chunk_size=1, **QUICK)
+    r = minee.relevance(df, "d", seed=1, chunk_size=1, **QUICK)
+    assert r.name == "mutual_information" and list(r) == sorted(r, reverse=True)
+    pd.testing.assert_series_equal(r.sort_index(), m.loc[["a", "b", "c"], "d"],
+                                   check_names=False)
+    assert minee.relevance(df, "b", seed=1, chunk_size=1, **QUICK).index[0] == "a"
+    assert set(r.attrs["entropy"]) == {"a", "b", "c", "d"}
+
+
+def test_relevance_target_as_separate_samples_and_array_input():
+    df = _table(200)
+    x, y = df[["a", "b", "c"]].to_numpy(), df["d"].to_numpy()
+    r = minee.relevance(x, y, seed=0, chunk_size=8, **QUICK)
+    assert set(r.index) == {0, 1, 2} and r.index[0] == 2
+    m = minee.mi_matrix(df.to_numpy(), columns=[0, 1], seed=0, **QUICK)
+    assert list(m.columns) == [0, 1] and m.shape == (2, 2)
+
+
+@pytest.mark.parametrize("call, error", [
+    (lambda df: minee.mi_matrix(df, chunk_size=0), ValueError),
+    (lambda df: minee.mi_matrix(df, client=object(), scheduler="tcp://x:1"), ValueError),
+    (lambda df: minee.mi_matrix(df, max_step=10), TypeError),
+    (lambda df: minee.mi_matrix(df, lr=-1.0), ValueError),
+    (lambda df: minee.mi_matrix(df, columns=["a", "zz"]), KeyError),
+    (lambda df: minee.mi_matrix(df, columns=["a"]), ValueError),
+    (lambda df: minee.mi_matrix(df.assign(k=1.0)), ValueError),
+    (lambda df: minee.mi_matrix(df.assign(s="x")), TypeError),
+    (lambda df: minee.mi_matrix(np.zeros(5)), ValueError),
+    (lambda df: minee.relevance(df, "zz"), KeyError),
+    (lambda df: minee.relevance(df, np.arange(7.0)), ValueError),
+    (lambda df: minee.relevance(df, "a", features=["a", "b"]), ValueError),
+    (lambda df: minee.relevance(df[["a"]], "a"), ValueError),
+])
+def test_bad_input_fails_before_any_training(call, error):
+    start = time.perf_counter()
+    with pytest.raises(error):
+        call(_table(50))
+    assert time.perf_counter() - start < 5  # a message, not a training run, then the error
+
+
+def test_dask_gives_the_in_process_numbers(client):
+    df = _table(300)
+    local = minee.mi_matrix(df, seed=2, chunk_size=2, **QUICK)
+    remote = minee.mi_matrix(df, seed=2, chunk_size=2, client=client, progress=True,
+                             **QUICK)
+    pd.testing.assert_frame_equal(remote, local, check_exact=True)
+    np.testing.assert_array_equal(pd.DataFrame(remote.attrs["stderr"]).to_numpy(),
+                                  pd.DataFrame(local.attrs["stderr"]).to_numpy())
+    assert remote.attrs["entropy"] == local.attrs["entropy"]
+    # the scheduler= path connects its own client
+    r_local = minee.relevance(df, "b", seed=2, chunk_size=2, **QUICK)
+    r_remote = minee.relevance(df, "b", seed=2, chunk_size=2,
+                               scheduler=client.scheduler.address, **QUICK)
+    pd.testing.assert_series_equal(r_remote, r_local, check_exact=True)
+
+
+def test_a_killed_worker_is_replaced_and_the_result_is_complete(client):
+    df = pd.concat([_table(300, seed=4), _table(300, seed=5)[["a", "b"]].add_suffix("2")],
+                   axis=1)
+    options = {**QUICK, "seed": 3, "chunk_size": 3, "max_steps": 100}
+    pids = client.run(os.getpid)
+    killed: list[str] = []
+
+    def kill_a_busy_worker() -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            busy = [w for w, keys in client.processing().items()
+                    if any("minee-pair" in str(k) for k in keys) and w in pids]
+            if busy:
+                os.kill(pids[busy[0]], signal.SIGKILL)
+                killed.append(busy[0])
+                return
+            time.sleep(0.05)
+
+    killer = threading.Thread(target=kill_a_busy_worker)
+    killer.start()
+    remote = minee.mi_matrix(df, client=client, **options)
+    killer.join()
+    assert killed, "no worker was killed while it ran a pair task"
+    assert killed[0] not in client.run(os.getpid)  # it is gone, not merely slow
+    local = minee.mi_matrix(df, **options)
+    assert remote.notna().sum().sum() == 6 * 5
+    pd.testing.assert_frame_equal(remote, local, check_exact=True)
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "minee.cli", *args], capture_output=True,
+                          text=True, timeout=120, env={**os.environ, "OMP_NUM_THREADS": "1"})
+
+
+def test_cli_matrix_writes_csv_and_heatmap(tmp_path):
+    _table(200).assign(name="row").to_csv(tmp_path / "t.csv", index=False)
+    out, png = tmp_path / "m.csv", tmp_path / "m.png"
+    done = _cli("matrix", str(tmp_path / "t.csv"), "--cols", "a:c", "--max-steps", "40",
+                "--out", str(out), "--plot", str(png))
+    assert done.returncode == 0, done.stderr
+    m = pd.read_csv(out, index_col=0)
+    assert list(m.columns) == ["a", "b", "c"]
+    np.testing.assert_array_equal(m.to_numpy(), m.to_numpy().T)
+    assert m.loc["a", "b"] > 0.3
+    assert png.stat().st_size > 1000
+    assert "chunk" in done.stderr  # the progress bar counts chunks
+    # default columns: the numeric ones, the text column named on stderr
+    done = _cli("matrix", str(tmp_path / "t.csv"), "--max-steps", "20", "--quiet")
+    assert done.returncode == 0 and "name" in done.stderr
+    assert done.stdout.split()[:4] == ["a", "b", "c", "d"]
+
+
+def test_cli_relevance_ranks_and_rejects_bad_input(tmp_path):
+    _table(200).to_parquet(tmp_path / "t.parquet")
+    done = _cli("relevance", str(tmp_path / "t.parquet"), "--target", "b", "--top", "2",
+                "--max-steps", "40", "--quiet")
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == "target: b" and lines[1].split() == ["feature", "mi_nats", "stderr"]
+    assert lines[2].split()[0] == "a" and len(lines) == 4
+    for bad in (["--target", "zz"], ["--target", "a,b"], ["--target", "a", "--top", "0"]):
+        done = _cli("relevance", str(tmp_path / "t.parquet"), *bad)
+        assert done.returncode == 2 and done.stderr.count("\n") == 1, done.stderr
+
+
+@pytest.mark.slow
+def test_acceptance_matrix_default_settings_local_and_dask(client):
+    """The issue's check: 1,500 rows, default settings, seed 0, in-process and on Dask."""
+    df = _table(1500)
+    local = minee.mi_matrix(df, seed=0)
+    _check_structure(local)
+    remote = minee.mi_matrix(df, seed=0, client=client)
+    pd.testing.assert_frame_equal(remote, local, check_exact=True)
