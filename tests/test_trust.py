@@ -145,13 +145,14 @@ def test_diagnostics_are_data_and_warnings() -> None:
 
 
 def test_still_increasing_is_flagged() -> None:
-    # far too few steps at a tiny learning rate on a high-MI task: the curve is still rising
+    # MG has no correlation, so against the Gaussian reference the critics must learn all of
+    # its 0.8 nats; 150 steps at a low learning rate leave the curve climbing steadily
     x, y = tasks.get("mg", rho=0.95).sample(600, seed=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MineeWarning)
-        est = minee.mutual_information(x, y, seed=0, reference="uniform", max_steps=200,
-                                       eval_every=10, patience=None, lr=3e-4)
-    assert "still_increasing" in est.diagnostics
+        est = minee.mutual_information(x, y, seed=0, reference="gaussian", max_steps=150,
+                                       eval_every=10, patience=None, lr=1e-3)
+    assert est.value < 0.5 and "still_increasing" in est.diagnostics
 
 
 @pytest.mark.slow
