@@ -475,6 +475,9 @@ def _check_settings(s: dict[str, Any], ensemble: int) -> None:
         positive("patience", int)
     if s["init"] != "torch" and (isinstance(s["init"], str) or not s["init"] > 0):
         raise ValueError(f"init must be a positive std or 'torch', got {s['init']!r}")
+    if isinstance(s["margin"], bool) or not isinstance(s["margin"], (int, float)) \
+            or s["margin"] < 0:
+        raise ValueError(f"margin must be a number >= 0, got {s['margin']!r}")
 
 
 def _seed(seed: int | None) -> int:

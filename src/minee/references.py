@@ -104,7 +104,12 @@ class Gaussian(Reference):
         centred = data - self.mean[:, None]
         self.cov = centred.transpose(1, 2) @ centred / max(data.shape[1] - 1, 1)
         chol, info = torch.linalg.cholesky_ex(self.cov)
-        if bool((info != 0).any()):
+        # float32 Cholesky can succeed on an exactly collinear sample; judge the rank on the
+        # correlation matrix in float64, which is scale-free
+        cov64 = self.cov.double()
+        sd = torch.sqrt(torch.diagonal(cov64, dim1=1, dim2=2))
+        corr = cov64 / (sd[:, :, None] * sd[:, None, :])
+        if bool((info != 0).any()) or bool((torch.linalg.eigvalsh(corr)[:, 0] < 1e-9).any()):
             raise ValueError(
                 "the sample covariance is singular (collinear columns); drop duplicated or "
                 "linearly dependent columns, or use reference='uniform'"
