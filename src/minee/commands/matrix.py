@@ -94,10 +94,10 @@ def heatmap(matrix: Any, path: str | Path) -> None:
 def add_parser(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "matrix", help="mutual information between every pair of columns",
-        description="Mutual information (nats) between every pair of columns of a table, by "
-                    "I(Xi;Xj) = H(Xi) + H(Xj) - H(Xi,Xj): each column's entropy is learned "
-                    "once, pairs train in batched chunks. The diagonal is left empty "
-                    "(I(X;X) is infinite for a continuous variable).",
+        description="Mutual information (nats) between every pair of columns of a table,\n"
+                    "by I(Xi;Xj) = H(Xi) + H(Xj) - H(Xi,Xj): each column's entropy is "
+                    "learned once,\npairs train in batched chunks. The diagonal is left "
+                    "empty (I(X;X) is\ninfinite for a continuous variable).",
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("file", help="CSV, TSV, Parquet, .npy or .npz file, one row a sample")
     parser.add_argument("--cols", metavar="COLS",

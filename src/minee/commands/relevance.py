@@ -20,7 +20,7 @@ EXAMPLES = """examples:
 def add_parser(subparsers: Any) -> None:
     parser = subparsers.add_parser(
         "relevance", help="rank features by mutual information with a target",
-        description="Mutual information (nats) between each feature and a target column, "
+        description="Mutual information (nats) between each feature and a target column,\n"
                     "most relevant first, with a standard error over evaluation rows.",
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("file", help="CSV, TSV, Parquet, .npy or .npz file, one row a sample")
