@@ -6,7 +6,9 @@ import numpy as np
 import pytest
 import torch
 
-torch.set_num_threads(max(1, min(2, torch.get_num_threads())))
+# One thread: the tests' tensors are small, and intra-op threads only contend with each
+# other and with Dask workers and CLI subprocesses on a 2-core machine.
+torch.set_num_threads(1)
 
 # Settings that make an estimator train for a few dozen steps: for contract tests, where the
 # point is shapes, seeds and invariants rather than accuracy.
