@@ -90,8 +90,12 @@ def test_interrupt_and_resume_equal_an_uninterrupted_run(tmp_path: Path, where: 
 def test_resume_extends_a_finished_run(tmp_path: Path) -> None:
     longer = experiments.reproduce("fig2", out=tmp_path / "a", **{**TINY, "steps": 20})
     experiments.reproduce("fig2", out=tmp_path / "b", **{**TINY, "steps": 10})
+    seen: list[tuple[str, int]] = []
     extended = experiments.reproduce("fig2", out=tmp_path / "b", resume=True,
+                                     callback=lambda m, e: seen.append((m, e.step)),
                                      **{**TINY, "steps": 20})
+    # MINE continues from its checkpointed step, not from scratch
+    assert min(step for m, step in seen if m == "mine") == 15
     _assert_same(longer, extended)
     assert longer["methods"]["minee"]["steps"] == 20
 

@@ -328,6 +328,9 @@ def reproduce(figure: str, *, seeds: int = 5, steps: int | None = None, eval_eve
         "minee": MINEE(ref_factor=fig.ref_factor, **common).prepare_batch(xs, ys),
         "mine": MINE(**common).prepare_batch(xs, ys)}
     engines: dict[str, Engine] = {m: r.engine for m, r in runs.items()}
+    for method, engine in engines.items():  # all now: every checkpoint holds every state
+        if method in saved.get("engines", {}):
+            engine.load_state_dict(saved["engines"][method])
     elapsed = dict(saved.get("elapsed", {}))
     interrupts = _Interrupts()
 
@@ -345,9 +348,9 @@ def reproduce(figure: str, *, seeds: int = 5, steps: int | None = None, eval_eve
                 engines["cross"] = _cross_engine(runs["minee"], lr=fig.lr,
                                                  batch_size=fig.batch_size, steps=cross_steps,
                                                  eval_every=eval_every, seed=first_seed + 1)
+                if "cross" in saved.get("engines", {}):
+                    engines["cross"].load_state_dict(saved["engines"]["cross"])
             engine = engines[method]
-            if method in saved.get("engines", {}):
-                engine.load_state_dict(saved["engines"][method])
             label = f"{figure} {METHODS[method]}"
             with ProgressBar(engine.config.max_steps, label, enabled=progress,
                              postfix=_postfix(signs[method], truth)) as bar:
