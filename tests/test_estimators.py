@@ -72,10 +72,9 @@ def test_entropies_add_up(case: str) -> None:
     make, args, _ = CASES[case]
     est = make(seed=0, **QUICK).fit(*args).estimate_
     h = est.entropies
-    if "xyz" in h:
-        combined = h["xz"] + h["yz"] - h["xyz"] - h["z"]
-    else:
-        combined = h["x"] + h["y"] - h["xy"]
+    conditional = "xyz" in h
+    combined = (h["xz"] + h["yz"] - h["xyz"] - h["z"] if conditional
+                else h["x"] + h["y"] - h["xy"])
     assert combined == pytest.approx(est.value, abs=1e-9)
 
 

@@ -33,13 +33,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"minee {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
-        try:
-            module = importlib.import_module(f"minee.commands.{name}")
-        except ModuleNotFoundError as exc:
-            if exc.name == f"minee.commands.{name}":
-                continue  # a command not shipped in this build
-            raise
-        module.add_parser(sub)
+        importlib.import_module(f"minee.commands.{name}").add_parser(sub)
     return parser
 
 

@@ -353,11 +353,10 @@ def reproduce(figure: str, *, seeds: int = 5, steps: int | None = None, eval_eve
             engine = engines[method]
             label = f"{figure} {METHODS[method]}"
             with ProgressBar(engine.config.max_steps, label, enabled=progress,
-                             postfix=_postfix(signs[method], truth)) as bar:
+                             postfix=_postfix(signs[method], truth),
+                             initial=engine.step) as bar:
                 tick = _Ticker(method, bar, callback, interrupts, elapsed, checkpoint,
                                checkpoint_every)
-                if engine.step:
-                    bar.update(engine)
                 try:
                     engine.run(callback=tick)
                 except _Stop:

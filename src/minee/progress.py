@@ -16,17 +16,19 @@ class ProgressBar:
         desc: label.
         enabled: when ``False`` nothing is shown and ``update`` does nothing.
         postfix: optional ``engine -> str`` for the bar's right-hand text.
+        initial: the step the run starts from (a resumed run), so the rate is not
+            inflated by the steps done before.
     """
 
     def __init__(self, total: int, desc: str, *, enabled: bool = True,
-                 postfix: Any = None):
+                 postfix: Any = None, initial: int = 0):
         self.bar = None
         self.postfix = postfix
         if enabled:
             from tqdm.auto import tqdm
 
             self.bar = tqdm(total=total, desc=desc, unit="step", file=sys.stderr,
-                            leave=False, dynamic_ncols=True)
+                            leave=False, dynamic_ncols=True, initial=initial)
 
     def update(self, engine: Any) -> None:
         if self.bar is None:
