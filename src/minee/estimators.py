@@ -522,6 +522,21 @@ class _MIEstimator(_Estimator):
 
 
 @dataclass(kw_only=True, eq=False, repr=False)
+class _PairEstimator(_MIEstimator):
+    """I(X;Y) estimators: ``fit(x, y)`` and ``prepare_batch(xs, ys)``."""
+
+    def fit(self, x: Any, y: Any) -> _PairEstimator:
+        """Estimate I(x; y) from paired samples, shapes (n, dx) and (n, dy)."""
+        self._fit_arrays(x=x, y=y)
+        return self
+
+    def prepare_batch(self, xs: Any, ys: Any) -> Run:
+        return self._prepare_arrays(x=xs, y=ys)
+
+    prepare_batch.__doc__ = _BATCH_DOC
+
+
+@dataclass(kw_only=True, eq=False, repr=False)
 class NEE(_Estimator):
     r"""Neural entropic estimation of differential entropy $H(Z)$ in nats (eq. 14).
 
@@ -561,7 +576,7 @@ class NEE(_Estimator):
 
 
 @dataclass(kw_only=True, eq=False, repr=False)
-class MINEE(_MIEstimator):
+class MINEE(_PairEstimator):
     r"""MI-NEE: $I(X;Y) = H(X) + H(Y) - H(X,Y)$ from three entropic critics (eq. 18).
 
     Arguments:
@@ -588,19 +603,9 @@ class MINEE(_MIEstimator):
         return _blocks(widths, {"xy": ("x", "y"), "x": ("x",), "y": ("y",)},
                        {"xy": -1.0, "x": 1.0, "y": 1.0})
 
-    def fit(self, x: Any, y: Any) -> MINEE:
-        """Estimate I(x; y) from paired samples, shapes (n, dx) and (n, dy)."""
-        self._fit_arrays(x=x, y=y)
-        return self
-
-    def prepare_batch(self, xs: Any, ys: Any) -> Run:
-        return self._prepare_arrays(x=xs, y=ys)
-
-    prepare_batch.__doc__ = _BATCH_DOC
-
 
 @dataclass(kw_only=True, eq=False, repr=False)
-class MINE(_MIEstimator):
+class MINE(_PairEstimator):
     r"""MINE: $I(X;Y) = D(p_{XY} \| p_X p_Y)$ by one critic against resampled marginals.
 
     Trained with the moving-average gradient correction of Belghazi et al. (2018).
@@ -621,16 +626,6 @@ class MINE(_MIEstimator):
 
     def _heads(self, widths: dict[str, int]) -> _Heads:
         return _blocks(widths, {"xy": ("x", "y")}, {"xy": 1.0})
-
-    def fit(self, x: Any, y: Any) -> MINE:
-        """Estimate I(x; y) from paired samples, shapes (n, dx) and (n, dy)."""
-        self._fit_arrays(x=x, y=y)
-        return self
-
-    def prepare_batch(self, xs: Any, ys: Any) -> Run:
-        return self._prepare_arrays(x=xs, y=ys)
-
-    prepare_batch.__doc__ = _BATCH_DOC
 
 
 @dataclass(kw_only=True, eq=False, repr=False)
