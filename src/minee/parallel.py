@@ -277,7 +277,7 @@ def _table(data: Any, columns: Sequence[Hashable] | None, name: str = "data"
         if columns is not None:
             missing = [c for c in columns if c not in labels]
             if missing:
-                raise KeyError(f"column(s) {missing} not in {name}; it has {labels}")
+                raise ValueError(f"column(s) {missing} not in {name}; it has {labels}")
             data, labels = data[list(columns)], list(columns)
     else:
         arr = np.asarray(data)
@@ -289,7 +289,7 @@ def _table(data: Any, columns: Sequence[Hashable] | None, name: str = "data"
             bad = [c for c in columns if not isinstance(c, (int, np.integer))
                    or not 0 <= c < arr.shape[1]]
             if bad:
-                raise KeyError(f"column(s) {bad} are not column indices of the "
+                raise ValueError(f"column(s) {bad} are not column indices of the "
                                f"{arr.shape[1]}-column array {name}")
             data, labels = arr[:, list(columns)], list(columns)
     if len(set(labels)) != len(labels):
@@ -396,7 +396,7 @@ def relevance(data: Any, target: Any, features: Sequence[Hashable] | None = None
     labels, arr = _table(data, None)
     if np.ndim(target) == 0:
         if target not in labels:
-            raise KeyError(f"target {target!r} is not a column of data; it has {labels}")
+            raise ValueError(f"target {target!r} is not a column of data; it has {labels}")
         name = target
     else:
         y = as_matrix(target, "target", min_rows=MIN_ROWS)
@@ -411,7 +411,7 @@ def relevance(data: Any, target: Any, features: Sequence[Hashable] | None = None
     else:
         missing = [f for f in features if f not in labels]
         if missing:
-            raise KeyError(f"feature(s) {missing} not in data; it has {labels}")
+            raise ValueError(f"feature(s) {missing} not in data; it has {labels}")
         feats = [labels.index(f) for f in features]
         if t in feats:
             raise ValueError(f"the target {name!r} is also listed as a feature")
