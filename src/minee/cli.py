@@ -13,14 +13,11 @@ import sys
 from collections.abc import Sequence
 
 from . import __version__
+from .io import one_line
 
-__all__ = ["main", "UsageError"]
+__all__ = ["main"]
 
 COMMANDS = ("estimate", "entropy", "reproduce", "matrix", "relevance")
-
-
-class UsageError(Exception):
-    """A problem with the user's input: printed as one line, exit code 2."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -46,9 +43,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     try:
         return int(args.func(args) or 0)
-    except (UsageError, ValueError, TypeError, FileNotFoundError) as exc:
-        message = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        print(f"minee {args.command}: error: {message}", file=sys.stderr)
+    except (ValueError, TypeError, FileNotFoundError) as exc:
+        print(f"minee {args.command}: error: {one_line(exc)}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print(f"minee {args.command}: interrupted", file=sys.stderr)

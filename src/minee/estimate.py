@@ -11,6 +11,10 @@ import numpy as np
 __all__ = ["Estimate", "History"]
 
 
+SYMBOLS = {"mutual_information": "I(X;Y)", "conditional_mutual_information": "I(X;Y|Z)",
+           "entropy": "H(X)"}
+
+
 @dataclass(frozen=True)
 class History:
     """Curves recorded during training, one row per evaluation.
@@ -100,6 +104,11 @@ class Estimate:
     null: float | None = None
     null_stderr: float | None = None
     preprocess: str = "none"
+
+    @property
+    def symbol(self) -> str:
+        """The quantity in notation: ``"I(X;Y)"``, ``"I(X;Y|Z)"`` or ``"H(X)"``."""
+        return SYMBOLS.get(self.quantity, self.quantity)
 
     def __float__(self) -> float:
         return self.value

@@ -29,7 +29,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["SUFFIXES", "read_table", "select_columns", "numeric_matrix"]
+__all__ = ["SUFFIXES", "read_table", "select_columns", "numeric_matrix", "one_line"]
 
 #: File suffixes understood by :func:`read_table` and the reader each maps to.
 SUFFIXES = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".txt": "text", ".parquet": "parquet",
@@ -38,7 +38,7 @@ SUFFIXES = {".csv": "csv", ".tsv": "tsv", ".tab": "tsv", ".txt": "text", ".parqu
 _RANGE = re.compile(r"^\s*(-?\d*)\s*:\s*(-?\d*)\s*$")
 
 
-def read_table(path: str | os.PathLike[str], *, columns: Sequence[str] | None = None) -> Any:
+def read_table(path: str | os.PathLike[str]) -> Any:
     """Read a data file into a pandas DataFrame (one row per sample).
 
     Arguments:
@@ -47,7 +47,6 @@ def read_table(path: str | os.PathLike[str], *, columns: Sequence[str] | None = 
             or ``.npz`` file (1-D arrays become a column of the array's name, a 2-D array
             ``x`` of width d the columns ``x[0]`` ... ``x[d-1]``; all must have the same
             number of rows). Compressed CSV/TSV (``.csv.gz`` ...) also works.
-        columns: read only these columns (Parquet reads only them from disk).
 
     Returns:
         A ``pandas.DataFrame`` with string column names, in file order.
@@ -67,19 +66,16 @@ def read_table(path: str | os.PathLike[str], *, columns: Sequence[str] | None = 
     try:
         if kind in ("csv", "tsv", "text"):
             sep = {"csv": ",", "tsv": "\t", "text": None}[kind]
-            df = pd.read_csv(path, sep=sep, engine="python" if sep is None else "c",
-                             usecols=list(columns) if columns is not None else None)
+            df = pd.read_csv(path, sep=sep, engine="python" if sep is None else "c")
         elif kind == "parquet":
-            df = pd.read_parquet(path, columns=list(columns) if columns is not None else None)
+            df = pd.read_parquet(path)
         else:
             df = _read_numpy(path, kind)
     # Parsers raise their own exception types (pandas, pyarrow, zipfile, OSError), which
     # vary by version; each means "this file is not what its suffix says".
     except Exception as exc:
-        raise ValueError(f"cannot read {path} as {kind.upper()}: {_one_line(exc)}") from None
+        raise ValueError(f"cannot read {path} as {kind.upper()}: {one_line(exc)}") from None
     df.columns = [str(c) for c in df.columns]
-    if columns is not None and kind in ("npy", "npz"):
-        df = df[list(columns)]
     if df.shape[1] == 0 or df.shape[0] == 0:
         raise ValueError(f"{path} holds no data ({df.shape[0]} rows, {df.shape[1]} columns)")
     return df
@@ -136,7 +132,7 @@ def numeric_matrix(df: Any, columns: Sequence[str], *, option: str = "columns") 
     if bad.any():
         rows, cols = np.nonzero(bad)
         raise ValueError(
-            f"{option}: column {columns[cols[0]]!r} has {int(bad.any(axis=1).sum())} row(s) "
+            f"{option}: column {columns[cols[0]]!r} has {int(bad[:, cols[0]].sum())} row(s) "
             f"with a missing, NaN or infinite value (first: row {rows[0]}); drop or impute them")
     return arr
 
@@ -215,6 +211,7 @@ def _quote(spec: Any) -> str:
     return repr(spec if isinstance(spec, str) else ",".join(map(str, spec)))
 
 
-def _one_line(exc: BaseException) -> str:
+def one_line(exc: BaseException) -> str:
+    """The first line of an exception's message (its type name if it has none)."""
     text = str(exc).strip().splitlines()
     return text[0] if text else type(exc).__name__

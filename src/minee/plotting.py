@@ -19,10 +19,6 @@ __all__ = ["plot_history", "check_path", "FORMATS"]
 
 FORMATS = (".png", ".pdf", ".svg")
 
-_LABELS = {"mutual_information": "I(X;Y)", "conditional_mutual_information": "I(X;Y|Z)",
-           "entropy": "H(X)"}
-
-
 def plot_history(estimate: Estimate, *, truth: float | None = None,
                  path: str | os.PathLike[str] | None = None, title: str | None = None) -> Any:
     """Plot an estimate's training curves.
@@ -55,7 +51,7 @@ def plot_history(estimate: Estimate, *, truth: float | None = None,
         raise ImportError("plotting needs matplotlib: pip install 'minee[plot]'") from None
 
     hist = estimate.history
-    label = _LABELS.get(estimate.quantity, estimate.quantity)
+    label = estimate.symbol
     fig = Figure(figsize=(7, 6), layout="constrained")
     top, bottom = fig.subplots(2, 1, sharex=True, height_ratios=(3, 2))
     curves = [("train rows", hist.train, "C0")]

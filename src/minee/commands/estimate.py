@@ -171,20 +171,17 @@ def fit_and_report(args: argparse.Namespace, estimator: Any, arrays: dict[str, n
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..estimators import CMINEE, MINE, MINEE
+    from ..api import METHODS
+    from ..estimators import CMINEE, MINE
 
     specs = {"x": args.x, "y": args.y}
     options = estimator_options(args)
     options["null"] = args.null
+    if args.z is not None and args.method == "mine":
+        raise ValueError("--z (conditional MI) needs --method minee")
     if args.z is not None:
-        if args.method == "mine":
-            raise ValueError("--z (conditional MI) needs --method minee")
         specs["z"] = args.z
-        cls: type = CMINEE
-    elif args.method == "mine":
-        cls = MINE
-    else:
-        cls = MINEE
+    cls: type = CMINEE if args.z is not None else METHODS[args.method]
     if cls is MINE and "reference" in options:
         raise ValueError("--reference applies to --method minee only (MINE's reference is "
                          "the product of the marginals)")
@@ -202,13 +199,10 @@ def _batch_size(text: str) -> int | str:
                                          ) from None
 
 
-_QUANTITY = {"MINEE": "I(X;Y)", "MINE": "I(X;Y)", "CMINEE": "I(X;Y|Z)", "NEE": "H(X)"}
-
-
 def _table(est: Any, path: str, columns: dict[str, list[str]], rows: int, name: str,
            args: argparse.Namespace) -> str:
     """The human-readable report."""
-    quantity = _QUANTITY[name]
+    quantity = est.symbol
     lines = [f"{quantity} from {path} ({rows:,} rows, {name}"
              + (f", ensemble {est.members.size}" if est.members.size > 1 else "") + ")"]
     lines += [f"  {var.upper()}: {', '.join(cols)}" for var, cols in columns.items()]
