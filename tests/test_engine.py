@@ -14,7 +14,7 @@ from torch import nn
 import minee
 import minee.tasks
 from minee import engine as engine_module
-from minee.critics import Critic
+from minee.critics import BatchedMLP, Critic
 from minee.engine import Engine, EngineConfig
 from minee.objectives import dv_bound
 from minee.references import UniformBox
@@ -178,3 +178,16 @@ def test_minibatches_are_without_replacement() -> None:
     for rows in batch[..., 0].reshape(-1, 25):
         assert rows.unique().numel() == 25
     assert not torch.equal(batch[0, 0], batch[0, 1])  # heads draw their own minibatches
+
+
+def test_hidden_width_one_runs_every_layer() -> None:
+    """A 1-wide hidden layer must not take the one-output shortcut of the last layer."""
+    net = BatchedMLP(2, 3, 1, hidden=1, depth=3, activation="elu", init_std=None,
+                     generator=torch.Generator().manual_seed(0))
+    x = torch.randn(2, 5, 3, generator=torch.Generator().manual_seed(1))
+    expected = x
+    for i, (w, b) in enumerate(zip(net.weights, net.biases, strict=True)):
+        expected = expected @ w + b
+        if i < len(net.weights) - 1:
+            expected = torch.nn.functional.elu(expected)
+    assert torch.allclose(net(x), expected, atol=1e-6)

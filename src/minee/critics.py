@@ -79,7 +79,7 @@ class BatchedMLP(nn.Module):
         last = len(self.weights) - 1
         for i in range(start, last + 1):
             w, b = self.weights[i], self.biases[i]
-            if w.shape[-1] == 1:
+            if i == last and w.shape[-1] == 1:
                 # one output: a multiply-and-sum beats the batched GEMM path (~3x on CPU)
                 return (x * w.transpose(1, 2)).sum(-1, keepdim=True) + b
             x = torch.baddbmm(b, x, w)

@@ -20,7 +20,7 @@ import torch
 from torch import Tensor
 
 from .critics import Critic
-from .objectives import dv_bound, log_mean_exp, mine_loss
+from .objectives import dv_bound, mine_loss
 from .references import Reference
 
 __all__ = ["EngineConfig", "Engine"]
@@ -113,7 +113,6 @@ class Engine:
         self._steps: list[int] = []
         self._smooth: dict[str, Tensor] = {}
         self._best = train.new_full((k, h), -math.inf)
-        self._best_step = torch.zeros(k, h, dtype=torch.long)
         self._since_best = 0
 
     # one optimiser step ------------------------------------------------------------------
@@ -159,7 +158,7 @@ class Engine:
         for start in range(0, total, chunk):
             buf = self._eval_buffer[:, :, : min(chunk, total - start)]
             f_ref = self.critic(self.reference.sample(buf, self.generator))  # heads share it
-            parts.append(log_mean_exp(f_ref) + math.log(f_ref.shape[-1]))
+            parts.append(torch.logsumexp(f_ref, dim=-1))
         lme = torch.logsumexp(torch.stack(parts), dim=0) - math.log(total)
         out = {"train": self._mean_critic(self.train_rows) - lme}
         if self.heldout_rows is not None:
@@ -193,7 +192,6 @@ class Engine:
             better = torch.isfinite(cur) & (cur > self._best + self.config.tol)
             improved = bool(better.any())
             self._best = torch.where(better, cur, self._best)
-            self._best_step[better.cpu()] = self.step
             self._since_best = 0 if improved else self._since_best + 1
 
     def run(self, callback: Callable[[Engine], None] | None = None,
@@ -256,7 +254,7 @@ class Engine:
             "generator": self.generator.get_state(), "average": self.average,
             "step": self.step, "diverged": self.diverged, "records": self._records,
             "steps": self._steps, "smooth": self._smooth, "best": self._best,
-            "best_step": self._best_step, "since_best": self._since_best,
+            "since_best": self._since_best,
             "stopped_early": self.stopped_early,
         }
 
@@ -269,5 +267,5 @@ class Engine:
         self.step, self.diverged = state["step"], state["diverged"]
         self._records, self._steps = state["records"], state["steps"]
         self._smooth, self._best = state["smooth"], state["best"]
-        self._best_step, self._since_best = state["best_step"], state["since_best"]
+        self._since_best = state["since_best"]
         self.stopped_early = state["stopped_early"]

@@ -22,6 +22,7 @@ import torch
 
 from . import diagnostics
 from .critics import Critic
+from .diagnostics import Z95
 from .engine import Engine, EngineConfig
 from .estimate import Estimate, History
 from .inputs import as_matrix, check_same_rows, resolve_device, resolve_dtype
@@ -33,7 +34,6 @@ from .references import Reference, make_reference
 __all__ = ["NEE", "MINEE", "MINE", "CMINEE"]
 
 MIN_ROWS = 10  # fewer rows cannot give a held-out split or a bounding box worth the name
-Z95 = 1.959964  # two-sided 95% normal quantile
 
 
 @dataclass(frozen=True)
@@ -178,16 +178,17 @@ class _Estimator:
         raise AttributeError(name)
 
     # the work ----------------------------------------------------------------------------
-    def settings(self, n_rows: int | None = None) -> dict[str, Any]:
-        """The resolved settings (preset merged with the given hyperparameters)."""
+    def settings(self) -> dict[str, Any]:
+        """The resolved settings (preset merged with the given hyperparameters); a batch
+        size of ``"auto"`` is resolved against the training rows in ``fit``."""
         s = resolve(self.preset, self._kind, self.get_params())
         _check_settings(s, self.ensemble)
-        if s["batch_size"] == "auto" and n_rows is not None:
-            s["batch_size"] = min(AUTO_BATCH, n_rows)
+        if self._kind != "mine" and s["reference"] == "marginals":
+            raise ValueError(
+                "reference='marginals' (the product of the marginals) has no known density, "
+                "which entropies need; that reference is MINE's: use minee.MINE or "
+                "method='mine', or reference='uniform' or 'gaussian'")
         return s
-
-    def _reference_kind(self, s: dict[str, Any]) -> str:
-        return s["reference"]
 
     def _heads(self, widths: dict[str, int]) -> _Heads:
         """The heads for variables of the given widths (class-specific)."""
@@ -271,7 +272,7 @@ class _Estimator:
         heldout = rows[:, torch.as_tensor(np.sort(order[:n_val]), device=device)] if n_val \
             else None
         masks = torch.as_tensor(heads.masks, device=device)
-        reference = make_reference(self._reference_kind(s), rows,
+        reference = make_reference(s["reference"], rows,
                                    groups=torch.as_tensor(heads.groups, device=device),
                                    margin=s["margin"])
         if s["scale_inputs"]:
@@ -559,9 +560,6 @@ class NEE(_Estimator):
     _value_attr: ClassVar[str] = "entropy_"
 
     def _heads(self, widths: dict[str, int]) -> _Heads:
-        if self.settings()["reference"] == "marginals":
-            raise ValueError("entropy needs a reference with a known density: "
-                             "use reference='uniform' or 'gaussian'")
         return _blocks(widths, {"x": ("x",)}, {"x": 1.0})
 
     def fit(self, x: Any) -> NEE:
@@ -597,9 +595,6 @@ class MINEE(_PairEstimator):
     form: str | None = None
 
     def _heads(self, widths: dict[str, int]) -> _Heads:
-        if self.settings()["reference"] == "marginals":
-            raise ValueError("MINEE's reference must have a known density ('uniform' or "
-                             "'gaussian'); the product of marginals is MINE: use minee.MINE")
         return _blocks(widths, {"xy": ("x", "y"), "x": ("x",), "y": ("y",)},
                        {"xy": -1.0, "x": 1.0, "y": 1.0})
 
@@ -620,9 +615,6 @@ class MINE(_PairEstimator):
     ma_rate: float | None = None
 
     _kind: ClassVar[str] = "mine"
-
-    def _reference_kind(self, s: dict[str, Any]) -> str:
-        return "marginals"
 
     def _heads(self, widths: dict[str, int]) -> _Heads:
         return _blocks(widths, {"xy": ("x", "y")}, {"xy": 1.0})
@@ -645,8 +637,6 @@ class CMINEE(_MIEstimator):
     _quantity: ClassVar[str] = "conditional_mutual_information"
 
     def _heads(self, widths: dict[str, int]) -> _Heads:
-        if self.settings()["reference"] == "marginals":
-            raise ValueError("CMINEE needs reference='uniform' or 'gaussian'")
         return _blocks(widths, {"xz": ("x", "z"), "yz": ("y", "z"), "xyz": ("x", "y", "z"),
                                 "z": ("z",)},
                        {"xz": 1.0, "yz": 1.0, "xyz": -1.0, "z": -1.0})

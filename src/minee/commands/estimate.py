@@ -161,7 +161,8 @@ def fit_and_report(args: argparse.Namespace, estimator: Any, arrays: dict[str, n
         out = est.to_dict()
         out.update(file=args.file, rows=rows, columns=columns,
                    estimator=type(estimator).__name__, seed=estimator.run_.seed,
-                   settings={**estimator.settings(rows), "ensemble": estimator.ensemble,
+                   settings={**estimator.settings(), "batch_size": estimator.engine_.batch,
+                             "ensemble": estimator.ensemble,
                              "preprocess": estimator.preprocess},
                    plot=args.plot, model=args.save)
         print(json.dumps(out, indent=2))
