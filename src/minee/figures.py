@@ -21,15 +21,14 @@ def plot_figure(summary: dict[str, Any], path: str | os.PathLike) -> list[str]:
     Returns:
         The written file names.
     """
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
-    import matplotlib.pyplot as plt
+    # a bare Figure, not pyplot: no backend switch and no global figure state, so a
+    # library call leaves the user's open figures and notebook backend alone
+    from matplotlib.figure import Figure
 
     curves, truth = summary["_curves"], summary["truth"]
     methods = summary["methods"]
-    fig, axes = plt.subplots(1, len(curves), figsize=(4.2 * len(curves), 3.4), sharey=True,
-                             squeeze=False)
+    fig = Figure(figsize=(4.2 * len(curves), 3.4))
+    axes = fig.subplots(1, len(curves), sharey=True, squeeze=False)
     peak = max(float(np.nanmax(c[2], initial=0.0)) for c in curves.values())
     top = min(max(1.3 * truth, 1.05 * peak), 3 * truth)  # overshoots show, blow-ups don't
     low = min(float(np.nanmin(c[2], initial=0.0)) for c in curves.values())
@@ -62,5 +61,4 @@ def plot_figure(summary: dict[str, Any], path: str | os.PathLike) -> list[str]:
         name = f"{os.fspath(path)}.{ext}"
         fig.savefig(name, dpi=110)
         names.append(name)
-    plt.close(fig)
     return names

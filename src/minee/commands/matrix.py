@@ -69,14 +69,12 @@ def numeric_columns(df: Any, spec: str | None, option: str) -> list[str]:
 
 def heatmap(matrix: Any, path: str | Path) -> None:
     """Save an MI matrix (a square DataFrame, nats) as a heatmap image (PNG, PDF, SVG)."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure  # no pyplot: no backend switch, no global state
 
     labels = [str(c) for c in matrix.columns]
     size = max(4.0, 0.45 * len(labels) + 2)
-    fig, ax = plt.subplots(figsize=(size + 1, size), constrained_layout=True)
+    fig = Figure(figsize=(size + 1, size), layout="constrained")
+    ax = fig.subplots()
     image = ax.imshow(matrix.to_numpy(), cmap="viridis", vmin=0)
     ax.set_xticks(range(len(labels)), labels, rotation=90)
     ax.set_yticks(range(len(labels)), labels)
@@ -88,7 +86,6 @@ def heatmap(matrix: Any, path: str | Path) -> None:
     fig.colorbar(image, ax=ax, label="mutual information (nats)")
     ax.set_title("pairwise mutual information (diagonal: not defined)")
     fig.savefig(path, dpi=150)
-    plt.close(fig)
 
 
 def add_parser(subparsers: Any) -> None:
