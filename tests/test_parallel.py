@@ -219,3 +219,22 @@ def test_acceptance_matrix_default_settings_local_and_dask(client):
     _check_structure(local)
     remote = minee.mi_matrix(df, seed=0, client=client)
     pd.testing.assert_frame_equal(remote, local, check_exact=True)
+
+
+def test_cli_checks_outputs_before_training(tmp_path, capsys) -> None:
+    """A bad --out folder or --plot suffix fails at once, not after the estimation."""
+    from minee.cli import main
+
+    path = tmp_path / "t.csv"
+    rng = np.random.default_rng(0)
+    pd.DataFrame({"a": rng.normal(size=50), "b": rng.normal(size=50),
+                  "t": ["x"] * 50}).to_csv(path, index=False)
+    assert main(["matrix", str(path), "--out", str(tmp_path / "no" / "m.csv")]) == 2
+    assert "no such folder" in capsys.readouterr().err
+    assert main(["matrix", str(path), "--plot", str(tmp_path / "m.xyz")]) == 2
+    assert "cannot write a figure" in capsys.readouterr().err
+    assert main(["relevance", str(path), "--target", "a",
+                 "--out", str(tmp_path / "no" / "r.csv")]) == 2
+    assert "no such folder" in capsys.readouterr().err
+    assert main(["relevance", str(path), "--target", "t"]) == 2
+    assert "--target: column 't' is not numeric" in capsys.readouterr().err

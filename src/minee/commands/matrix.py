@@ -67,6 +67,16 @@ def numeric_columns(df: Any, spec: str | None, option: str) -> list[str]:
     return chosen
 
 
+def check_outputs(out: str | None, plot: str | None = None) -> None:
+    """Raise ``ValueError`` unless ``--out`` (a CSV) and ``--plot`` can be written."""
+    from ..plotting import check_path
+
+    if out and not Path(out).resolve().parent.is_dir():
+        raise ValueError(f"cannot write {out}: no such folder")
+    if plot:
+        check_path(plot)
+
+
 def heatmap(matrix: Any, path: str | Path) -> None:
     """Save an MI matrix (a square DataFrame, nats) as a heatmap image (PNG, PDF, SVG)."""
     from matplotlib.figure import Figure  # no pyplot: no backend switch, no global state
@@ -111,6 +121,7 @@ def run(args: argparse.Namespace) -> int:
 
     from ..parallel import mi_matrix
 
+    check_outputs(args.out, args.plot)  # before a long run, not after it
     df = read_table(args.file)
     cols = numeric_columns(df, args.cols, "--cols")
     table = pd.DataFrame(numeric_matrix(df, cols, option="--cols"), columns=cols)

@@ -7,7 +7,7 @@ import sys
 from typing import Any
 
 from ..io import numeric_matrix, read_table, select_columns
-from .matrix import add_shared_options, numeric_columns, shared_options
+from .matrix import add_shared_options, check_outputs, numeric_columns, shared_options
 
 __all__ = ["add_parser", "run"]
 
@@ -36,12 +36,14 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    import numpy as np
     import pandas as pd
 
     from ..parallel import relevance
 
     if args.top is not None and args.top < 1:
         raise ValueError(f"--top must be a positive integer, got {args.top}")
+    check_outputs(args.out)
     df = read_table(args.file)
     targets = select_columns(df, args.target, option="--target")
     if len(targets) != 1:
@@ -50,8 +52,9 @@ def run(args: argparse.Namespace) -> int:
     features = [c for c in numeric_columns(df, args.features, "--features") if c != target]
     if not features:
         raise ValueError("no feature columns left besides the target; check --features")
-    table = pd.DataFrame(numeric_matrix(df, [*features, target], option="--features"),
-                         columns=[*features, target])
+    values = np.hstack([numeric_matrix(df, features, option="--features"),
+                        numeric_matrix(df, [target], option="--target")])
+    table = pd.DataFrame(values, columns=[*features, target])
     ranking = relevance(table, target, **shared_options(args))
     frame = pd.DataFrame({"mi_nats": ranking,
                           "stderr": pd.Series(ranking.attrs["stderr"])})

@@ -66,6 +66,7 @@ def run(args: argparse.Namespace) -> int:
             fh.write("\n")
         os.replace(path + ".tmp", path)
     print(format_table(summaries))
-    print(f"\nwrote {', '.join(f'{f}.png/.pdf/.csv/.json' for f in figures)} to {args.out} "
+    kinds = ".csv/.json" if args.no_plot else ".png/.pdf/.csv/.json"
+    print(f"\nwrote {', '.join(f'{f}{kinds}' for f in figures)} to {args.out} "
           f"in {time.monotonic() - start:.0f} s", file=sys.stderr)
     return 0
