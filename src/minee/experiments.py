@@ -32,6 +32,7 @@ from torch import nn
 from . import tasks
 from .engine import Engine, EngineConfig
 from .estimators import MINE, MINEE, Run
+from .presets import PRESETS
 from .progress import ProgressBar
 from .references import Marginals
 
@@ -148,7 +149,8 @@ def _cross_engine(source: Run, *, lr: float, batch_size: int, steps: int, eval_e
     critic = DifferenceCritic(copy.deepcopy(eng.critic), source.heads.signs)
     reference = Marginals(eng.train_rows, torch.as_tensor(source.heads.groups))
     config = EngineConfig(lr=lr, batch_size=batch_size, ref_factor=1.0, max_steps=steps,
-                          eval_every=eval_every, objective="mine", ma_rate=SMOOTHING,
+                          eval_every=eval_every, objective="mine",
+                          ma_rate=PRESETS["paper"]["mine"]["ma_rate"],
                           smoothing=_eval_rate(eval_every))
     return Engine(critic, reference, eng.train_rows, None, config,
                   torch.Generator().manual_seed(seed))
