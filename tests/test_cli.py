@@ -1,4 +1,4 @@
-"""The ``minee estimate`` and ``minee entropy`` commands, run as a user runs them."""
+"""The ``minee`` command line (subcommands, errors, outputs, startup), run as a user runs it."""
 
 from __future__ import annotations
 
@@ -142,6 +142,7 @@ def test_help_has_examples(capsys: pytest.CaptureFixture[str]) -> None:
     (("estimate", "data.csv", "--x", "nope", "--y", "b1"), "unknown column 'nope'"),
     (("estimate", "data.csv", "--x", "name", "--y", "b1"), "'name' is not numeric"),
     (("entropy", "data.csv", "--cols", ","), "selects no columns"),
+    (("matrix", "data.csv", "--out", "/sys/x.csv"), "cannot write /sys/x.csv"),
 ])
 def test_errors_exit_2_with_one_line(data: Path, args: tuple[str, ...], message: str) -> None:
     (data.parent / "garbage.parquet").write_bytes(b"\x00 not a parquet file")
@@ -207,3 +208,211 @@ def test_usage_errors_exit_2(capsys: pytest.CaptureFixture[str]) -> None:
             main(argv)
         assert exit_info.value.code == 2
     assert "integer or 'auto'" in capsys.readouterr().err
+
+
+# -- output files: checked before any reading or training, written after the report --------
+
+def _no_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make reading the data or reproducing a figure fail the command loudly."""
+    def forbidden(*_args: object, **_kwargs: object) -> None:
+        raise AssertionError("work started before the outputs were checked")
+
+    monkeypatch.setattr("minee.io.read_table", forbidden)
+    monkeypatch.setattr("minee.experiments.reproduce", forbidden)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("estimate", "data.csv", "--x", "a1", "--y", "b1", "--save", "adir"), "it is a folder"),
+    (("estimate", "data.csv", "--x", "a1", "--y", "b1", "--save", "/sys/m.pt"),
+     "cannot write /sys/m.pt"),
+    (("estimate", "data.csv", "--x", "a1", "--y", "b1", "--save", "/proc/x.pt"),
+     "cannot write /proc/x.pt"),
+    (("estimate", "data.csv", "--x", "a1", "--y", "b1", "--plot", "/proc/x.png"),
+     "cannot write /proc/x.png"),
+    (("entropy", "data.csv", "--cols", "a1", "--save", "adir"), "it is a folder"),
+    (("entropy", "data.csv", "--cols", "a1", "--plot", "adir/x.gif"), "cannot write a figure"),
+    (("matrix", "data.csv", "--out", "adir"), "it is a folder"),
+    (("matrix", "data.csv", "--out", "/sys/x.csv"), "cannot write /sys/x.csv"),
+    (("matrix", "data.csv", "--plot", "/proc/x.png"), "cannot write /proc/x.png"),
+    (("relevance", "data.csv", "--target", "b1", "--out", "adir"), "it is a folder"),
+    (("reproduce", "fig1", "--out", "existing_file.csv"), "is a file, not a folder"),
+    (("reproduce", "fig1", "--out", "existing_file.csv/sub"), "is a file, not a folder"),
+    (("reproduce", "fig1", "--out", "/proc/sub/folder"), "cannot create files in /proc"),
+])
+def test_outputs_are_checked_before_any_work(
+        data: Path, tmp_path: Path, args: tuple[str, ...], message: str,
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "adir").mkdir()
+    (tmp_path / "existing_file.csv").write_text("a\n1\n")
+    monkeypatch.chdir(tmp_path)
+    _no_work(monkeypatch)
+    assert main([*args, "--quiet"]) == 2
+    captured = capsys.readouterr()
+    assert message in captured.err, captured.err
+    assert len(captured.err.strip().splitlines()) == 1 and captured.out == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["adir", "existing_file.csv"]
+
+
+@pytest.mark.parametrize(("option", "name", "writer"), [
+    ("--save", "model.pt", "minee.persistence.save"),
+    ("--plot", "curves.png", "minee.plotting.plot_history"),
+])
+def test_estimate_is_printed_before_a_side_write_fails(
+        data: Path, tmp_path: Path, option: str, name: str, writer: str,
+        capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    def full_disk(*_args: object, **_kwargs: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(writer, full_disk)
+    target = tmp_path / name
+    assert main(["estimate", str(data), "--x", "a1", "--y", "b1", "--json", *FAST,
+                 option, str(target)]) == 2
+    captured = capsys.readouterr()
+    assert json.loads(captured.out)["value"] > 0  # the estimate survived the failed write
+    err = captured.err.strip().splitlines()
+    assert len(err) == 1 and str(target) in err[0] and "No space left" in err[0]
+
+
+# -- errors: every kind exits 2 with one line; --debug shows the traceback -----------------
+
+@pytest.mark.parametrize(("error", "message"), [
+    (OSError(5, "Input/output error"), "[Errno 5] Input/output error"),
+    (RuntimeError("CUDA out of memory\nTried to allocate 2 GiB"),
+     "RuntimeError: CUDA out of memory"),
+    (OverflowError("int too large to convert"), "OverflowError: int too large to convert"),
+    (KeyError("hidden"), "KeyError: 'hidden'"),
+    (ArithmeticError(), "ArithmeticError"),
+])
+def test_every_error_exits_2_with_one_line(
+        data: Path, error: Exception, message: str, capsys: pytest.CaptureFixture[str],
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(*_args: object, **_kwargs: object) -> None:
+        raise error
+
+    monkeypatch.setattr("minee.io.read_table", fail)
+    for argv in (["estimate", str(data), "--x", "a1", "--y", "b1"],
+                 ["matrix", str(data)]):
+        assert main([*argv, "--quiet"]) == 2
+        err = capsys.readouterr().err
+        assert err == f"minee {argv[0]}: error: {message}\n"
+
+
+def test_debug_reraises_and_ctrl_c_exits_130(data: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    def fail(*_args: object, **_kwargs: object) -> None:
+        raise KeyError("hidden")
+
+    monkeypatch.setattr("minee.io.read_table", fail)
+    with pytest.raises(KeyError, match="hidden"):
+        main(["--debug", "entropy", str(data), "--cols", "a1", "--quiet"])
+
+    def interrupt(*_args: object, **_kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("minee.io.read_table", interrupt)
+    assert main(["entropy", str(data), "--cols", "a1", "--quiet"]) == 130
+
+
+def test_debug_prints_a_traceback(tmp_path: Path) -> None:
+    out = minee_cli("--debug", "estimate", "absent.csv", "--x", "a", "--y", "b", cwd=tmp_path)
+    assert out.returncode == 1 and "Traceback" in out.stderr
+    assert "FileNotFoundError" in out.stderr and "absent.csv" in out.stderr
+
+
+# -- argument types ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("argv", "message"), [
+    (["estimate", "d.csv", "--x", "a", "--y", "b", "--seed", "-1"], "argument --seed: "),
+    (["estimate", "d.csv", "--x", "a", "--y", "b", "--seed", "99999999999999999999"],
+     "argument --seed: expected a seed from 0 to 2**63 - 1"),
+    (["estimate", "d.csv", "--x", "a", "--y", "b", "--seed", "1.5"],
+     "expected an integer seed"),
+    (["entropy", "d.csv", "--cols", "a", "--seed", str(2**63)], "argument --seed: "),
+    (["matrix", "d.csv", "--seed", "-3"], "argument --seed: "),
+    (["reproduce", "fig1", "--first-seed", "-1"], "argument --first-seed: "),
+    (["estimate", "d.csv", "--x", "a", "--y", "b", "--ref-factor", "nan"],
+     "argument --ref-factor: expected a finite number, got 'nan'"),
+    (["estimate", "d.csv", "--x", "a", "--y", "b", "--lr", "inf"],
+     "argument --lr: expected a finite number"),
+    (["entropy", "d.csv", "--cols", "a", "--val-fraction=-inf"],
+     "argument --val-fraction: expected a finite number"),
+    (["entropy", "d.csv", "--cols", "a", "--truth", "NaN"], "argument --truth: "),
+])
+def test_bad_numbers_are_usage_errors(argv: list[str], message: str,
+                                      capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(argv)
+    assert exit_info.value.code == 2
+    err = capsys.readouterr().err
+    errors = [line for line in err.splitlines() if "error:" in line]
+    assert len(errors) == 1 and message in errors[0], err
+    assert "Traceback" not in err
+
+
+def test_seed_bounds_are_inclusive_exclusive() -> None:
+    from minee.commands.common import seed
+
+    assert seed("0") == 0 and seed(str(2**63 - 1)) == 2**63 - 1
+
+
+def test_entropy_errors_name_the_cols_option(data: Path,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["entropy", str(data), "--cols", "7", "--quiet"]) == 2
+    err = capsys.readouterr().err
+    assert "--cols" in err and "--x" not in err
+
+
+# -- startup: --help and --version do not import the library --------------------------------
+
+def test_version_comes_from_the_metadata(capsys: pytest.CaptureFixture[str]) -> None:
+    from importlib.metadata import version
+
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--version"])
+    assert exit_info.value.code == 0
+    assert capsys.readouterr().out.strip() == f"minee {version('minee')}"
+
+
+def test_parser_does_not_import_torch_or_numpy() -> None:
+    # the CLI layer alone: the package __init__ is bypassed, so whatever it imports does
+    # not hide an eager import in cli.py or a command module
+    code = ("import importlib.util, sys, types\n"
+            "pkg = types.ModuleType('minee')\n"
+            "pkg.__path__ = list(importlib.util.find_spec('minee').submodule_search_locations)\n"
+            "sys.modules['minee'] = pkg\n"
+            "import minee.cli\n"
+            "minee.cli.build_parser()\n"
+            "heavy = {'torch', 'numpy', 'pandas', 'matplotlib'} & set(sys.modules)\n"
+            "assert not heavy, heavy\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60, env=ENV)
+    assert out.returncode == 0, out.stderr
+
+
+def test_help_does_not_import_torch() -> None:
+    code = "import sys, minee.cli; minee.cli.build_parser(); assert 'torch' not in sys.modules"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60, env=ENV)
+    if out.returncode != 0:
+        eager = subprocess.run([sys.executable, "-c", "import sys, minee; "
+                                "assert 'torch' not in sys.modules"], env=ENV,
+                               capture_output=True, timeout=60).returncode != 0
+        if eager:  # importing minee.cli runs the package __init__ first
+            pytest.xfail("minee/__init__.py imports torch eagerly")
+    assert out.returncode == 0, out.stderr
+
+
+def test_table_diagnostics_are_one_line_a_flag(capsys: pytest.CaptureFixture[str]) -> None:
+    from minee.commands.common import report_flags
+
+    flags = {f"c{i}": {"discrete": f"column c{i} repeats values"} for i in range(10)}
+    flags["c0 ~ c1"] = {"unstable": "the estimate swings"}
+    report_flags(flags, shown=3)
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err.splitlines() == [
+        "diagnostics:",
+        "  discrete in c0, c1, c2 and 7 more: column c0 repeats values",
+        "  unstable in c0 ~ c1: the estimate swings",
+    ]
+    report_flags({})
+    assert capsys.readouterr().err == ""

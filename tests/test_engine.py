@@ -16,7 +16,7 @@ import minee.tasks
 from minee import engine as engine_module
 from minee.critics import BatchedMLP, Critic
 from minee.engine import Engine, EngineConfig
-from minee.objectives import dv_bound
+from minee.objectives import DV, dv_bound
 from minee.references import UniformBox
 
 MASKS = torch.tensor([[1, 1, 1], [1, 0, 0], [0, 1, 1]], dtype=torch.bool)  # xy, x, y
@@ -147,7 +147,7 @@ def test_chunked_evaluation_equals_one_pass(monkeypatch: pytest.MonkeyPatch) -> 
                           eval_every=1)
     monkeypatch.setattr(engine_module, "_EVAL_CHUNK", 64 * 6)  # 2 members x 3 heads
     monkeypatch.setattr(engine_module, "_MIN_CHUNK", 1)
-    eng = Engine(critic, reference, data, heldout, config, torch.Generator().manual_seed(0))
+    eng = Engine(critic, reference, DV(), data, heldout, config, torch.Generator().manual_seed(0))
     got = eng.evaluate()
     assert len(reference.drawn) == math.ceil(600 / 64)  # 64 rows per pass
     ref = torch.cat(reference.drawn, dim=2)  # (K, 1, 600, D): the one-pass reference
@@ -172,7 +172,8 @@ def test_minibatches_are_without_replacement() -> None:
     data = torch.arange(40.0).reshape(1, 40, 1).expand(2, 40, 3).contiguous()
     critic = _critic()
     config = EngineConfig(lr=1e-3, batch_size=25, ref_factor=1.0, max_steps=1, eval_every=1)
-    eng = Engine(critic, UniformBox(data), data, None, config, torch.Generator().manual_seed(0))
+    eng = Engine(critic, UniformBox(data), DV(), data, None, config,
+                 torch.Generator().manual_seed(0))
     batch = eng._batch()  # (K, H, 25, D)
     assert batch.shape == (2, 3, 25, 3)
     for rows in batch[..., 0].reshape(-1, 25):

@@ -124,12 +124,10 @@ def test_params_roundtrip_and_repr() -> None:
 
 def test_paper_preset_settings() -> None:
     s = minee.MINEE(preset="paper").settings()
-    assert (s["lr"], s["batch_size"], s["ref_factor"], s["hidden"], s["init"]) == (
-        1e-4, 100, 10.0, 100, 0.02)
-    assert (s["reference"], s["margin"], s["val_fraction"], s["eval_every"]) == (
-        "uniform", 0.0, 0.0, 1)
+    assert (s.lr, s.batch_size, s.ref_factor, s.hidden, s.init) == (1e-4, 100, 10.0, 100, 0.02)
+    assert (s.reference, s.margin, s.val_fraction, s.eval_every) == ("uniform", 0.0, 0.0, 1)
     m = minee.MINE(preset="paper").settings()
-    assert (m["hidden"], m["ma_rate"], m["reference"]) == (300, 0.01, "marginals")
+    assert (m.hidden, m.ma_rate, m.reference, m.objective) == (300, 0.01, "marginals", "ma")
 
 
 def test_inputs_of_every_kind_agree() -> None:
@@ -153,7 +151,7 @@ def test_float64() -> None:
 def test_divergence_is_caught_and_reported() -> None:
     # A wide init on badly scaled inputs with a huge step overflows exp(f) in MINE's loss.
     with pytest.warns(minee.MineeWarning, match="diverged"):
-        est = minee.MINE(seed=0, lr=10.0, init=1.0, scale_inputs=False, val_fraction=0,
+        est = minee.MINE(seed=0, lr=1.0, init=1.0, scale_inputs=False, val_fraction=0,
                          max_steps=200, eval_every=5).fit(X * 100, Y * 100)
     assert "diverged" in est.estimate_.diagnostics
     assert math.isfinite(est.mutual_information_)  # the last finite estimate is kept

@@ -37,7 +37,7 @@ def test_loaded_model_keeps_training_like_the_original(tmp_path: Path) -> None:
     est = minee.MINEE(seed=0, max_steps=60, eval_every=10, patience=None)
     run = est.prepare_batch(x[None], y[None])
     run.engine.run(until=30)
-    est._set_fitted(run, run.results()[0])  # a run stopped half-way, as after Ctrl-C
+    est.fitted_from(run)  # a run stopped half-way, as after Ctrl-C
     loaded = minee.load(minee.save(est, tmp_path / "half.pt"))
     run.engine.run()
     loaded.engine_.run()

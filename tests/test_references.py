@@ -7,7 +7,8 @@ import math
 import pytest
 import torch
 
-from minee.references import Gaussian, Marginals, UniformBox, make_reference
+import minee
+from minee.references import Gaussian, Marginals, UniformBox, has_density, make_reference
 
 torch.manual_seed(0)
 DATA = torch.randn(2, 500, 3, dtype=torch.float64) * torch.tensor([1.0, 2.0, 0.5],
@@ -82,8 +83,11 @@ def test_marginals_resample_rows_independently() -> None:
 
 def test_make_reference_names() -> None:
     groups = MASKS[1:]
-    assert isinstance(make_reference("uniform", DATA, groups=groups), UniformBox)
-    assert isinstance(make_reference("gaussian", DATA, groups=groups), Gaussian)
-    assert isinstance(make_reference("marginals", DATA, groups=groups), Marginals)
-    with pytest.raises(ValueError, match="unknown reference"):
-        make_reference("laplace", DATA, groups=groups)
+    for name, cls in (("uniform", UniformBox), ("gaussian", Gaussian),
+                      ("marginals", Marginals)):
+        settings = minee.MINE().settings() if name == "marginals" \
+            else minee.MINEE(reference=name).settings()
+        assert isinstance(make_reference(DATA, groups, settings), cls)
+        assert has_density(name) == (name != "marginals")
+    with pytest.raises(ValueError, match="unknown reference 'laplace'"):
+        minee.MINEE(reference="laplace").settings()

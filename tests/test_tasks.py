@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -107,3 +108,78 @@ def test_bad_tasks_raise_clear_errors(name: str, params: dict) -> None:
 def test_bad_sample_sizes_raise(n: object) -> None:
     with pytest.raises(ValueError, match="n must be"):
         tasks.get("mg").sample(n, seed=0)
+
+
+# every family: the Task contract -----------------------------------------------------------
+FAMILIES = [
+    ("mg", {}), ("hg", {"rho": 0.5, "d": 2}),
+    ("student", {}), ("student", {"dof": 1, "dx": 2, "dy": 3, "rho": -0.5}),
+    ("monotone", {}), ("monotone", {"transform": "normal_cdf", "d": 3}),
+    ("monotone", {"transform": "asinh"}), ("monotone", {"transform": "half_cube"}),
+    ("swirl", {}), ("swirl", {"d": 3, "strength": -2.0}),
+    ("mixture", {}), ("mixture", {"weights": [0.5, 0.5], "means": [[0, 0], [1, 1]],
+                                  "scales": [[1, 1], [1, 2]], "corrs": [0.5, -0.5]}),
+    ("uniform_noise", {}), ("uniform_noise", {"d": 2, "noise": 3.0}),
+    ("independent", {}), ("independent", {"dx": 2, "dy": 1, "kind": "cauchy"}),
+    ("independent", {"kind": "student", "dx": 3}),
+    ("gaussian", {}), ("gaussian", {"dx": 25, "dy": 25, "kind": "sparse", "seed": 4}),
+    ("near_deterministic", {}), ("near_deterministic", {"d": 4, "noise": 1e-3}),
+]
+
+
+def test_every_family_is_registered() -> None:
+    assert set(tasks.TASKS) == {
+        "mg", "hg", "student", "monotone", "swirl", "mixture", "uniform_noise", "independent",
+        "gaussian", "near_deterministic"}
+    for name, cls in tasks.TASKS.items():
+        assert cls.name == name and isinstance(tasks.get(name), cls)
+
+
+@pytest.mark.parametrize("name, params", FAMILIES)
+def test_task_contract(name: str, params: dict) -> None:
+    task = tasks.get(name, **params)
+    x, y = task.sample(64, seed=5)
+    again = task.sample(64, seed=5)
+    other = task.sample(64, seed=6)
+    assert x.ndim == y.ndim == 2 and len(x) == len(y) == 64
+    assert x.dtype == y.dtype == np.float64 and np.isfinite(x).all() and np.isfinite(y).all()
+    np.testing.assert_array_equal(x, again[0])
+    np.testing.assert_array_equal(y, again[1])
+    assert not np.array_equal(x, other[0]) and not np.array_equal(y, other[1])
+    ent = task.entropies
+    assert set(ent) == {"x", "y", "xy"} and all(math.isfinite(v) for v in ent.values())
+    mi = task.mutual_information
+    assert mi >= 0 and abs(ent["x"] + ent["y"] - ent["xy"] - mi) < 1e-9
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        task.name = "other"  # type: ignore[misc]
+    assert hash(task) == hash(tasks.get(name, **params))  # lists were frozen into tuples
+
+
+@pytest.mark.parametrize("name, params", [
+    ("student", {"dof": 0}), ("student", {"dof": -1.0}), ("student", {"dof": math.inf}),
+    ("student", {"rho": 1.0}), ("student", {"dx": 0}), ("student", {"dy": 1.5}),
+    ("student", {"dof": True}), ("student", {"rho": "0.5"}),
+    ("monotone", {"transform": "exp"}), ("monotone", {"rho": 1.0}), ("monotone", {"d": 0}),
+    ("monotone", {"transform": 3}),
+    ("swirl", {"d": 1}), ("swirl", {"strength": math.nan}), ("swirl", {"rho": -0.2}),
+    ("mixture", {"weights": (0.5, 0.6), "means": ((0, 0), (1, 1)),
+                 "scales": ((1, 1), (1, 1)), "corrs": (0, 0)}),
+    ("mixture", {"weights": (1.0,)}), ("mixture", {"corrs": (1.0, 0.0, 0.0)}),
+    ("mixture", {"scales": ((1, 1), (0, 1), (1, 1))}), ("mixture", {"means": "abc"}),
+    ("mixture", {"means": ((0, 0, 0), (1, 1, 1), (2, 2, 2))}), ("mixture", {"weights": ()}),
+    ("uniform_noise", {"noise": 0.0}), ("uniform_noise", {"d": -1}),
+    ("independent", {"kind": "laplace"}), ("independent", {"dx": 0}),
+    ("gaussian", {"kind": "banded"}), ("gaussian", {"strength": -1.0}),
+    ("gaussian", {"seed": -3}), ("gaussian", {"dy": 0}),
+    ("near_deterministic", {"noise": 0}), ("near_deterministic", {"d": 2.0}),
+    ("student", {"nu": 3}),
+])
+def test_new_families_refuse_bad_parameters(name: str, params: dict) -> None:
+    with pytest.raises(ValueError):
+        tasks.get(name, **params)
+
+
+def test_numpy_integers_and_floats_are_accepted() -> None:
+    task = tasks.get("student", dof=np.float32(3.0), dx=np.int64(2), dy=np.int32(1))
+    assert (task.dof, task.dx, task.dy) == (3.0, 2, 1)
+    assert type(task.dx) is int and type(task.dof) is float

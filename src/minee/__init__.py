@@ -4,20 +4,68 @@ MI-NEE (Chan et al. 2019) estimates each entropy as a cross-entropy to a known r
 minus a Donsker-Varadhan divergence learned by a critic network, then
 I(X;Y) = H(X) + H(Y) - H(X,Y). MINE is the special case whose reference is the product
 of the marginals.
+
+The layers, each importing only from those below it::
+
+    cli, commands/*         the command line (commands/common: the shared options)
+    api, matrix, selection  one-call functions; many estimates at once (parallel, workers)
+    experiments             the paper's figures (experiment_report: summaries, files)
+    estimators, base        NEE, MINEE, MINE, CMINEE, InfoNCE: settings -> model -> fit
+    summary, readout        trained model -> Estimate (results); per-row values, errors
+    model                   Settings + samples -> Run (critic, reference, objective, engine)
+    engine                  the one batched training loop; knows nothing of entropies
+    critics, references,    batched MLPs; reference and objective registries;
+    objectives, heads       variable sets and how their terms combine
+    settings, presets,      typed settings and seeds; inputs, preprocessing, files,
+    inputs, ...             diagnostics, smoothing, progress, plotting, persistence
+
+The package's names are imported on first use, so ``minee --help`` does not load torch.
 """
 
-from .api import conditional_mutual_information, entropy, mutual_information
-from .diagnostics import MineeWarning
-from .estimate import Estimate, History
-from .estimators import CMINEE, MINE, MINEE, NEE
-from .parallel import mi_matrix, relevance
-from .persistence import load, save
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
+# public name -> the module that defines it (imported when the name is first used)
+_EXPORTS = {
+    "mutual_information": "api", "entropy": "api", "conditional_mutual_information": "api",
+    "MineeWarning": "diagnostics", "CMINEE": "estimators", "MINE": "estimators",
+    "MINEE": "estimators", "NEE": "estimators", "InfoNCE": "estimators",
+    "mi_matrix": "matrix", "relevance": "matrix", "load": "persistence",
+    "save": "persistence", "Estimate": "results", "History": "results",
+    "mutual_info_scores": "selection", "Settings": "settings",
+}
+
 __all__ = [
-    "CMINEE", "MINE", "MINEE", "NEE", "Estimate", "History", "MineeWarning",
-    "conditional_mutual_information", "entropy", "load", "mi_matrix", "mutual_information",
-    "relevance", "save",
-    "__version__",
+    "CMINEE", "MINE", "MINEE", "NEE", "Estimate", "History", "InfoNCE", "MineeWarning",
+    "Settings", "conditional_mutual_information", "entropy", "load", "mi_matrix",
+    "mutual_info_scores", "mutual_information", "relevance", "save", "__version__",
 ]
+
+if TYPE_CHECKING:
+    from .api import conditional_mutual_information, entropy, mutual_information
+    from .diagnostics import MineeWarning
+    from .estimators import CMINEE, MINE, MINEE, NEE, InfoNCE
+    from .matrix import mi_matrix, relevance
+    from .persistence import load, save
+    from .results import Estimate, History
+    from .selection import mutual_info_scores
+    from .settings import Settings
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(f".{_EXPORTS[name]}", __name__), name)
+        globals()[name] = value  # cached: later lookups do not come here
+        return value
+    try:  # a submodule used as an attribute (minee.tasks) after a bare "import minee"
+        return importlib.import_module(f".{name}", __name__)
+    except ModuleNotFoundError:
+        raise AttributeError(f"module 'minee' has no attribute {name!r}") from None
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])

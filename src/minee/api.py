@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from .estimate import Estimate
-from .estimators import CMINEE, MINE, MINEE, NEE
+from .estimators import CMINEE, MINE, MINEE, NEE, InfoNCE
+from .results import Estimate
 
 __all__ = ["mutual_information", "entropy", "conditional_mutual_information"]
 
-METHODS = {"minee": MINEE, "mine": MINE}
+#: ``method=`` names of :func:`mutual_information` (the CLI reads its choices from here).
+METHODS: dict[str, type[MINEE] | type[MINE] | type[InfoNCE]] = {
+    "minee": MINEE, "mine": MINE, "infonce": InfoNCE}
 
 
 def mutual_information(x: Any, y: Any, *, method: str = "minee", seed: int | None = None,
@@ -19,7 +21,8 @@ def mutual_information(x: Any, y: Any, *, method: str = "minee", seed: int | Non
     Arguments:
         x: samples of X, shape (n, dx) or (n,): NumPy, list, pandas or torch.
         y: paired samples of Y, shape (n, dy) or (n,).
-        method: ``"minee"`` (entropic, the default) or ``"mine"``.
+        method: ``"minee"`` (entropic, the default), ``"mine"`` or ``"infonce"``
+            (contrastive; cannot exceed ln(batch_size)).
         seed: integer seed for reproducible numbers.
         options: hyperparameters of :class:`~minee.MINEE` / :class:`~minee.MINE`.
 

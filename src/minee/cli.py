@@ -1,8 +1,12 @@
 """The ``minee`` command: a thin layer over the library.
 
 Each subcommand lives in ``minee.commands.<name>`` and provides ``add_parser(subparsers)``
-which registers a parser whose ``func(args) -> int`` runs it. Errors a user can fix
-(missing file, unknown column, bad value) exit with code 2 and a one-line message.
+which registers a parser whose ``func(args) -> int`` runs it; what they share is in
+``minee.commands.common``. Any error exits with code 2 and a one-line message
+(``minee --debug COMMAND ...`` shows the traceback instead); Ctrl-C exits with 130.
+
+Building the parser imports no part of the library: ``minee --help`` and ``minee --version``
+answer at once, and torch is imported only when a command runs.
 """
 
 from __future__ import annotations
@@ -10,24 +14,39 @@ from __future__ import annotations
 import argparse
 import importlib
 import sys
+import warnings
 from collections.abc import Sequence
 
-from . import __version__
-from .io import one_line
-
-__all__ = ["main"]
+__all__ = ["main", "build_parser"]
 
 COMMANDS = ("estimate", "entropy", "reproduce", "matrix", "relevance")
 
 
+def _version() -> str:
+    """The installed version, from the package metadata.
+
+    Not ``minee.__version__``: that attribute lives in the package ``__init__``, whose
+    imports load torch, seconds that ``--version`` and ``--help`` should not cost.
+    """
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("minee")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
+    """The ``minee`` parser with every subcommand registered."""
     parser = argparse.ArgumentParser(
         prog="minee",
         description="Neural estimation of differential entropy and mutual information "
                     "(MI-NEE, MINE), in nats.",
         epilog="Run 'minee COMMAND --help' for a command's options and examples.",
     )
-    parser.add_argument("--version", action="version", version=f"minee {__version__}")
+    parser.add_argument("--version", action="version", version=f"minee {_version()}")
+    parser.add_argument("--debug", action="store_true",
+                        help="on an error, show the full traceback instead of one line")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         importlib.import_module(f"minee.commands.{name}").add_parser(sub)
@@ -41,14 +60,37 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "func", None):
         parser.print_help()
         return 0
+    from .diagnostics import MineeWarning
+
+    # The commands print each estimate's diagnostics in their report, so the library's
+    # MineeWarning would say the same thing twice. The filter is process-wide: right for
+    # main(), the program's entry point, whose process ends when it returns.
+    warnings.simplefilter("ignore", MineeWarning)
     try:
         return int(args.func(args) or 0)
-    except (ValueError, TypeError, FileNotFoundError) as exc:
-        print(f"minee {args.command}: error: {one_line(exc)}", file=sys.stderr)
-        return 2
     except KeyboardInterrupt:
         print(f"minee {args.command}: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # library or OS, expected or not: one line, not a traceback
+        if args.debug:
+            raise
+        print(f"minee {args.command}: error: {_message(exc)}", file=sys.stderr)
+        return 2
+
+
+def _message(exc: Exception) -> str:
+    """One line for an error; unexpected kinds keep their type name (``KeyError: 'x'``).
+
+    ValueError, TypeError and OSError carry messages written for the user ("no such file
+    ..."); the type of anything else is part of what went wrong.
+    """
+    from .io import one_line
+
+    text = one_line(exc)
+    if isinstance(exc, (ValueError, TypeError, OSError)):
+        return text
+    name = type(exc).__name__
+    return text if text == name else f"{name}: {text}"
 
 
 if __name__ == "__main__":

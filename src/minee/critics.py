@@ -18,16 +18,24 @@ that K x H separate optimisers would.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
 import torch
 from torch import Tensor, nn
 
-__all__ = ["BatchedMLP", "Critic", "ACTIVATIONS"]
+if TYPE_CHECKING:
+    from .heads import Heads
 
-ACTIVATIONS = {"elu": nn.functional.elu, "relu": nn.functional.relu, "tanh": torch.tanh,
-               "softplus": nn.functional.softplus, "gelu": nn.functional.gelu}
+__all__ = ["BatchedMLP", "Critic", "DifferenceCritic", "ACTIVATIONS"]
+
+ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {
+    "elu": nn.functional.elu, "relu": nn.functional.relu, "tanh": torch.tanh,
+    "softplus": nn.functional.softplus, "gelu": nn.functional.gelu}
 # in-place forms whose backward needs only the output, so autograd accepts them
-_IN_PLACE = {"elu": lambda x: nn.functional.elu(x, inplace=True),
-             "relu": torch.relu_, "tanh": torch.tanh_}
+_IN_PLACE: dict[str, Callable[[Tensor], Tensor]] = {
+    "elu": lambda x: nn.functional.elu(x, inplace=True),
+    "relu": torch.relu_, "tanh": torch.tanh_}
 
 
 class BatchedMLP(nn.Module):
@@ -108,6 +116,11 @@ class Critic(nn.Module):
         hidden, depth, activation, init_std, generator: as :class:`BatchedMLP`.
     """
 
+    # buffers (registered in __init__), declared for type checkers
+    mask: Tensor
+    shift: Tensor
+    scale: Tensor
+
     def __init__(self, masks: Tensor, *, members: int, form: str, shift: Tensor,
                  scale: Tensor, hidden: int, depth: int, activation: str,
                  init_std: float | None, generator: torch.Generator):
@@ -153,3 +166,28 @@ class Critic(nn.Module):
             return net(first, start=1).view(k, h, m)
         out = net(first.view(k, h * m, -1), start=1).view(k, h, m, h)
         return torch.diagonal(out, dim1=1, dim2=3).permute(0, 2, 1)
+
+
+class DifferenceCritic(nn.Module):
+    """One critic made of an entropic critic's heads: $T = -\\sum_h s_h f_h$.
+
+    For MI-NEE's heads (xy, x, y) with signs (-1, +1, +1) this is
+    $T = f_{XY} - f_X - f_Y$, MINE's critic in the authors' cross-training (eq. 17). It
+    presents one head to the engine, so MINE's loss and evaluation run unchanged while one
+    Adam updates every network inside.
+
+    Arguments:
+        critic: the trained :class:`Critic` with one head per variable set.
+        heads: its heads; their signs combine the outputs (:meth:`Heads.combine`).
+    """
+
+    def __init__(self, critic: Critic, heads: Heads):
+        super().__init__()
+        self.inner = critic
+        self.combine = heads.combine
+        self.members, self.heads = critic.members, 1
+
+    def forward(self, z: Tensor) -> Tensor:
+        """(K, 1, M, D) or (K, M, D) -> T values (K, 1, M)."""
+        f = self.inner(z[:, 0] if z.dim() == 4 else z)  # (K, H, M)
+        return self.combine(f.transpose(1, 2))[:, None]

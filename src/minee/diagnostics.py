@@ -1,16 +1,19 @@
 """Checks that tell a user when an estimate should not be trusted.
 
-Each check returns ``{name: message}``; the estimators put them on ``Estimate.diagnostics``
-and also raise them as :class:`MineeWarning` so that they are seen.
+Each check returns ``{name: message}``; building an estimate puts them on
+``Estimate.diagnostics`` and emits nothing; ``fit`` and the one-call functions raise them
+as :class:`MineeWarning` so that they are seen.
 """
 
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["MineeWarning", "data_checks", "training_checks", "noise_checks", "emit"]
+__all__ = ["MineeWarning", "data_checks", "training_checks", "noise_checks", "emit", "collect",
+           "ceiling_checks"]
 
 Z95 = 1.959964  # two-sided 95% normal quantile
 
@@ -82,6 +85,29 @@ def training_checks(steps: np.ndarray, curve: np.ndarray, train_value: float,
     return flags
 
 
+def ceiling_checks(value: float, rows: int, ceiling: float | None = None) -> dict[str, str]:
+    """Flag an MI estimate beyond what the data or the bound can show.
+
+    Arguments:
+        value: the MI estimate, nats.
+        rows: the rows it is read on. No distribution-free estimate can certify more than
+            ln(rows) nats from them (McAllester and Stratos 2020).
+        ceiling: the objective's own upper limit (InfoNCE: ln of its batch), nats.
+    """
+    flags: dict[str, str] = {}
+    if ceiling is not None and value > ceiling - 0.5:
+        flags["saturated"] = (
+            f"the estimate ({value:.3g} nats) is near the bound's ceiling ln(batch) = "
+            f"{ceiling:.3g} nats and may be far below the truth; raise batch_size or use "
+            "method='minee'")
+    if np.isfinite(value) and value > np.log(rows):
+        flags["beyond_sample"] = (
+            f"the estimate ({value:.3g} nats) exceeds ln(rows) = {np.log(rows):.3g} nats, "
+            "more than any distribution-free estimate can certify from this many rows; "
+            "the relation may be (nearly) deterministic: treat the value as a lower bound")
+    return flags
+
+
 def noise_checks(value: float, stderr: float | None, null: float | None = None,
                  null_stderr: float | None = None) -> dict[str, str]:
     """Flag an (conditional) MI estimate that does not stand out from noise.
@@ -94,8 +120,23 @@ def noise_checks(value: float, stderr: float | None, null: float | None = None,
         value, stderr: the estimate and its standard error, nats.
         null, null_stderr: the permutation-null estimate and its standard error, nats.
     """
-    if stderr is None or not np.isfinite(value):
+    if not np.isfinite(value):
         return {}
+    flags: dict[str, str] = {}
+    if value < 0:
+        # not clipped: averages over repeats or folds would then be biased upwards
+        flags["negative"] = (
+            f"the estimate ({value:.3g} nats) is below 0, which mutual information cannot "
+            "be: read on rows the critics did not train on, an estimate of no dependence "
+            "scatters around 0; read it as no evidence of dependence (the value is not "
+            "clipped, so that averages over repeats stay unbiased)")
+    if stderr is None:
+        return flags
+    return {**flags, **_noise_level(value, stderr, null, null_stderr)}
+
+
+def _noise_level(value: float, stderr: float, null: float | None,
+                 null_stderr: float | None) -> dict[str, str]:
     if null is not None and null_stderr is not None and np.isfinite(null):
         margin = Z95 * float(np.hypot(stderr, null_stderr))
         if value - null <= margin:
@@ -112,7 +153,20 @@ def noise_checks(value: float, stderr: float | None, null: float | None = None,
     return {}
 
 
-def emit(flags: dict[str, str]) -> None:
-    """Raise each flag as a :class:`MineeWarning`."""
+def emit(flags: dict[str, str], stacklevel: int = 4) -> None:
+    """Raise each flag as a :class:`MineeWarning` (for ``fit`` and the one-call functions:
+    building an estimate emits nothing)."""
     for name, message in flags.items():
-        warnings.warn(f"{name}: {message}", MineeWarning, stacklevel=3)
+        warnings.warn(f"{name}: {message}", MineeWarning, stacklevel=stacklevel)
+
+
+def collect(labels: Sequence[str], flags: Sequence[dict[str, str]]) -> dict[str, dict[str, str]]:
+    """The non-empty flags of many estimates by label, with one summary warning (rather
+    than one per estimate) so that none go unseen."""
+    found = {label: f for label, f in zip(labels, flags, strict=True) if f}
+    if found:
+        names = sorted({name for f in found.values() for name in f})
+        warnings.warn(
+            f"{len(found)} of {len(labels)} estimates carry diagnostics ({', '.join(names)}); "
+            "see .attrs['diagnostics']", MineeWarning, stacklevel=4)
+    return found

@@ -15,13 +15,14 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import cast
 
 import torch
 from torch import Tensor
 
-from .critics import Critic
-from .objectives import dv_bound, mine_loss
+from .objectives import Objective
 from .references import Reference
+from .smoothing import ema
 
 __all__ = ["EngineConfig", "Engine"]
 
@@ -40,8 +41,6 @@ class EngineConfig:
             uses ``ref_factor * n_rows`` fresh reference rows (the authors' protocol).
         max_steps: the most optimiser steps.
         eval_every: evaluate the full-sample divergences every this many steps.
-        objective: ``"dv"`` (eq. 12) or ``"mine"`` (moving-average corrected loss).
-        ma_rate: MINE's moving-average rate.
         patience: with held-out rows, stop after this many evaluations without improvement
             (``None``: never stop early).
         min_steps: never stop early before this step.
@@ -55,8 +54,6 @@ class EngineConfig:
     ref_factor: float
     max_steps: int
     eval_every: int
-    objective: str = "dv"
-    ma_rate: float = 0.01
     patience: int | None = None
     min_steps: int = 0
     smoothing: float = 1.0
@@ -64,11 +61,14 @@ class EngineConfig:
 
 
 class Engine:
-    """Train a :class:`~minee.critics.Critic` against a reference.
+    """Train a critic module against a reference.
 
     Arguments:
-        critic: the K x H critic module.
+        critic: the K x H critic module (a :class:`~minee.critics.Critic` or any module
+            with ``members``, ``heads`` and ``forward(z) -> (K, H, M)``).
         reference: the reference distribution on all D columns, one per member.
+        objective: what each head minimises (:mod:`minee.objectives`); the engine never
+            looks at which one it is.
         train: training rows per member, shape (K, n, D) (an ``expand`` of one sample
             when all members share it; different samples train different problems at once).
         heldout: held-out rows, shape (K, n_val, D), or ``None``.
@@ -79,9 +79,11 @@ class Engine:
     the reported divergences, shape (K, H), in nats.
     """
 
-    def __init__(self, critic: Critic, reference: Reference, train: Tensor,
-                 heldout: Tensor | None, config: EngineConfig, generator: torch.Generator):
+    def __init__(self, critic: torch.nn.Module, reference: Reference, objective: Objective,
+                 train: Tensor, heldout: Tensor | None, config: EngineConfig,
+                 generator: torch.Generator):
         self.critic, self.reference, self.config = critic, reference, config
+        self.objective = objective
         self.train_rows, self.heldout_rows, self.generator = train, heldout, generator
         n = train.shape[1]
         batch = n if config.batch_size is None else config.batch_size
@@ -90,10 +92,11 @@ class Engine:
                 f"batch_size={batch} exceeds the {n} training rows; lower batch_size, pass "
                 "batch_size=None for full batches, or provide more rows"
             )
-        if config.objective not in ("dv", "mine"):
-            raise ValueError(f"objective must be 'dv' or 'mine', got {config.objective!r}")
         self.batch = batch
-        k, h = critic.members, critic.heads
+        # K members x H heads: plain ints on every critic (nn.Module's attribute typing
+        # cannot know them)
+        k, h = cast(int, critic.members), cast(int, critic.heads)
+        self._members, self._heads = k, h
         ref_rows = max(1, math.ceil(config.ref_factor * batch))
         self._ref_buffer = train.new_empty(k, 1, ref_rows, reference.dim)
         self._eval_buffer: Tensor | None = None  # allocated at the first evaluation
@@ -105,7 +108,6 @@ class Engine:
         fused = train.device.type in ("cpu", "cuda")
         self.optimizer = torch.optim.Adam(critic.parameters(), lr=config.lr,
                                           fused=fused or None)
-        self.average = train.new_ones(k, h)  # MINE's running mean of exp f(Z')
         self.step = 0
         self.diverged = torch.zeros(k, dtype=torch.bool)
         self.stopped_early = False
@@ -117,7 +119,7 @@ class Engine:
 
     # one optimiser step ------------------------------------------------------------------
     def _batch(self) -> Tensor:
-        k, h = self.critic.members, self.critic.heads
+        k, h = self._members, self._heads
         n = self.train_rows.shape[1]
         if self.batch == n:
             return self.train_rows[:, None].expand(k, h, n, -1)
@@ -129,31 +131,45 @@ class Engine:
     def train_step(self) -> None:
         """Draw minibatches and a fresh reference; take one optimiser step."""
         data = self._batch()
-        ref = self.reference.sample(self._ref_buffer, self.generator)
-        k, h = self.critic.members, self.critic.heads
-        f = self.critic(torch.cat([data, ref.expand(k, h, -1, -1)], dim=2))
+        f = self.critic(torch.cat([data, self._contrast(data)], dim=2))
         f_data, f_ref = f[..., : self.batch], f[..., self.batch:]
-        if self.config.objective == "mine":
-            loss, self.average = mine_loss(f_data, f_ref, self.average, self.config.ma_rate)
-        else:
-            loss = -dv_bound(f_data, f_ref)
+        loss = self.objective.loss(f_data, f_ref)
         self.optimizer.zero_grad(set_to_none=True)
         loss.sum().backward()
         self.optimizer.step()
         self.step += 1
 
+    def _contrast(self, data: Tensor) -> Tensor:
+        """The rows the batch ``data`` (K, H, B, D) is contrasted with: fresh reference
+        samples, shared by the heads, or what the objective builds from the batch itself
+        (an objective with a ``contrast(data, reference)`` method, such as InfoNCE)."""
+        contrast = getattr(self.objective, "contrast", None)
+        if contrast is not None:
+            return contrast(data, self.reference)
+        ref = self.reference.sample(self._ref_buffer, self.generator)
+        return ref.expand(self._members, self._heads, -1, -1)
+
     # evaluation ---------------------------------------------------------------------------
     @torch.no_grad()
     def evaluate(self) -> dict[str, Tensor]:
-        """Full-sample DV divergences on training (and held-out) rows, each (K, H), in nats.
+        """Full-sample bounds on training (and held-out) rows, each (K, H), in nats.
 
-        Both row sets share one fresh reference of ``ref_factor * n_train`` rows.
+        The Donsker-Varadhan divergence, both row sets sharing one fresh reference of
+        ``ref_factor * n_train`` rows; or, for an objective with its own
+        ``bound(critic, rows, reference, batch)`` (InfoNCE), that bound.
         """
+        bound = getattr(self.objective, "bound", None)
+        if bound is not None:
+            out = {"train": bound(self.critic, self.train_rows, self.reference, self.batch)}
+            if self.heldout_rows is not None:
+                out["heldout"] = bound(self.critic, self.heldout_rows, self.reference,
+                                       self.batch)
+            return out
         total = max(1, math.ceil(self.config.ref_factor * self.train_rows.shape[1]))
         chunk = self._eval_rows
         if self._eval_buffer is None:
             self._eval_buffer = self.train_rows.new_empty(
-                self.critic.members, 1, min(chunk, total), self.reference.dim)
+                self._members, 1, min(chunk, total), self.reference.dim)
         parts = []
         for start in range(0, total, chunk):
             buf = self._eval_buffer[:, :, : min(chunk, total - start)]
@@ -168,8 +184,8 @@ class Engine:
     def _mean_critic(self, rows: Tensor) -> Tensor:
         """Mean critic value over ``rows`` (K, n, D), chunked like the reference: (K, H)."""
         n = rows.shape[1]
-        total = sum(self.critic(rows[:, i: i + self._eval_rows]).sum(-1)
-                    for i in range(0, n, self._eval_rows))
+        total = cast(Tensor, sum(self.critic(rows[:, i: i + self._eval_rows]).sum(-1)
+                                 for i in range(0, n, self._eval_rows)))
         return total / n
 
     def _record(self, values: dict[str, Tensor]) -> None:
@@ -178,14 +194,9 @@ class Engine:
         self.diverged |= newly
         keep = self.diverged.to(finite.device)[:, None]
         for name, v in values.items():
-            v = torch.where(keep, torch.nan, v)
+            v = torch.where(keep, torch.nan, v)  # a diverged member records NaN from now on
             self._records[name].append(v)
-            rate = self.config.smoothing
-            prev = self._smooth.get(name)
-            smooth = v if prev is None else torch.where(
-                torch.isnan(prev), v, (1 - rate) * prev + rate * v)
-            smooth = torch.where(keep, prev if prev is not None else v, smooth)
-            self._smooth[name] = smooth
+            self._smooth[name] = ema(self._smooth.get(name), v, self.config.smoothing)
         self._steps.append(self.step)
         if "heldout" in values:
             cur = self._smooth["heldout"]
@@ -251,7 +262,8 @@ class Engine:
         """Everything needed to resume bit-for-bit on CPU (critic, Adam, RNG, curves)."""
         return {
             "critic": self.critic.state_dict(), "optimizer": self.optimizer.state_dict(),
-            "generator": self.generator.get_state(), "average": self.average,
+            "generator": self.generator.get_state(),
+            "objective": self.objective.state_dict(),
             "step": self.step, "diverged": self.diverged, "records": self._records,
             "steps": self._steps, "smooth": self._smooth, "best": self._best,
             "since_best": self._since_best,
@@ -263,7 +275,7 @@ class Engine:
         self.critic.load_state_dict(state["critic"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.generator.set_state(state["generator"])
-        self.average = state["average"]
+        self.objective.load_state_dict(state["objective"])
         self.step, self.diverged = state["step"], state["diverged"]
         self._records, self._steps = state["records"], state["steps"]
         self._smooth, self._best = state["smooth"], state["best"]

@@ -9,16 +9,20 @@ an exponential moving average of rate 0.01 per iteration, as the authors' plots 
 
     summary = minee.experiments.reproduce("fig1", seeds=3, steps=3000, out="results")
 
-Runs checkpoint atomically to ``OUT/<figure>.ckpt``; ``resume=True`` continues one (also to a
-longer horizon) and, on CPU, gives the same curves as an uninterrupted run.
+Runs checkpoint atomically to ``OUT/<figure>.ckpt`` (right after the first evaluation, then
+every ``checkpoint_every`` seconds, and when stopped); ``resume=True`` continues one (also to
+a longer horizon) and, on CPU, gives the same curves as an uninterrupted run. Ctrl-C
+(SIGINT) or SIGTERM stops the run at the next evaluation, after writing the checkpoint, by
+raising :class:`Interrupted`. Checkpoints are checksummed and read with
+``torch.load(weights_only=True)``: a damaged or altered one is refused.
 """
 
 from __future__ import annotations
 
 import contextlib
-import math
 import os
 import signal
+import threading
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -26,25 +30,30 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
-from torch import nn
 
 from . import tasks
-from .engine import Engine, EngineConfig
-from .estimators import MINE, MINEE, Run
-from .presets import PRESETS
+from .engine import Engine
+from .estimators import MINE, MINEE
+from .experiment_report import (
+    METHODS,
+    SMOOTHING,
+    first_reaching,
+    format_table,
+    smooth,
+    summarise_figure,
+    write_figure,
+)
+from .files import load_checked, save_checked
+from .heads import Heads
+from .model import Run
 from .progress import ProgressBar
-from .references import Marginals
 
-__all__ = ["Figure", "FIGURES", "METHODS", "reproduce", "smooth", "first_reaching",
-           "format_table"]
+__all__ = ["Figure", "FIGURES", "METHODS", "Interrupted", "reproduce", "smooth",
+           "first_reaching", "format_table"]
 
-SMOOTHING = 0.01  # the authors' EMA rate per iteration
-REACH = 0.9  # "90% of the truth reached"
-CHECKPOINT_VERSION = 1
-
-#: Method keys in run order, and their labels.
-METHODS = {"minee": "MI-NEE", "mine": "MINE", "cross": "MI-NEE then MINE"}
+CHECKPOINT_VERSION = 3  # 2: objective state, SeedSequence streams; 3: checksummed file
+CHECKPOINT_KIND = f"minee-checkpoint-{CHECKPOINT_VERSION}"
+_ADVICE = "delete it and rerun without --resume"
 
 
 @dataclass(frozen=True)
@@ -83,77 +92,13 @@ FIGURES = {
 
 
 # curves ---------------------------------------------------------------------------------
-def smooth(raw: np.ndarray, steps: np.ndarray, rate: float = SMOOTHING) -> np.ndarray:
-    r"""Exponential moving average per iteration of curves evaluated at ``steps``.
-
-    $s_t = (1-r) s_{t-1} + r i_t$ per iteration; with evaluations k iterations apart the
-    estimate is held between them, so one evaluation weighs $1 - (1-r)^k$. The average starts
-    at the first value; a NaN (diverged) value leaves it unchanged.
-
-    Arguments:
-        raw: estimates, shape (T, P), nats.
-        steps: iteration of each row, shape (T,).
-        rate: r per iteration.
-
-    Returns:
-        Smoothed curves, shape (T, P).
-    """
-    raw = np.asarray(raw, dtype=np.float64)
-    out = np.empty_like(raw)
-    gaps = np.diff(np.asarray(steps), prepend=steps[0])
-    prev = raw[0].copy()
-    for t, (row, gap) in enumerate(zip(raw, gaps, strict=True)):
-        w = 1.0 - (1.0 - rate) ** gap
-        nxt = np.where(np.isnan(prev), row, (1 - w) * prev + w * row)
-        prev = np.where(np.isnan(row), prev, nxt)
-        out[t] = prev
-    return out
-
-
-def first_reaching(curve: np.ndarray, steps: np.ndarray, level: float) -> int | None:
-    """The first step at which ``curve`` (T,) reaches ``level``, or ``None``."""
-    hit = np.flatnonzero(np.asarray(curve) >= level)
-    return int(steps[hit[0]]) if hit.size else None
-
-
-# cross-training -------------------------------------------------------------------------
-class DifferenceCritic(nn.Module):
-    """MINE's critic T = f_xy - f_x - f_y made of an MI-NEE critic's heads (eq. 17).
-
-    It presents one head to the engine, so MINE's loss and evaluation run unchanged while
-    one Adam updates all three networks.
-
-    Arguments:
-        critic: the MI-NEE :class:`~minee.critics.Critic` with heads (xy, x, y).
-        signs: the heads' entropy signs (-1, +1, +1); T = -sum_h sign_h f_h.
-    """
-
-    def __init__(self, critic: nn.Module, signs: np.ndarray):
-        super().__init__()
-        self.inner = critic
-        self.members, self.heads = critic.members, 1
-        self.register_buffer("signs", torch.as_tensor(-signs, dtype=torch.float32)[:, None])
-
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        """(K, 1, M, D) or (K, M, D) -> T values (K, 1, M)."""
-        f = self.inner(z[:, 0] if z.dim() == 4 else z)  # (K, 3, M)
-        return (f * self.signs.to(f.dtype)).sum(1, keepdim=True)
-
-
-def _cross_engine(source: Run, *, lr: float, batch_size: int, steps: int, eval_every: int,
-                  seed: int) -> Engine:
-    """MINE's loss on the difference of ``source``'s trained critics (a copy of them)."""
-    import copy
-
-    eng = source.engine
-    critic = DifferenceCritic(copy.deepcopy(eng.critic), source.heads.signs)
-    reference = Marginals(eng.train_rows, torch.as_tensor(source.heads.groups))
-    config = EngineConfig(lr=lr, batch_size=batch_size, ref_factor=1.0, max_steps=steps,
-                          eval_every=eval_every, objective="mine",
-                          ma_rate=PRESETS["paper"]["mine"]["ma_rate"],
-                          smoothing=_eval_rate(eval_every))
-    return Engine(critic, reference, eng.train_rows, None, config,
-                  torch.Generator().manual_seed(seed))
+def _cross_run(source: Run, xs: np.ndarray, ys: np.ndarray, *, fig: Figure, steps: int,
+               eval_every: int, seed: int) -> Run:
+    """MINE's loss on a copy of ``source``'s trained MI-NEE critics (eq. 17), the paper's
+    MINE settings otherwise (moving-average rate, one reference row per data row)."""
+    return MINE(preset="paper", lr=fig.lr, batch_size=fig.batch_size, max_steps=steps,
+                eval_every=eval_every, smoothing=_eval_rate(eval_every), seed=seed
+                ).prepare_batch(xs, ys, critic_from=source)
 
 
 # running ----------------------------------------------------------------------------------
@@ -168,78 +113,126 @@ def _samples(fig: Figure, seeds: int, first_seed: int) -> tuple[tasks.Task, np.n
     return task, np.stack([x for x, _ in pairs]), np.stack([y for _, y in pairs])
 
 
-class _Interrupts:
-    """Turn the first Ctrl-C into a request honoured between steps (a second one stops now).
+class Interrupted(KeyboardInterrupt):
+    """A run stopped by Ctrl-C (SIGINT), SIGTERM, or a ``KeyboardInterrupt`` from the callback.
 
-    The engine's state is consistent only between steps, so the checkpoint written on
-    interruption is taken at the next evaluation rather than mid-step.
+    Attributes:
+        signum: the signal's number, ``None`` when the callback raised.
+        checkpoint: the checkpoint to resume from (``None`` when none was written).
+        exit_code: the conventional exit status, 128 + the signal's number (130 for SIGINT
+            and for the callback, 143 for SIGTERM).
     """
 
-    def __init__(self) -> None:
-        self.requested = False
+    def __init__(self, signum: int | None = None, checkpoint: Path | None = None):
+        super().__init__(signum)
+        self.signum, self.checkpoint = signum, checkpoint
 
-    def _handler(self, signum: int, frame: Any) -> None:
-        if self.requested:
-            raise KeyboardInterrupt
-        self.requested = True
+    @property
+    def exit_code(self) -> int:
+        return 128 + (signal.SIGINT if self.signum is None else self.signum)
 
-    @contextlib.contextmanager
-    def installed(self) -> Iterator[_Interrupts]:
-        import threading
-
-        if threading.current_thread() is not threading.main_thread():
-            yield self
-            return
-        old = signal.signal(signal.SIGINT, self._handler)
-        try:
-            yield self
-        finally:
-            signal.signal(signal.SIGINT, old)
+    def __str__(self) -> str:
+        cause = "interrupted" if self.signum is None else \
+            f"stopped by {signal.Signals(self.signum).name}"
+        where = "no checkpoint written" if self.checkpoint is None else \
+            f"checkpoint in {self.checkpoint}"
+        return f"{cause}; {where}"
 
 
-def _save(path: Path, state: dict) -> None:
-    """Write ``state`` atomically: a reader sees the old file or the new one, never half."""
-    tmp = path.with_name(path.name + ".tmp")
-    torch.save(state, tmp)
-    os.replace(tmp, path)
-
-
-class _Stop(KeyboardInterrupt):
+class _Stop(Interrupted):
     """An interruption raised between steps, where the engine's state is consistent."""
 
 
-class _Ticker:
-    """The engine callback of one method: progress, user callback, checkpoints, Ctrl-C."""
+class _Interrupts:
+    """Turn the first SIGINT (Ctrl-C) or SIGTERM into a stop request honoured between steps.
 
-    def __init__(self, method: str, bar: ProgressBar,
-                 callback: Callable[[str, Engine], None] | None, interrupts: _Interrupts,
-                 elapsed: dict[str, float], checkpoint: Callable[[], None], every: float):
-        self.method, self.bar, self.callback, self.interrupts = method, bar, callback, interrupts
-        self.elapsed, self.checkpoint, self.every = elapsed, checkpoint, every
+    The engine's state is consistent only between steps, so the checkpoint written on
+    interruption is taken at the next evaluation rather than mid-step. A second SIGINT stops
+    at once (the checkpoint already on disk stays valid). A repeated SIGTERM is the same
+    request: timeout(1) and process managers signal the process and then its group, and
+    escalate with SIGKILL when they no longer want to wait.
+    """
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self) -> None:
+        self.signum: int | None = None
+
+    @property
+    def requested(self) -> bool:
+        return self.signum is not None
+
+    def _handler(self, signum: int, frame: Any) -> None:
+        if self.signum is None:
+            self.signum = signum
+        elif signum == signal.SIGINT:
+            raise Interrupted(signum)
+
+    @contextlib.contextmanager
+    def installed(self) -> Iterator[_Interrupts]:
+        # Python accepts signal handlers only in the main thread; elsewhere the caller's
+        # own handling (the default: KeyboardInterrupt on Ctrl-C) applies
+        if threading.current_thread() is not threading.main_thread():
+            yield self
+            return
+        old = {signum: signal.signal(signum, self._handler) for signum in self.SIGNALS}
+        try:
+            yield self
+        finally:
+            for signum, handler in old.items():
+                # None: a handler installed outside Python, which cannot be put back
+                signal.signal(signum, signal.SIG_DFL if handler is None else handler)
+
+
+class _Checkpoints:
+    """Writes the run's checkpoint (when it has a file) and remembers when it last did."""
+
+    def __init__(self, path: Path | None, state: Callable[[], dict[str, Any]]):
+        self.path, self.state = path, state
+        self.last: float | None = None  # time.monotonic() of the last write, in seconds
+
+    def write(self) -> None:
+        if self.path is not None:
+            save_checked(self.path, self.state(), CHECKPOINT_KIND)
+        self.last = time.monotonic()
+
+    def due(self, every: float) -> bool:
+        """True until the first write of this run, then once ``every`` seconds have passed
+        since the last: a run killed outright loses at most that much work."""
+        return self.last is None or time.monotonic() - self.last >= every
+
+
+class _Ticker:
+    """The engine callback of one method: progress, user callback, checkpoints, signals."""
+
+    def __init__(self, method: str, callback: Callable[[str, Engine], None] | None,
+                 interrupts: _Interrupts, elapsed: dict[str, float],
+                 checkpoints: _Checkpoints, every: float):
+        self.method, self.callback, self.interrupts = method, callback, interrupts
+        self.bar: ProgressBar | None = None  # set by the training loop that shows it
+        self.elapsed, self.checkpoints, self.every = elapsed, checkpoints, every
         self.start, self.before = time.monotonic(), elapsed.get(method, 0.0)
-        self.saved = self.start
 
     def __call__(self, engine: Engine) -> None:
         now = time.monotonic()
         self.elapsed[self.method] = self.before + now - self.start
-        self.bar.update(engine)
+        if self.bar is not None:
+            self.bar.update(engine)
         try:
             if self.callback is not None:
                 self.callback(self.method, engine)
         except KeyboardInterrupt:
             raise _Stop from None
         if self.interrupts.requested:
-            raise _Stop
-        if now - self.saved >= self.every:
-            self.checkpoint()
-            self.saved = now
+            raise _Stop(self.interrupts.signum)
+        if self.checkpoints.due(self.every):
+            self.checkpoints.write()
 
 
-def _postfix(signs: np.ndarray | None, truth: float) -> Callable[[Engine], str]:
+def _postfix(heads: Heads, truth: float) -> Callable[[Engine], str]:
     """The progress text: each seed's smoothed MI (from the engine's smoothed divergences)."""
     def text(engine: Engine) -> str:
-        div = engine.smoothed("train").double().numpy()
-        mi = div[:, 0] if signs is None else -(div * signs).sum(1)
+        mi = heads.combine(engine.smoothed("train").double().numpy())
         return f"I {' '.join(f'{v:.3f}' for v in mi)} (truth {truth:.3f})"
 
     return text
@@ -248,7 +241,7 @@ def _postfix(signs: np.ndarray | None, truth: float) -> Callable[[Engine], str]:
 def reproduce(figure: str, *, seeds: int = 5, steps: int | None = None, eval_every: int = 1,
               cross: bool = False, cross_steps: int | None = None, first_seed: int = 0,
               out: str | os.PathLike | None = None, resume: bool = False,
-              checkpoint_every: float = 60.0, progress: bool = False, plot: bool = True,
+              checkpoint_every: float = 30.0, progress: bool = False, plot: bool = True,
               callback: Callable[[str, Engine], None] | None = None) -> dict[str, Any]:
     """Run one of the paper's figures on several seeds and summarise it.
 
@@ -270,21 +263,76 @@ def reproduce(figure: str, *, seeds: int = 5, steps: int | None = None, eval_eve
         resume: continue from ``out/<figure>.ckpt`` (settings must match; ``steps`` may
             differ from the checkpoint's horizon if no run is past it: a finished run is
             extended, an unfinished one shortened).
-        checkpoint_every: seconds between checkpoints.
+        checkpoint_every: seconds between checkpoints; the first is written right after
+            the first evaluation, and one when the run ends or is stopped.
         progress: show tqdm bars on stderr with the current smoothed estimates.
         plot: write the PNG and PDF figure (needs matplotlib).
         callback: called as ``callback(method, engine)`` after every evaluation; it may
-            raise ``KeyboardInterrupt``, which leaves a checkpoint and is re-raised.
+            raise ``KeyboardInterrupt``, which leaves a checkpoint and raises
+            :class:`Interrupted`.
 
     Returns:
-        The JSON-ready summary (see :func:`_summary`).
+        The JSON-ready summary (see :func:`minee.experiment_report.summarise_figure`).
 
     Raises:
-        KeyboardInterrupt: on Ctrl-C, after writing the checkpoint.
+        Interrupted: (a ``KeyboardInterrupt``) on Ctrl-C or SIGTERM, or when the callback
+            raised ``KeyboardInterrupt``, after writing the checkpoint (a second Ctrl-C
+            stops at once, leaving the last checkpoint written).
+        ValueError: bad arguments, or a checkpoint that does not match them or was
+            damaged or altered.
     """
+    fig, folder = _checked(figure, seeds, steps, eval_every, cross_steps, out, resume)
+    ckpt = None if folder is None else folder / f"{figure}.ckpt"
+    settings = {"figure": figure, "seeds": seeds, "first_seed": first_seed,
+                "eval_every": eval_every, "cross": cross}
+    saved = _read_checkpoint(ckpt, settings) if resume and ckpt is not None else {}
+    steps, cross_steps = _horizons(fig, saved, steps, cross_steps, eval_every)
+    task, xs, ys = _samples(fig, seeds, first_seed)
+    common: dict[str, Any] = {"preset": "paper", "lr": fig.lr, "batch_size": fig.batch_size,
+                              "max_steps": steps, "eval_every": eval_every,
+                              "smoothing": _eval_rate(eval_every), "seed": first_seed}
+    runs: dict[str, Run] = {
+        "minee": MINEE(ref_factor=fig.ref_factor, **common).prepare_batch(xs, ys),
+        "mine": MINE(**common).prepare_batch(xs, ys)}
+    engines = saved.get("engines", {})
+    for method, run in runs.items():  # all now: every checkpoint holds every state
+        _restore(run, engines.get(method), ckpt)
+    elapsed = dict(saved.get("elapsed", {}))
+    checkpoints = _Checkpoints(ckpt, lambda: {
+        "version": CHECKPOINT_VERSION, "settings": settings, "steps": steps,
+        "engines": {m: r.engine.state_dict() for m, r in runs.items()},
+        "cross_steps": cross_steps, "elapsed": elapsed})
+    interrupts = _Interrupts()
+    with interrupts.installed():
+        try:
+            for method in ["minee", "mine"] + (["cross"] if cross else []):
+                if method == "cross":
+                    runs["cross"] = _cross_run(runs["minee"], xs, ys, fig=fig,
+                                               steps=cross_steps, eval_every=eval_every,
+                                               seed=first_seed + 1)
+                    _restore(runs["cross"], engines.get("cross"), ckpt)
+                ticker = _Ticker(method, callback, interrupts, elapsed, checkpoints,
+                                 checkpoint_every)
+                _train(runs[method], f"{figure} {METHODS[method]}", ticker,
+                       progress=progress, truth=task.mutual_information)
+            if interrupts.requested:  # after the last evaluation: its checkpoint is written
+                raise Interrupted(interrupts.signum)
+        except Interrupted as exc:
+            exc.checkpoint = ckpt if ckpt is not None and ckpt.is_file() else None
+            raise
+    summary = summarise_figure(fig, task, runs, steps=steps, eval_every=eval_every,
+                               first_seed=first_seed, elapsed=elapsed)
+    if folder is not None:
+        write_figure(folder, figure, summary, plot=plot)
+    return summary
+
+
+def _checked(figure: str, seeds: int, steps: int | None, eval_every: int,
+             cross_steps: int | None, out: str | os.PathLike | None,
+             resume: bool) -> tuple[Figure, Path | None]:
+    """The figure and the output folder (created), after checking the arguments."""
     if figure not in FIGURES:
         raise ValueError(f"unknown figure {figure!r}; choose one of {sorted(FIGURES)}")
-    fig = FIGURES[figure]
     for name, v in (("seeds", seeds), ("steps", steps), ("eval_every", eval_every),
                     ("cross_steps", cross_steps)):
         if v is not None and (isinstance(v, bool) or not isinstance(v, (int, np.integer))
@@ -292,193 +340,81 @@ def reproduce(figure: str, *, seeds: int = 5, steps: int | None = None, eval_eve
             raise ValueError(f"{name} must be a positive int, got {v!r}")
     if resume and out is None:
         raise ValueError("resume needs an output folder holding the checkpoint")
-    folder = None if out is None else Path(out)
-    if folder is not None:
-        folder.mkdir(parents=True, exist_ok=True)
-    ckpt = None if folder is None else folder / f"{figure}.ckpt"
+    if out is not None:
+        Path(out).mkdir(parents=True, exist_ok=True)
+    return FIGURES[figure], None if out is None else Path(out)
 
-    settings = {"figure": figure, "seeds": seeds, "first_seed": first_seed,
-                "eval_every": eval_every, "cross": cross}
-    saved: dict[str, Any] = {}
-    if resume:
-        if not ckpt.exists():
-            raise FileNotFoundError(f"no checkpoint to resume: {ckpt}")
-        saved = torch.load(ckpt, weights_only=False)
-        if saved.get("version") != CHECKPOINT_VERSION or saved["settings"] != settings:
-            raise ValueError(f"{ckpt} was written with other settings "
-                             f"{saved.get('settings')}; rerun without --resume")
-    # horizons: as given, else the checkpoint's, else the paper's
+
+def _read_checkpoint(ckpt: Path, settings: dict[str, Any]) -> dict[str, Any]:
+    """The checkpoint's content, verified and checked against this call's settings.
+
+    Raises:
+        FileNotFoundError: no checkpoint.
+        ValueError: a damaged, altered or incomplete file, or one written with other
+            settings or by another version.
+    """
+    if not ckpt.exists():
+        raise FileNotFoundError(f"no checkpoint to resume: {ckpt}")
+    saved = load_checked(ckpt, CHECKPOINT_KIND, what="a minee reproduce checkpoint",
+                         advice=_ADVICE)
+    if saved.get("version") != CHECKPOINT_VERSION or saved.get("settings") != settings:
+        raise ValueError(f"{ckpt} was written with other settings {saved.get('settings')}; "
+                         "rerun without --resume")
+    engines, elapsed = saved.get("engines"), saved.get("elapsed")
+    if not (isinstance(engines, dict) and set(engines) <= set(METHODS)
+            and all(isinstance(e, dict) and isinstance(e.get("step"), int)
+                    for e in engines.values())
+            and ("cross" not in engines or "minee" in engines)
+            and all(isinstance(saved.get(k), int) for k in ("steps", "cross_steps"))
+            and isinstance(elapsed, dict)
+            and all(isinstance(v, float) for v in elapsed.values())):
+        raise ValueError(f"{ckpt} is not a complete checkpoint; {_ADVICE}")
+    return saved
+
+
+def _restore(run: Run, state: dict[str, Any] | None, ckpt: Path | None) -> None:
+    """Load a checkpointed engine state into ``run`` (nothing when ``state`` is None)."""
+    if state is None:
+        return
+    try:
+        run.engine.load_state_dict(state)
+    except (KeyError, TypeError, ValueError, RuntimeError, IndexError) as exc:
+        # only a checkpoint altered and checksummed again gets here: its parts do not fit
+        raise ValueError(f"{ckpt} holds an engine state that does not fit this run "
+                         f"({type(exc).__name__}); {_ADVICE}") from None
+
+
+def _horizons(fig: Figure, saved: dict[str, Any], steps: int | None,
+              cross_steps: int | None, eval_every: int) -> tuple[int, int]:
+    """The horizons: as given, else the checkpoint's, else the paper's; checked against
+    the checkpoint's progress."""
     steps = steps or saved.get("steps") or fig.steps
     cross_steps = cross_steps or saved.get("cross_steps") or steps
     for name, v in (("steps", steps), ("cross_steps", cross_steps)):
         if v % eval_every:
             raise ValueError(f"{name}={v} must be a multiple of eval_every={eval_every}")
-    for method, state in saved.get("engines", {}).items():
+    engines = saved.get("engines", {})
+    for method, state in engines.items():
         limit = steps if method != "cross" else cross_steps
         if state["step"] > limit:
             raise ValueError(f"the checkpoint's {METHODS[method]} run is at step "
                              f"{state['step']}, beyond the requested {limit}")
-    if "cross" in saved.get("engines", {}) and saved["engines"]["minee"]["step"] != steps:
+    if "cross" in engines and engines["minee"]["step"] != steps:
         raise ValueError("the checkpoint's cross-training started from MI-NEE at step "
-                         f"{saved['engines']['minee']['step']}; it cannot be extended")
-    task, xs, ys = _samples(fig, seeds, first_seed)
-    truth = task.mutual_information
-    common = {"preset": "paper", "lr": fig.lr, "batch_size": fig.batch_size,
-              "max_steps": steps, "eval_every": eval_every,
-              "smoothing": _eval_rate(eval_every), "seed": first_seed}
-    runs: dict[str, Run] = {
-        "minee": MINEE(ref_factor=fig.ref_factor, **common).prepare_batch(xs, ys),
-        "mine": MINE(**common).prepare_batch(xs, ys)}
-    engines: dict[str, Engine] = {m: r.engine for m, r in runs.items()}
-    for method, engine in engines.items():  # all now: every checkpoint holds every state
-        if method in saved.get("engines", {}):
-            engine.load_state_dict(saved["engines"][method])
-    elapsed = dict(saved.get("elapsed", {}))
-    interrupts = _Interrupts()
-
-    def checkpoint() -> None:
-        if ckpt is not None:
-            _save(ckpt, {"version": CHECKPOINT_VERSION, "settings": settings,
-                         "engines": {m: e.state_dict() for m, e in engines.items()},
-                         "steps": steps, "cross_steps": cross_steps, "elapsed": elapsed})
-
-    methods = ["minee", "mine"] + (["cross"] if cross else [])
-    signs = {"minee": runs["minee"].heads.signs, "mine": None, "cross": None}
-    with interrupts.installed():
-        for method in methods:
-            if method == "cross":
-                engines["cross"] = _cross_engine(runs["minee"], lr=fig.lr,
-                                                 batch_size=fig.batch_size, steps=cross_steps,
-                                                 eval_every=eval_every, seed=first_seed + 1)
-                if "cross" in saved.get("engines", {}):
-                    engines["cross"].load_state_dict(saved["engines"]["cross"])
-            engine = engines[method]
-            label = f"{figure} {METHODS[method]}"
-            with ProgressBar(engine.config.max_steps, label, enabled=progress,
-                             postfix=_postfix(signs[method], truth),
-                             initial=engine.step) as bar:
-                tick = _Ticker(method, bar, callback, interrupts, elapsed, checkpoint,
-                               checkpoint_every)
-                try:
-                    engine.run(callback=tick)
-                except _Stop:
-                    checkpoint()  # raised only between steps: the state is consistent
-                    raise
-            checkpoint()
-    summary = _summary(fig, task, runs, engines, steps=steps, eval_every=eval_every,
-                       first_seed=first_seed, elapsed=elapsed)
-    if folder is not None:
-        _write(folder, figure, summary, plot=plot)
-    return summary
+                         f"{engines['minee']['step']}; it cannot be extended")
+    return steps, cross_steps
 
 
-# summarising ------------------------------------------------------------------------------
-def _curves(runs: dict[str, Run], engines: dict[str, Engine], offset: int
-            ) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Per method: iterations (T,) and raw estimates (T, P) from the recorded curves."""
-    import warnings
-
-    out = {}
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # the diagnostics of paper-protocol runs are noise here
-        for method, run in runs.items():
-            results = run.results()
-            out[method] = (results[0].history.steps.astype(np.int64),
-                           np.stack([r.history.train[:, 0] for r in results], axis=1))
-    if "cross" in engines:
-        hist = engines["cross"].history()
-        out["cross"] = (hist["steps"].numpy().astype(np.int64) + offset,
-                        hist["train"][:, :, 0].double().numpy())
-    return out
-
-
-def _summary(fig: Figure, task: tasks.Task, runs: dict[str, Run],
-             engines: dict[str, Engine], *, steps: int, eval_every: int, first_seed: int,
-             elapsed: dict[str, float]) -> dict[str, Any]:
-    """The JSON-ready summary of a figure, with the curves under the private key ``_curves``.
-
-    Per method and seed: the first iteration at which the smoothed estimate reaches 90% of
-    the truth (``None`` if never), the final smoothed estimate and whether training
-    diverged; per method the medians (a seed that never reaches counts as later than all).
-    """
-    truth = task.mutual_information
-    curves = _curves(runs, engines, offset=steps)
-    methods: dict[str, Any] = {}
-    table_curves = {}
-    for method, (it, raw) in curves.items():
-        smoothed = smooth(raw, it)
-        table_curves[method] = (it, raw, smoothed)
-        reached = [first_reaching(smoothed[:, p], it, REACH * truth)
-                   for p in range(raw.shape[1])]
-        finals = smoothed[-1]
-        diverged = engines[method].diverged.numpy()
-        per_seed = [{"seed": first_seed + p, "reached_90": reached[p],
-                     "final": None if not math.isfinite(finals[p]) else float(finals[p]),
-                     "diverged": bool(diverged[p])} for p in range(raw.shape[1])]
-        keyed = sorted(math.inf if r is None else r for r in reached)
-        mid = float(np.median(keyed))
-        methods[method] = {
-            "label": METHODS[method], "seeds": per_seed,
-            "median_reached_90": None if math.isinf(mid) else mid,
-            "reached_90_count": sum(r is not None for r in reached),
-            "median_final": float(np.nanmedian(finals)) if np.isfinite(finals).any() else None,
-            "steps": int(it[-1]), "paper_reached_90": fig.paper.get(method),
-            "seconds": round(elapsed.get(method, 0.0), 1),
-        }
-    return {
-        "figure": fig.name, "task": {"name": fig.task[0], **fig.task[1]},
-        "truth": truth, "units": "nats",
-        "settings": {"n": fig.n, "batch_size": fig.batch_size, "lr": fig.lr,
-                     "ref_factor": fig.ref_factor, "mine_ma_rate": SMOOTHING,
-                     "steps": steps, "paper_steps": fig.steps, "eval_every": eval_every,
-                     "smoothing_per_iteration": SMOOTHING, "seeds": len(
-                         next(iter(methods.values()))["seeds"]), "first_seed": first_seed,
-                     "torch": torch.__version__, "threads": torch.get_num_threads()},
-        "paper": fig.paper["note"], "methods": methods, "_curves": table_curves,
-    }
-
-
-def _write(folder: Path, figure: str, summary: dict[str, Any], *, plot: bool) -> None:
-    """Write ``<figure>.json`` and ``.csv`` (and the figure) into ``folder``."""
-    import csv
-    import json
-
-    with open(folder / f"{figure}.csv", "w", newline="") as fh:
-        w = csv.writer(fh)
-        w.writerow(["figure", "method", "seed", "step", "raw", "smoothed"])
-        for method, (it, raw, sm) in summary["_curves"].items():
-            seeds = [s["seed"] for s in summary["methods"][method]["seeds"]]
-            for p, seed in enumerate(seeds):
-                for t in range(len(it)):
-                    w.writerow([figure, method, seed, int(it[t]), f"{raw[t, p]:.6g}",
-                                f"{sm[t, p]:.6g}"])
-    public = {k: v for k, v in summary.items() if not k.startswith("_")}
-    tmp = folder / f"{figure}.json.tmp"
-    tmp.write_text(json.dumps(public, indent=2) + "\n")
-    os.replace(tmp, folder / f"{figure}.json")
-    if plot:
-        from .figures import plot_figure
-
-        plot_figure(summary, folder / figure)
-
-
-def format_table(summaries: list[dict[str, Any]]) -> str:
-    """The medians of each figure and method next to the paper's numbers, as text."""
-    def it(v: float | None, horizon: int) -> str:
-        return f"> {horizon:,}" if v is None else f"{v:,.0f}"
-
-    rows = [("figure", "method", "seeds", "90% reached (median)", "reached", "final (median)",
-             "truth", "paper: 90% reached")]
-    for s in summaries:
-        for m in s["methods"].values():
-            paper_txt = m["paper_reached_90"] or "-"
-            final = "nan" if m["median_final"] is None else f"{m['median_final']:.4f}"
-            rows.append((s["figure"], m["label"], str(len(m["seeds"])),
-                         it(m["median_reached_90"], m["steps"]),
-                         f"{m['reached_90_count']}/{len(m['seeds'])}", final,
-                         f"{s['truth']:.4f}", paper_txt))
-    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip()
-             for r in rows]
-    lines.insert(1, "  ".join("-" * w for w in widths))
-    return "\n".join(lines)
+def _train(run: Run, label: str, ticker: _Ticker, *, progress: bool, truth: float) -> None:
+    """Train one method's run to its horizon with a progress bar; checkpoint at the end
+    and, when interrupted, at the step where the interruption was honoured."""
+    engine = run.engine
+    with ProgressBar(engine.config.max_steps, label, enabled=progress,
+                     postfix=_postfix(run.heads, truth), initial=engine.step) as bar:
+        ticker.bar = bar
+        try:
+            engine.run(callback=ticker)
+        except _Stop:
+            ticker.checkpoints.write()  # raised only between steps: the state is consistent
+            raise
+    ticker.checkpoints.write()

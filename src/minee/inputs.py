@@ -8,7 +8,10 @@ from typing import Any
 import numpy as np
 import torch
 
-__all__ = ["as_matrix", "check_same_rows", "resolve_device", "resolve_dtype"]
+__all__ = ["as_matrix", "check_same_rows", "stack_variables", "stack_batch", "resolve_device",
+           "resolve_dtype", "MIN_ROWS"]
+
+MIN_ROWS = 10  # fewer rows cannot give a held-out split or a bounding box worth the name
 
 
 def _to_numpy(data: Any, name: str) -> np.ndarray:
@@ -97,10 +100,35 @@ def check_same_rows(**arrays: np.ndarray) -> int:
     return next(iter(sizes.values()))
 
 
+def stack_variables(**arrays: Any) -> tuple[np.ndarray, dict[str, int]]:
+    """Validate the variables and join them column-wise: (n, D) and each one's width."""
+    mats = {name: as_matrix(a, name, min_rows=MIN_ROWS) for name, a in arrays.items()}
+    check_same_rows(**mats)
+    return np.hstack(list(mats.values())), {k: m.shape[1] for k, m in mats.items()}
+
+
+def stack_batch(**arrays: Any) -> tuple[np.ndarray, dict[str, int]]:
+    """Like :func:`stack_variables` for P problems: each array (P, n, d) -> (P, n, D)."""
+    batches = {name: np.asarray(_to_numpy(a, name), dtype=np.float64)
+               for name, a in arrays.items()}
+    for name, a in batches.items():
+        if a.ndim != 3:
+            raise ValueError(f"{name} must have shape (P, n, d) for a batch, got {a.shape}")
+    sizes = {a.shape[0] for a in batches.values()}
+    if len(sizes) > 1:
+        raise ValueError(f"batches hold different numbers of problems: {sorted(sizes)}")
+    per_problem = [stack_variables(**{k: a[p] for k, a in batches.items()})
+                   for p in range(next(iter(sizes)))]
+    return np.stack([d for d, _ in per_problem]), per_problem[0][1]
+
+
+_DEVICE_TYPES = ("cpu", "cuda", "mps")
+
+
 def resolve_device(device: str | torch.device) -> torch.device:
     """Map ``"auto"`` to CUDA when available, else CPU; validate anything else."""
     if isinstance(device, torch.device):
-        return device
+        device = str(device)
     if not isinstance(device, str):
         raise TypeError(f"device must be 'cpu', 'cuda' or 'auto', got {device!r}")
     if device == "auto":
@@ -108,9 +136,12 @@ def resolve_device(device: str | torch.device) -> torch.device:
     if device.startswith("cuda") and not torch.cuda.is_available():
         raise ValueError("device='cuda' was requested but CUDA is not available; use 'cpu'")
     try:
-        return torch.device(device)
+        resolved = torch.device(device)
     except RuntimeError:
-        raise ValueError(f"unknown device {device!r}; use 'cpu', 'cuda' or 'auto'") from None
+        resolved = None
+    if resolved is None or resolved.type not in _DEVICE_TYPES:
+        raise ValueError(f"unknown device {device!r}; use 'cpu', 'cuda' or 'auto'")
+    return resolved
 
 
 def resolve_dtype(dtype: str | torch.dtype) -> torch.dtype:

@@ -1,13 +1,34 @@
-r"""Donsker-Varadhan objectives (paper eqs. 10 and 12) and MINE's corrected loss."""
+r"""Training objectives: what a critic maximises against its reference, as pluggable objects.
+
+The engine asks an :class:`Objective` for a loss from the critic's values on data and on
+reference samples and never looks at its name. Estimates are *read* with the
+Donsker-Varadhan bound (:func:`dv_bound`, eq. 10), the tightest for a given critic, unless
+the objective brings its own ``bound``; the objective decides how the critic is trained:
+
+* ``"dv"``: minus the DV bound (paper eq. 12), MI-NEE's objective;
+* ``"ma"``: MINE's loss with the moving-average gradient correction (Belghazi et al. 2018);
+* ``"infonce"``: the contrastive InfoNCE bound, trained and read on re-paired batches
+  (:mod:`minee.infonce`); it brings its own contrast rows and its own bound.
+
+New objectives (NWJ, InfoNCE-style losses) register a factory with
+:func:`register_objective`; a factory takes the :class:`~minee.settings.Settings` and
+returns a fresh objective for one engine.
+"""
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
 
 import torch
 from torch import Tensor
 
-__all__ = ["dv_bound", "log_mean_exp", "mine_loss"]
+if TYPE_CHECKING:
+    from .settings import Settings
+
+__all__ = ["Objective", "DV", "MovingAverage", "OBJECTIVES", "register_objective",
+           "make_objective", "dv_bound", "log_mean_exp"]
 
 
 def log_mean_exp(f: Tensor) -> Tensor:
@@ -28,7 +49,36 @@ def dv_bound(f_data: Tensor, f_ref: Tensor) -> Tensor:
     return f_data.mean(-1) - log_mean_exp(f_ref)
 
 
-def mine_loss(f_data: Tensor, f_ref: Tensor, average: Tensor, rate: float) -> tuple[Tensor, Tensor]:
+class Objective(Protocol):
+    """What the engine needs of a training objective.
+
+    ``loss`` maps critic values on a minibatch, ``f_data`` (K, H, B), and on reference
+    samples, ``f_ref`` (K, H, R), to a loss per member and head, (K, H), to be minimised.
+    An objective with running state (a moving average) keeps it itself and exposes it via
+    ``state_dict`` / ``load_state_dict`` so that checkpoints resume bit for bit.
+    """
+
+    def loss(self, f_data: Tensor, f_ref: Tensor) -> Tensor: ...
+
+    def state_dict(self) -> dict[str, Any]: ...
+
+    def load_state_dict(self, state: dict[str, Any]) -> None: ...
+
+
+class DV:
+    """Minus the Donsker-Varadhan bound (eq. 12); stateless."""
+
+    def loss(self, f_data: Tensor, f_ref: Tensor) -> Tensor:
+        return -dv_bound(f_data, f_ref)
+
+    def state_dict(self) -> dict[str, Any]:
+        return {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        pass
+
+
+class MovingAverage:
     r"""MINE's loss with the moving-average gradient correction (Belghazi et al. 2018).
 
     $m \leftarrow (1-r)\,m + r\,\overline{e^{f(Z')}}$ and
@@ -36,13 +86,53 @@ def mine_loss(f_data: Tensor, f_ref: Tensor, average: Tensor, rate: float) -> tu
     the log-mean-exp term is divided by a running mean rather than the minibatch mean.
 
     Arguments:
-        f_data, f_ref: as :func:`dv_bound`, shapes (..., M) and (..., M').
-        average: the running mean m, shape (...,).
-        rate: r, the moving-average rate.
-
-    Returns:
-        Loss per leading index (shape (...,)) and the updated running mean.
+        rate: r, the moving-average rate (the paper: 0.01).
     """
-    mean_exp = f_ref.exp().mean(-1)
-    average = (1 - rate) * average + rate * mean_exp.detach()
-    return -f_data.mean(-1) + mean_exp / average, average
+
+    def __init__(self, rate: float):
+        self.rate = rate
+        self.average: Tensor | None = None  # (K, H), from the first step's shape
+
+    def loss(self, f_data: Tensor, f_ref: Tensor) -> Tensor:
+        mean_exp = f_ref.exp().mean(-1)
+        previous = torch.ones_like(mean_exp) if self.average is None else self.average
+        self.average = (1 - self.rate) * previous + self.rate * mean_exp.detach()
+        return -f_data.mean(-1) + mean_exp / self.average
+
+    def state_dict(self) -> dict[str, Any]:
+        return {"average": self.average}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        self.average = state["average"]
+
+
+def _infonce(settings: Settings) -> Objective:
+    from .infonce import InfoNCE
+
+    return InfoNCE()
+
+
+#: Objective factories by name: ``factory(settings) -> Objective``.
+OBJECTIVES: dict[str, Callable[[Settings], Objective]] = {
+    "dv": lambda settings: DV(),
+    "ma": lambda settings: MovingAverage(settings.ma_rate),
+    "infonce": _infonce,
+}
+
+
+def register_objective(name: str, factory: Callable[[Settings], Objective]) -> None:
+    """Make ``objective=name`` available to every estimator.
+
+    Arguments:
+        name: the name users pass.
+        factory: called with the estimate's :class:`~minee.settings.Settings`; returns a
+            new :class:`Objective` for one engine.
+    """
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"an objective's name must be a non-empty string, got {name!r}")
+    OBJECTIVES[name] = factory
+
+
+def make_objective(settings: Settings) -> Objective:
+    """A fresh objective as ``settings.objective`` names it."""
+    return OBJECTIVES[settings.objective](settings)

@@ -1,4 +1,6 @@
-r"""Many estimates at once: the MI matrix of a table and feature relevance to a target.
+r"""Many entropic estimates at once, in batched chunks, in-process or on Dask.
+
+What :func:`minee.mi_matrix` and :func:`minee.relevance` (:mod:`minee.matrix`) compute.
 
 Every quantity here comes from the entropic decomposition
 $I(X_i;X_j) = H(X_i) + H(X_j) - H(X_i,X_j)$: each column's entropy is learned once (one
@@ -21,29 +23,26 @@ sample, and the MI's standard error can be computed from the per-row values.
 
 from __future__ import annotations
 
-import ctypes
-import functools
-import os
 import uuid
-import warnings
-from collections.abc import Callable, Hashable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
-import torch
 
-from . import diagnostics
-from .estimators import MIN_ROWS, NEE, Run, _seed
-from .inputs import as_matrix, resolve_device
+from . import readout
+from .estimators import MINEE, NEE
+from .inputs import resolve_device
+from .model import Run
+from .settings import check_seed, draw_seed
 
-__all__ = ["mi_matrix", "relevance"]
+__all__ = ["compute", "entropy_job", "pair_job", "prepare", "Entropies", "PairResult",
+           "CHUNK_CPU", "CHUNK_GPU"]
 
 # Problems per batched model when chunk_size=None. On CPU the cost per problem is flat from
 # about 8 to 32 and rises beyond (activations leave the cache: benchmarks/scale.py); a GPU
 # wants wide models to fill it.
 CHUNK_CPU, CHUNK_GPU = 16, 256
-_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3  # glibc's mallopt parameter numbers
 
 
 @dataclass(frozen=True)
@@ -81,6 +80,10 @@ class PairResult:
     diagnostics: list[dict[str, str]]
 
 
+# MI of a pair from entropies: MINEE's heads (xy, x, y) and their signs
+_PAIR_HEADS = MINEE().heads({"x": 1, "y": 1})
+
+
 # jobs: module-level functions so that Dask workers can import them ---------------------------
 def prepare(data: np.ndarray, sets: Sequence[tuple[int, ...]], options: dict[str, Any],
             seed: int) -> Run:
@@ -92,28 +95,14 @@ def prepare(data: np.ndarray, sets: Sequence[tuple[int, ...]], options: dict[str
         np.stack([data[:, list(s)] for s in sets]))
 
 
-@torch.no_grad()
-def _pointwise(run: Run) -> np.ndarray:
-    """Per evaluation row, the member-mean pointwise entropy, (P, n_eval), nats."""
-    engine = run.engine
-    rows = engine.heldout_rows if engine.heldout_rows is not None else engine.train_rows
-    per_member = (run.reference.neg_log_density(rows, run.masks).double()
-                  - engine.critic(rows).double())[:, 0]  # one head: (M, n_eval)
-    k, p = run.estimator.ensemble, len(run.data)
-    return per_member[:p * k].reshape(p, k, -1).nanmean(1).cpu().numpy()
-
-
 def entropy_job(data: np.ndarray, sets: Sequence[tuple[int, ...]],
                 options: dict[str, Any], seed: int) -> Entropies:
     """Train one batched model and return the entropies of ``sets`` (a chunk of work)."""
     run = prepare(data, sets, options, seed)
-    with warnings.catch_warnings():
-        # Flags come back as data; the caller warns once for the whole table.
-        warnings.simplefilter("ignore", diagnostics.MineeWarning)
-        run.engine.run()
-        results = run.results()
+    run.engine.run()
+    results = run.results()  # flags come back as data; the caller warns once for the table
     return Entropies(np.array([r.value for r in results]),
-                     np.stack([r.members for r in results]), _pointwise(run),
+                     np.stack([r.members for r in results]), readout.pointwise(run)[:, 0],
                      [r.diagnostics for r in results])
 
 
@@ -130,39 +119,19 @@ def pair_job(data: np.ndarray, pairs: Sequence[tuple[int, int]],
     cols = Entropies.concat(columns)
     joint = entropy_job(data, pairs, options, seed)
     i, j = np.array(pairs).T
-    values = cols.values[i] + cols.values[j] - joint.values
-    pointwise = cols.pointwise[i] + cols.pointwise[j] - joint.pointwise  # (P, n_eval)
-    members = cols.members[i] + cols.members[j] - joint.members  # (P, K)
-    k = members.shape[1]
-    spread = members.var(1, ddof=1) / k if k > 1 else 0.0
-    stderr = np.sqrt(pointwise.var(1) / pointwise.shape[1] + spread)
+
+    def mi(joint_part: np.ndarray, col_part: np.ndarray) -> np.ndarray:
+        """Entropies of the pairs (P, ...) and of the columns (C, ...) -> MI (P, ...)."""
+        return _PAIR_HEADS.signed_sum(np.stack([joint_part, col_part[i], col_part[j]], -1))
+
+    values = mi(joint.values, cols.values)
+    members = mi(joint.members, cols.members)  # (P, K)
+    pointwise = mi(joint.pointwise, cols.pointwise)  # (P, n_eval)
+    n_eval = pointwise.shape[1]
+    errors = [readout.stderr(m, np.full(m.size, row.var() / n_eval))
+              for m, row in zip(members, pointwise, strict=True)]
+    stderr = np.array([np.nan if e is None else e for e in errors])
     return PairResult(values, stderr, joint.diagnostics)
-
-
-def _in_worker(func: Callable[..., Any], *args: Any) -> Any:
-    """Run a job in a Dask worker with one torch thread (workers already share the cores)."""
-    torch.set_num_threads(1)
-    _heap_for_tensors()
-    return func(*args)
-
-
-@functools.cache
-def _heap_for_tensors() -> None:
-    """Undo the malloc setting Dask's nanny gives its workers, once per worker process.
-
-    The nanny starts workers with ``MALLOC_TRIM_THRESHOLD_=65536``; setting it freezes
-    glibc's adaptive thresholds, so every block over 128 KiB is mmap-ed and unmapped again,
-    and every training step's activations page-fault afresh (2-2.5x slower training,
-    measured). These are the ceilings glibc's own adaptation reaches on 64-bit Linux.
-    """
-    if "MALLOC_TRIM_THRESHOLD_" not in os.environ:
-        return
-    try:
-        libc = ctypes.CDLL("libc.so.6")
-    except OSError:  # not glibc: the variable means nothing there
-        return
-    libc.mallopt(_M_MMAP_THRESHOLD, 32 << 20)
-    libc.mallopt(_M_TRIM_THRESHOLD, 64 << 20)
 
 
 # scheduling -----------------------------------------------------------------------------------
@@ -183,11 +152,11 @@ def _run_local(data: np.ndarray, col_chunks: list[list[tuple[int]]],
     columns: list[Entropies] = []
     pairs: list[PairResult] = []
     with _progress(len(col_chunks) + len(pair_chunks), progress, "mi chunks") as bar:
-        for chunk in col_chunks:
-            columns.append(entropy_job(data, chunk, options, seed))
+        for col_chunk in col_chunks:
+            columns.append(entropy_job(data, col_chunk, options, seed))
             bar.update()
-        for chunk in pair_chunks:
-            pairs.append(pair_job(data, chunk, columns, options, seed))
+        for pair_chunk in pair_chunks:
+            pairs.append(pair_job(data, pair_chunk, columns, options, seed))
             bar.update()
     return Entropies.concat(columns), pairs
 
@@ -197,14 +166,17 @@ def _run_dask(client: Any, data: np.ndarray, col_chunks: list[list[tuple[int]]],
               progress: bool, retries: int) -> tuple[Entropies, list[PairResult]]:
     from distributed import as_completed
 
+    from .workers import PLUGIN_NAME, OneThreadPerWorker
+
     # Replicated on every worker: a copy held by one worker alone would die with it, and
     # scattered data, unlike a task's output, cannot be recomputed.
+    client.register_plugin(OneThreadPerWorker(), name=PLUGIN_NAME)
     shared = client.scatter(data, broadcast=True)
     token = uuid.uuid4().hex  # readable, unique task names for the dashboard
-    col_futures = [client.submit(_in_worker, entropy_job, shared, chunk, options, seed,
+    col_futures = [client.submit(entropy_job, shared, chunk, options, seed,
                                  retries=retries, pure=False, key=f"minee-col-{k}-{token}")
                    for k, chunk in enumerate(col_chunks)]
-    pair_futures = [client.submit(_in_worker, pair_job, shared, chunk, col_futures, options,
+    pair_futures = [client.submit(pair_job, shared, chunk, col_futures, options,
                                   seed, retries=retries, pure=False,
                                   key=f"minee-pair-{k}-{token}")
                     for k, chunk in enumerate(pair_chunks)]
@@ -217,7 +189,7 @@ def _run_dask(client: Any, data: np.ndarray, col_chunks: list[list[tuple[int]]],
     return Entropies.concat(results[:len(col_chunks)]), results[len(col_chunks):]
 
 
-def _compute(data: np.ndarray, needed: Sequence[int], pairs: Sequence[tuple[int, int]], *,
+def compute(data: np.ndarray, needed: Sequence[int], pairs: Sequence[tuple[int, int]], *,
              seed: int | None, client: Any, scheduler: str | None, chunk_size: int | None,
              progress: bool, retries: int, options: dict[str, Any]
              ) -> tuple[dict[int, int], Entropies, list[PairResult]]:
@@ -236,9 +208,10 @@ def _compute(data: np.ndarray, needed: Sequence[int], pairs: Sequence[tuple[int,
     # Unknown or invalid options fail here, before any work. The resolved settings travel
     # with every job, so a worker whose minee has other preset values computes the same.
     names = {f.name for f in fields(NEE)}
-    settings = NEE(**options).settings()
-    options = {**options, **{k: v for k, v in settings.items() if k in names}}
-    seed = _seed(seed)  # drawn once: every job must share it (see the module docstring)
+    settings = NEE(**options).settings().to_dict()
+    options = {**options, **{k: v for k, v in settings.items() if k in names and k != "seed"}}
+    # drawn once: every job must share it (see the module docstring)
+    seed = draw_seed() if seed is None else check_seed(seed)
     # Jobs see only the needed columns, renumbered; pairs are then indices into them.
     index = {c: k for k, c in enumerate(needed)}
     data = np.ascontiguousarray(data[:, list(needed)])
@@ -256,186 +229,3 @@ def _compute(data: np.ndarray, needed: Sequence[int], pairs: Sequence[tuple[int,
             columns, results = _run_dask(own, data, col_chunks, pair_chunks, options, seed,
                                          progress, retries)
     return index, columns, results
-
-
-def _flags(labels: Sequence[str], flags: Sequence[dict[str, str]]) -> dict[str, dict[str, str]]:
-    """The non-empty diagnostics by label; one summary warning so none go unseen."""
-    found = {label: f for label, f in zip(labels, flags, strict=True) if f}
-    if found:
-        names = sorted({name for f in found.values() for name in f})
-        warnings.warn(
-            f"{len(found)} of {len(labels)} estimates carry diagnostics ({', '.join(names)}); "
-            "see .attrs['diagnostics']", diagnostics.MineeWarning, stacklevel=3)
-    return found
-
-
-def _table(data: Any, columns: Sequence[Hashable] | None, name: str = "data"
-           ) -> tuple[list[Hashable], np.ndarray]:
-    """Column labels and the validated (n, C) float array of the selected columns."""
-    if hasattr(data, "columns") and hasattr(data, "to_numpy"):
-        labels = list(data.columns)
-        if columns is not None:
-            missing = [c for c in columns if c not in labels]
-            if missing:
-                raise ValueError(f"column(s) {missing} not in {name}; it has {labels}")
-            data, labels = data[list(columns)], list(columns)
-    else:
-        arr = np.asarray(data)
-        if arr.ndim != 2:
-            raise ValueError(f"{name} must be a 2-D table (n_rows, n_columns), got shape "
-                             f"{arr.shape}")
-        labels = list(range(arr.shape[1]))
-        if columns is not None:
-            bad = [c for c in columns if not isinstance(c, (int, np.integer))
-                   or not 0 <= c < arr.shape[1]]
-            if bad:
-                raise ValueError(f"column(s) {bad} are not column indices of the "
-                               f"{arr.shape[1]}-column array {name}")
-            data, labels = arr[:, list(columns)], list(columns)
-    if len(set(labels)) != len(labels):
-        raise ValueError(f"{name} has repeated column labels; make them unique")
-    return labels, as_matrix(data, name, min_rows=MIN_ROWS)
-
-
-_ARGS_DOC = """
-        seed: integer seed; the same seed (and ``chunk_size``) gives the same numbers
-            in-process and on any Dask cluster. ``None`` draws one.
-        client: a ``dask.distributed.Client``: each chunk becomes one Dask task (minee must
-            be installed on the workers).
-        scheduler: address of a Dask scheduler (``"tcp://host:8786"``) to connect to for
-            this call, instead of ``client``.
-        chunk_size: problems (columns or pairs) per batched model and per task; ``None``:
-            16 on CPU, 256 on a GPU (where wide models pay). Each chunk trains until its
-            slowest problem stops improving, so the numbers depend on it (slightly), as
-            on the seed.
-        progress: show a progress bar of chunks done on stderr.
-        retries: times Dask reruns a task that raised (tasks lost with a dead worker
-            are rerun regardless).
-        options: hyperparameters of :class:`~minee.NEE` (``max_steps``, ``ensemble``,
-            ``reference``, ``device``, ...), the same for every entropy."""
-
-
-def mi_matrix(data: Any, columns: Sequence[Hashable] | None = None, *,
-              seed: int | None = None, client: Any = None, scheduler: str | None = None,
-              chunk_size: int | None = None, progress: bool = False, retries: int = 2,
-              **options: Any) -> Any:
-    """Mutual information between every pair of columns of a table, in nats.
-
-    Each column's entropy is estimated once (one batched model for all columns); each
-    pair's joint entropy in batched chunks of pairs; then
-    $I(X_i;X_j) = H(X_i) + H(X_j) - H(X_i,X_j)$, all read on the same evaluation rows.
-
-    Arguments:
-        data: a pandas DataFrame or a 2-D array (n_rows, n_columns) of numeric samples;
-            each row is one joint sample.
-        columns: labels (DataFrame) or indices (array) of the columns to use; default all.
-        {args}
-
-    Returns:
-        A symmetric pandas DataFrame (C, C) of MI in nats indexed by the column labels.
-        The diagonal is NaN: $I(X;X)$ is infinite for a continuous variable. ``.attrs``
-        holds plain-Python extras: ``"entropy"`` (label -> H(X) in nats), ``"stderr"``
-        (label -> label -> standard error of the MI over evaluation rows and ensemble
-        members, nats; ``pandas.DataFrame(m.attrs["stderr"])`` is its matrix; critic bias
-        is not in it) and ``"diagnostics"`` ("a ~ b" or column label -> flags, only
-        those with flags; a :class:`~minee.MineeWarning` says when there are any).
-
-    Example:
-        >>> m = minee.mi_matrix(df, seed=0)                      # one machine, batched
-        >>> m = minee.mi_matrix(df, seed=0, client=Client(...))  # same numbers on Dask
-    """
-    import pandas as pd
-
-    labels, arr = _table(data, columns)
-    c = len(labels)
-    if c < 2:
-        raise ValueError(f"an MI matrix needs at least two columns, got {c}")
-    pairs = [(i, j) for i in range(c) for j in range(i + 1, c)]
-    _, cols, results = _compute(arr, range(c), pairs, seed=seed, client=client,
-                                scheduler=scheduler, chunk_size=chunk_size,
-                                progress=progress, retries=retries, options=options)
-    values, stderr = np.full((c, c), np.nan), np.full((c, c), np.nan)
-    i, j = np.array(pairs).T
-    for target in (values, stderr):
-        source = np.concatenate([r.values if target is values else r.stderr
-                                 for r in results])
-        target[i, j] = target[j, i] = source
-    matrix = pd.DataFrame(values, index=labels, columns=labels)
-    matrix.attrs = {
-        "entropy": dict(zip(labels, map(float, cols.values), strict=True)),
-        "stderr": {a: {b: float(stderr[q, p]) for q, b in enumerate(labels)}
-                   for p, a in enumerate(labels)},
-        "diagnostics": _flags([*labels, *(f"{labels[a]} ~ {labels[b]}" for a, b in pairs)],
-                              [*cols.diagnostics,
-                               *(f for r in results for f in r.diagnostics)]),
-    }
-    return matrix
-
-
-def relevance(data: Any, target: Any, features: Sequence[Hashable] | None = None, *,
-              seed: int | None = None, client: Any = None, scheduler: str | None = None,
-              chunk_size: int | None = None, progress: bool = False, retries: int = 2,
-              **options: Any) -> Any:
-    """Mutual information between each feature and a target, in nats, most relevant first.
-
-    Arguments:
-        data: a pandas DataFrame or a 2-D array (n_rows, n_columns).
-        target: the target: a column label (DataFrame) or index (array) of ``data``, or
-            its own samples of shape (n_rows,) (then every column of ``data`` is a feature).
-        features: labels or indices of the feature columns; default every other column.
-        {args}
-
-    Returns:
-        A pandas Series of I(feature; target) in nats indexed by feature, sorted
-        descending, named ``"mutual_information"``. ``.attrs``: ``"entropy"`` (label ->
-        H in nats, target included), ``"stderr"`` (feature -> standard error, nats) and
-        ``"diagnostics"`` (as in :func:`mi_matrix`).
-    """
-    import pandas as pd
-
-    labels, arr = _table(data, None)
-    if np.ndim(target) == 0:
-        if target not in labels:
-            raise ValueError(f"target {target!r} is not a column of data; it has {labels}")
-        name = target
-    else:
-        y = as_matrix(target, "target", min_rows=MIN_ROWS)
-        if y.shape != (arr.shape[0], 1):
-            raise ValueError(f"target must hold one value per row of data ({arr.shape[0]},),"
-                             f" got shape {np.shape(target)}")
-        name = "target" if "target" not in labels else "__target__"
-        labels, arr = [*labels, name], np.hstack([arr, y])
-    t = labels.index(name)
-    if features is None:
-        feats = [k for k in range(len(labels)) if k != t]
-    else:
-        missing = [f for f in features if f not in labels]
-        if missing:
-            raise ValueError(f"feature(s) {missing} not in data; it has {labels}")
-        feats = [labels.index(f) for f in features]
-        if t in feats:
-            raise ValueError(f"the target {name!r} is also listed as a feature")
-    if not feats:
-        raise ValueError("no feature columns: data holds only the target")
-    needed = [*feats, t]
-    index, cols, results = _compute(arr, needed, [(f, t) for f in feats], seed=seed,
-                                    client=client, scheduler=scheduler,
-                                    chunk_size=chunk_size, progress=progress,
-                                    retries=retries, options=options)
-    names = [labels[f] for f in feats]
-    values = np.concatenate([r.values for r in results])
-    stderr = np.concatenate([r.stderr for r in results])
-    order = np.argsort(-values, kind="stable")
-    out = pd.Series(values[order], index=[names[k] for k in order], name="mutual_information")
-    out.attrs = {
-        "entropy": {labels[c]: float(cols.values[index[c]]) for c in needed},
-        "stderr": {names[k]: float(stderr[k]) for k in order},
-        "diagnostics": _flags([*(labels[c] for c in needed), *names],
-                              [*cols.diagnostics,
-                               *(f for r in results for f in r.diagnostics)]),
-    }
-    return out
-
-
-mi_matrix.__doc__ = (mi_matrix.__doc__ or "").replace("{args}", _ARGS_DOC.strip())
-relevance.__doc__ = (relevance.__doc__ or "").replace("{args}", _ARGS_DOC.strip())

@@ -9,26 +9,32 @@ because the references, the held-out split and the curves are defined by it: do 
 a model file where the data may not go.
 
 Files are written atomically (a temporary file in the same folder, then a rename), so an
-interrupted save never leaves a truncated model, and they are read with
-``torch.load(weights_only=True)``: loading a file cannot run code.
+interrupted save never leaves a truncated model. They hold only tensors, numbers, strings and
+plain containers, are read with ``torch.load(weights_only=True)`` (loading a file cannot run
+code) and carry a SHA-256 checksum verified on loading, so a damaged or altered file is
+refused with a ``ValueError`` rather than giving different numbers.
 """
 
 from __future__ import annotations
 
 import os
-import tempfile
-import warnings
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from .diagnostics import MineeWarning
 from .estimators import CMINEE, MINE, MINEE, NEE
+from .files import load_checked, save_checked
+from .inputs import resolve_device
 
 __all__ = ["save", "load", "FORMAT"]
 
-FORMAT = "minee-model-1"
+FORMAT = "minee-model-2"  # 2: checksummed container (files.save_checked)
+_ADVICE = "save the fitted estimator again with minee.save"
+# the state's entries and their types; a file lacking one is refused, not half-loaded
+_FIELDS: dict[str, type | tuple[type, ...]] = {
+    "minee": str, "class": str, "params": dict, "widths": dict, "data": torch.Tensor,
+    "log_scale": (torch.Tensor, type(None)), "device": str, "engine": dict}
 _CLASSES = {cls.__name__: cls for cls in (NEE, MINEE, MINE, CMINEE)}
 
 
@@ -60,24 +66,14 @@ def save(estimator: Any, path: str | os.PathLike[str]) -> Path:
     from . import __version__
 
     params = estimator.get_params()
-    params["seed"] = run.seed
+    params["seed"] = run.settings.seed
     state = {
-        "format": FORMAT, "minee": __version__, "class": name, "params": params,
+        "minee": __version__, "class": name, "params": params,
         "widths": dict(run.heads.widths), "data": torch.as_tensor(run.data),
         "log_scale": None if run.log_scale is None else torch.as_tensor(run.log_scale),
         "device": run.engine.train_rows.device.type, "engine": run.engine.state_dict(),
     }
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            torch.save(state, fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return save_checked(path, state, FORMAT)
 
 
 def load(path: str | os.PathLike[str], *, device: str | None = None) -> Any:
@@ -95,36 +91,35 @@ def load(path: str | os.PathLike[str], *, device: str | None = None) -> Any:
 
     Raises:
         FileNotFoundError: no such file.
-        ValueError: not a minee model file, or one from an incompatible version.
+        ValueError: not a minee model file, one from an incompatible version, or one
+            truncated, damaged or altered (the message says to save the model again).
     """
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"no such file: {path}")
-    try:
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as exc:  # torch raises pickle, zip and runtime errors for a bad file
-        raise ValueError(f"{path} is not a minee model file ({exc.__class__.__name__})"
-                         ) from None
-    if not isinstance(state, dict) or state.get("format") != FORMAT:
-        raise ValueError(f"{path} is not a minee model file (format "
-                         f"{state.get('format') if isinstance(state, dict) else None!r}, "
-                         f"expected {FORMAT!r})")
-    params = dict(state["params"])
+    state = load_checked(path, FORMAT, what="a minee model file", advice=_ADVICE)
+    if any(not isinstance(state.get(k), t) for k, t in _FIELDS.items()) \
+            or state["class"] not in _CLASSES:
+        raise ValueError(f"{path} is not a complete minee model (missing or invalid "
+                         f"entries); {_ADVICE}")
     if device is None:
         device = state["device"] if state["device"] == "cpu" or torch.cuda.is_available() \
             else "cpu"
-    params["device"] = device
+    resolve_device(device)  # an unusable device is the caller's error, reported as such
+    try:
+        return _rebuild(state, device)
+    except (KeyError, TypeError, ValueError, RuntimeError, IndexError) as exc:
+        # only a file altered and checksummed again gets here: its parts do not fit
+        raise ValueError(f"{path} holds an inconsistent minee model ({type(exc).__name__}: "
+                         f"{exc}); {_ADVICE}") from None
+
+
+def _rebuild(state: dict[str, Any], device: str) -> Any:
+    """The fitted estimator described by a model file's ``state``, built on ``device``."""
+    params = dict(state["params"], device=device)
     estimator = _CLASSES[state["class"]](**params)
-    data = state["data"].numpy()
     log_scale = None if state["log_scale"] is None else state["log_scale"].numpy()
-    run = estimator._prepare(data, estimator._heads(state["widths"]), log_scale=log_scale,
-                             seed=params["seed"])
+    run = estimator.build_run(state["data"].numpy(), state["widths"], log_scale=log_scale)
     engine_state = dict(state["engine"])
     if run.engine.generator.device.type != state["device"]:
         engine_state["generator"] = run.engine.generator.get_state()
     run.engine.load_state_dict(engine_state)
-    with warnings.catch_warnings():
-        # the diagnostics were raised when the model was fitted; they stay on the estimate
-        warnings.simplefilter("ignore", MineeWarning)
-        estimator._set_fitted(run, run.results()[0])
+    estimator.fitted_from(run)  # no warnings: they were raised when the model was fitted
     return estimator

@@ -6,37 +6,48 @@ against the marginal of the reference on those columns, which is what the same D
 sample gives once masked. For the uniform box that marginal is the box of those columns, so
 the joint reference is the product of the marginal references, as Proposition 2 requires;
 for the Gaussian it is the Gaussian of the sub-covariance.
+
+New references register a factory with :func:`register_reference`; the estimators' and the
+command line's ``reference`` choices are read from :data:`REFERENCES`.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import torch
 from torch import Tensor
 
-__all__ = ["Reference", "UniformBox", "Gaussian", "Marginals", "make_reference", "REFERENCES"]
+if TYPE_CHECKING:
+    from .settings import Settings
 
-REFERENCES = ("uniform", "gaussian", "marginals")
+__all__ = ["Reference", "UniformBox", "Gaussian", "Marginals", "ReferenceFactory",
+           "REFERENCES", "register_reference", "has_density", "make_reference"]
 
 
 class Reference:
-    """A distribution on R^D per problem, that can be sampled and, where known, scored.
+    """The protocol of a reference: a distribution on R^D per member, to sample and score.
 
-    A reference is built on P samples at once (shape (P, n, D)) so that many problems
-    (seeds, column pairs, ensemble members) train in one batched model; problem p's
-    reference depends only on its own sample.
+    A reference is built on M samples at once (shape (M, n, D)) so that many problems
+    (seeds, column pairs, ensemble members) train in one batched model; member m's
+    reference depends only on its own sample. Subclasses implement :meth:`sample` and,
+    when ``has_density``, :meth:`neg_log_density`; :meth:`outside` defaults to "no row is
+    outside" (full support).
 
     Attributes:
         dim: D, the number of columns.
-        has_density: whether :meth:`neg_log_density` is available.
+        has_density: whether :meth:`neg_log_density` is available (entropies need it).
     """
 
     dim: int
     has_density: bool = True
 
     def sample(self, out: Tensor, generator: torch.Generator) -> Tensor:
-        """Fill ``out`` (shape (P, 1, R, D)) with fresh reference points and return it."""
+        """Fill ``out`` (shape (M, 1, R, D)) with fresh reference points drawn with
+        ``generator`` (the only source of randomness, for reproducibility) and return it."""
         raise NotImplementedError
 
     def neg_log_density(self, z: Tensor, masks: Tensor) -> Tensor:
@@ -163,15 +174,55 @@ class Marginals(Reference):
     def neg_log_density(self, z: Tensor, masks: Tensor) -> Tensor:
         raise ValueError("the product-of-marginals reference has no known density")
 
+    def grid(self, rows: Tensor) -> Tensor:
+        """Every re-pairing of a batch: the first group's columns from row i, the others'
+        from row j, for (K, H, B, D) rows -> (K, H, B * B, D), row-major in i (InfoNCE)."""
+        k, h, b, d = rows.shape
+        first = self.groups[0].to(rows.device)
+        from_i = rows[:, :, :, None, :].expand(k, h, b, b, d)
+        from_j = rows[:, :, None, :, :].expand(k, h, b, b, d)
+        return torch.where(first, from_i, from_j).reshape(k, h, b * b, d)
 
-def make_reference(
-    kind: str, data: Tensor, *, groups: Tensor, margin: float = 0.0
-) -> Reference:
-    """Build the reference named ``kind`` on ``data`` (P, n, D)."""
-    if kind == "uniform":
-        return UniformBox(data, margin=margin)
-    if kind == "gaussian":
-        return Gaussian(data)
-    if kind == "marginals":
-        return Marginals(data, groups)
-    raise ValueError(f"unknown reference {kind!r}; choose one of {', '.join(REFERENCES)}")
+
+#: ``factory(data, groups, settings) -> Reference``: ``data`` (M, n, D) the rows of every
+#: member, ``groups`` (G, D) boolean masks of the variables' columns.
+ReferenceFactory = Callable[[Tensor, Tensor, "Settings"], Reference]
+
+
+@dataclass(frozen=True)
+class _Entry:
+    factory: ReferenceFactory
+    has_density: bool
+
+
+#: Registered references by name.
+REFERENCES: dict[str, _Entry] = {
+    "uniform": _Entry(lambda data, groups, s: UniformBox(data, margin=s.margin), True),
+    "gaussian": _Entry(lambda data, groups, s: Gaussian(data), True),
+    "marginals": _Entry(lambda data, groups, s: Marginals(data, groups), False),
+}
+
+
+def register_reference(name: str, factory: ReferenceFactory, *, has_density: bool) -> None:
+    """Make ``reference=name`` available to the estimators and the command line.
+
+    Arguments:
+        name: the name users pass.
+        factory: builds the reference from the rows, the variables' column groups and the
+            estimate's :class:`~minee.settings.Settings` (for options such as ``margin``).
+        has_density: whether the reference's density is known (entropic estimators need
+            it; MINE-style references that only sample do not have one).
+    """
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"a reference's name must be a non-empty string, got {name!r}")
+    REFERENCES[name] = _Entry(factory, bool(has_density))
+
+
+def has_density(name: str) -> bool:
+    """Whether the registered reference ``name`` has a known density."""
+    return REFERENCES[name].has_density
+
+
+def make_reference(data: Tensor, groups: Tensor, settings: Settings) -> Reference:
+    """Build the reference ``settings.reference`` names on ``data`` (M, n, D)."""
+    return REFERENCES[settings.reference].factory(data, groups, settings)

@@ -1,1 +1,1 @@
-"""Subcommands of the ``minee`` command line (one module each)."""
+"""Subcommands of the ``minee`` command line: one module each, what they share in ``common``."""

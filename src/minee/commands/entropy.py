@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from .estimate import (
+from .common import (
     add_training_arguments,
+    check_outputs,
     command_parser,
     estimator_options,
     fit_and_report,
@@ -39,8 +40,11 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..estimators import NEE
+    """Estimate H(X), print it, then write --plot / --save."""
+    check_outputs(plot=args.plot, save=args.save)  # before the data is read or a step taken
+    from ..estimators import NEE  # here, not at the top: 'minee --help' stays fast
 
     estimator = NEE(**estimator_options(args))
-    arrays, columns, rows = load_columns(args.file, {"x": args.cols})
+    # X comes from --cols: messages name that option, not the internal --x
+    arrays, columns, rows = load_columns(args.file, {"x": args.cols}, {"x": "--cols"})
     return fit_and_report(args, estimator, arrays, columns, rows)

@@ -6,8 +6,14 @@ import argparse
 import sys
 from typing import Any
 
-from ..io import numeric_matrix, read_table, select_columns
-from .matrix import add_shared_options, check_outputs, numeric_columns, shared_options
+from .common import (
+    add_shared_options,
+    check_outputs,
+    numeric_columns,
+    report_flags,
+    shared_options,
+    write_csv,
+)
 
 __all__ = ["add_parser", "run"]
 
@@ -18,6 +24,7 @@ EXAMPLES = """examples:
 
 
 def add_parser(subparsers: Any) -> None:
+    """Register ``minee relevance``."""
     parser = subparsers.add_parser(
         "relevance", help="rank features by mutual information with a target",
         description="Mutual information (nats) between each feature and a target column,\n"
@@ -36,14 +43,17 @@ def add_parser(subparsers: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Rank the features, print the ranking, then write --out."""
+    if args.top is not None and args.top < 1:
+        raise ValueError(f"--top must be a positive integer, got {args.top}")
+    check_outputs(out=args.out)  # before a long run, not after it
+    # the library (torch) is imported here, not at the top: 'minee --help' stays fast
     import numpy as np
     import pandas as pd
 
-    from ..parallel import relevance
+    from .. import relevance  # the public name: where it is defined may move
+    from ..io import numeric_matrix, read_table, select_columns
 
-    if args.top is not None and args.top < 1:
-        raise ValueError(f"--top must be a positive integer, got {args.top}")
-    check_outputs(args.out)
     df = read_table(args.file)
     targets = select_columns(df, args.target, option="--target")
     if len(targets) != 1:
@@ -62,7 +72,8 @@ def run(args: argparse.Namespace) -> int:
     shown = frame if args.top is None else frame.head(args.top)
     print(f"target: {target}")
     print(shown.reset_index().to_string(index=False, float_format=lambda v: f"{v:.3f}"))
+    sys.stdout.flush()  # the ranking is out before a side write can fail
+    report_flags(ranking.attrs.get("diagnostics"))
     if args.out:
-        frame.to_csv(args.out, float_format="%.6g")
-        print(f"wrote {args.out}", file=sys.stderr)
+        write_csv(frame, args.out)
     return 0

@@ -7,6 +7,9 @@ import json
 import os
 import sys
 import time
+from typing import Any
+
+from .common import check_folder, seed, side_write
 
 __all__ = ["add_parser", "run"]
 
@@ -18,6 +21,7 @@ EXAMPLES = """examples:
 
 
 def add_parser(subparsers: argparse._SubParsersAction) -> None:
+    """Register ``minee reproduce``."""
     p = subparsers.add_parser(
         "reproduce", help="reproduce the paper's Figures 1 and 2 (MI-NEE vs MINE)",
         description="Train MI-NEE and MINE with the paper's settings on several samples "
@@ -27,7 +31,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
         epilog=EXAMPLES, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("figure", choices=("fig1", "fig2", "all"))
     p.add_argument("--seeds", type=int, default=5, help="samples of 400 rows (default 5)")
-    p.add_argument("--first-seed", type=int, default=0, help="first seed (default 0)")
+    p.add_argument("--first-seed", type=seed, default=0, help="first seed (default 0)")
     p.add_argument("--steps", type=int, default=None,
                    help="iterations (default: the paper's, 100000 for fig1, 30000 for fig2)")
     p.add_argument("--eval-every", type=int, default=1,
@@ -46,6 +50,9 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    """Reproduce the figure(s) into --out, then print the table of 90% crossings."""
+    check_folder(args.out)  # an unusable --out fails now, not after hours of training
+    # the library (torch) is imported here, not at the top: 'minee --help' stays fast
     from ..experiments import format_table, reproduce
 
     figures = ["fig1", "fig2"] if args.figure == "all" else [args.figure]
@@ -57,16 +64,26 @@ def run(args: argparse.Namespace) -> int:
             eval_every=args.eval_every, cross=args.cross, cross_steps=args.cross_steps,
             out=args.out, resume=args.resume, checkpoint_every=args.checkpoint_every,
             progress=not args.quiet, plot=not args.no_plot))
-    if args.figure == "all":
-        public = {s["figure"]: {k: v for k, v in s.items() if not k.startswith("_")}
-                  for s in summaries}
-        path = os.path.join(args.out, "summary.json")
-        with open(path + ".tmp", "w") as fh:
-            json.dump(public, fh, indent=2)
-            fh.write("\n")
-        os.replace(path + ".tmp", path)
     print(format_table(summaries))
+    sys.stdout.flush()  # the table is out before the summary write can fail
+    if args.figure == "all":
+        _write_summary(summaries, os.path.join(args.out, "summary.json"))
     kinds = ".csv/.json" if args.no_plot else ".png/.pdf/.csv/.json"
     print(f"\nwrote {', '.join(f'{f}{kinds}' for f in figures)} to {args.out} "
           f"in {time.monotonic() - start:.0f} s", file=sys.stderr)
     return 0
+
+
+def _write_summary(summaries: list[dict[str, Any]], path: str) -> None:
+    """Write both figures' public summaries (no curves) to ``path`` as JSON, atomically."""
+    from ..files import atomic_write
+
+    public = {s["figure"]: {k: v for k, v in s.items() if not k.startswith("_")}
+              for s in summaries}
+
+    def write() -> None:
+        with atomic_write(path, "w") as fh:
+            json.dump(public, fh, indent=2)
+            fh.write("\n")
+
+    side_write(path, write)

@@ -1,0 +1,219 @@
+"""Writing files atomically: a reader sees the old file or the new one, never half of one.
+
+Every file minee writes (model files, checkpoints, tables, figures, JSON summaries) goes
+through :func:`atomic_write`: the content goes to a temporary file in the target's folder,
+is flushed and ``fsync``-ed, then renamed over the target (``os.replace``, atomic on POSIX
+and Windows). On any error, the temporary file is removed and the target is untouched.
+
+Model files and checkpoints are also checked when read (:func:`save_checked`,
+:func:`load_checked`): they hold only tensors, numbers, strings and plain containers, are
+read with ``torch.load(weights_only=True)`` (reading one cannot run code), and carry a
+SHA-256 checksum, so a damaged or altered file is refused instead of loaded.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import io
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO, Any
+
+__all__ = ["atomic_write", "check_writable", "save_checked", "load_checked"]
+
+
+@contextlib.contextmanager
+def atomic_write(path: str | os.PathLike[str], mode: str = "wb",
+                 **open_args: Any) -> Iterator[IO[Any]]:
+    """Open a temporary file that replaces ``path`` when the block ends without error.
+
+    Arguments:
+        path: the file to write; its folder must exist.
+        mode: ``"wb"`` or ``"w"`` (text; ``open_args`` such as ``newline`` apply).
+
+    Yields:
+        The open temporary file.
+
+    Raises:
+        FileNotFoundError: the folder does not exist.
+        IsADirectoryError: ``path`` is a folder.
+    """
+    target = Path(path)
+    if target.is_dir():
+        raise IsADirectoryError(f"{target} is a folder; give a file name")
+    if not target.parent.is_dir():
+        raise FileNotFoundError(f"no such folder: {target.parent}")
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    try:
+        # mkstemp makes the file owner-only; give it the mode open() would have given it
+        os.fchmod(fd, _mode_for(target))
+        with os.fdopen(fd, mode, **open_args) as fh:
+            yield fh
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _mode_for(target: Path) -> int:
+    """The replaced file's permissions, or those a new file gets under the umask."""
+    if target.exists():
+        return target.stat().st_mode & 0o777
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def check_writable(path: str | os.PathLike[str]) -> None:
+    """Raise ``ValueError`` unless a file can be created at ``path`` (checked before work).
+
+    The check creates and removes a temporary file next to ``path``, so permissions,
+    read-only and pseudo file systems (``/proc``, ``/sys``) fail here, not after training.
+    """
+    target = Path(path)
+    if target.is_dir():
+        raise ValueError(f"cannot write {target}: it is a folder; give a file name")
+    if not target.parent.is_dir():
+        raise ValueError(f"cannot write {target}: no such folder {target.parent}")
+    try:
+        with atomic_write(target.parent / f".{target.name}.probe"):
+            pass
+        (target.parent / f".{target.name}.probe").unlink()
+    except OSError as exc:
+        raise ValueError(f"cannot write {target}: {exc.strerror or exc}") from None
+
+
+# checked files ----------------------------------------------------------------------------
+# A checked file is torch.save of the container {"format": kind, "layout": ..., "sha256": ...,
+# "payload": uint8 tensor}, the payload being torch.save of the state, as bytes. The checksum
+# covers the kind, the layout and the payload, so any change to them is refused. The rest
+# of the file (zip headers, padding) is covered by comparing the file with the container
+# saved again, which gives the same bytes whenever the layout (the torch version and its
+# save options) is the one that wrote it.
+_CONTAINER_KEYS = {"format", "layout", "sha256", "payload"}
+
+
+def save_checked(path: str | os.PathLike[str], payload: dict[str, Any], kind: str) -> Path:
+    """Write ``payload`` to ``path`` atomically as a checksummed file of the given kind.
+
+    Arguments:
+        path: the file to write; its folder must exist.
+        payload: tensors, numbers, strings, ``None`` and lists, tuples and dicts of them.
+        kind: the file kind, e.g. ``"minee-model-2"``; :func:`load_checked` requires it.
+
+    Returns:
+        The path written.
+
+    Raises:
+        FileNotFoundError: the folder does not exist.
+    """
+    import torch
+
+    buffer = io.BytesIO()
+    torch.save(payload, buffer)
+    data = buffer.getvalue()
+    layout = _layout()
+    container = {"format": kind, "layout": layout, "sha256": _digest(kind, layout, data),
+                 "payload": torch.frombuffer(bytearray(data), dtype=torch.uint8)}
+    with atomic_write(path) as fh:
+        torch.save(container, fh)
+    return Path(path)
+
+
+def load_checked(path: str | os.PathLike[str], kind: str, *, what: str,
+                 advice: str) -> dict[str, Any]:
+    """Read a file written by :func:`save_checked` with this ``kind``, verifying it.
+
+    Arguments:
+        path: the file.
+        kind: the kind it must have been written as.
+        what: the file's description in error messages (e.g. ``"a minee model file"``).
+        advice: what to do about a refused file, ending the error message
+            (e.g. ``"delete it and rerun without --resume"``).
+
+    Returns:
+        The payload (tensors on the CPU).
+
+    Raises:
+        FileNotFoundError: no such file.
+        ValueError: not a file of this kind, or one truncated, damaged, altered, or holding
+            anything but tensors, numbers, strings and plain containers.
+    """
+    target = Path(path)
+    if not target.is_file():
+        raise FileNotFoundError(f"no such file: {target}")
+    data = target.read_bytes()
+    if not data:
+        raise ValueError(f"{target} is empty, not {what}; {advice}")
+    container = _unpickle(data, f"{target} is not {what}", advice)
+    if not isinstance(container, dict) or container.get("format") != kind:
+        found = container.get("format") if isinstance(container, dict) else None
+        raise ValueError(f"{target} is not {what} (format {found!r}, expected {kind!r}); "
+                         f"{advice}")
+    payload = container.get("payload")
+    if set(container) != _CONTAINER_KEYS or not _is_bytes(payload) \
+            or not isinstance(container["layout"], str) \
+            or not isinstance(container["sha256"], str):
+        raise ValueError(f"{target} is a damaged copy of {what}; {advice}")
+    body = container["payload"].numpy().tobytes()
+    damaged = not hmac.compare_digest(
+        container["sha256"], _digest(kind, container["layout"], body))
+    if not damaged and container["layout"] == _layout():
+        damaged = _saved(container) != data
+    if damaged:
+        raise ValueError(f"{target} was damaged or altered (checksum mismatch); {advice}")
+    state = _unpickle(body, f"{target} holds an unreadable payload", advice)
+    if not isinstance(state, dict):
+        raise ValueError(f"{target} holds no state (a {type(state).__name__}); {advice}")
+    return state
+
+
+def _unpickle(data: bytes, failure: str, advice: str) -> Any:
+    """``torch.load(weights_only=True)`` of ``data``: tensors and plain containers only,
+    so a file holding code is refused rather than run."""
+    import torch
+
+    try:
+        return torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
+    except Exception as exc:  # torch raises pickle, zip, unicode and runtime errors
+        raise ValueError(f"{failure} ({type(exc).__name__}); {advice}") from None
+
+
+def _is_bytes(value: Any) -> bool:
+    """True for a one-dimensional uint8 CPU tensor (the serialised payload)."""
+    import torch
+
+    return isinstance(value, torch.Tensor) and value.dtype == torch.uint8 \
+        and value.dim() == 1 and value.device.type == "cpu"
+
+
+def _digest(kind: str, layout: str, payload: bytes) -> str:
+    """SHA-256 (hex) of the kind, the layout and the payload bytes."""
+    digest = hashlib.sha256()
+    for part in (kind.encode(), b"\0", layout.encode(), b"\0", payload):
+        digest.update(part)
+    return digest.hexdigest()
+
+
+def _saved(container: dict[str, Any]) -> bytes:
+    """The bytes ``torch.save`` writes for ``container``."""
+    import torch
+
+    buffer = io.BytesIO()
+    torch.save(container, buffer)
+    return buffer.getvalue()
+
+
+def _layout() -> str:
+    """What decides the bytes torch.save writes here: the torch version and the checksum of
+    a small saved probe (which reflects the save options, such as alignment)."""
+    import torch
+
+    probe = _saved({"probe": torch.arange(3, dtype=torch.uint8)})
+    return f"torch {torch.__version__} {hashlib.sha256(probe).hexdigest()[:16]}"

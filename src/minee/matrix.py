@@ -1,0 +1,194 @@
+r"""The MI matrix of a table and the relevance of features to a target, in nats.
+
+Both are many entropic estimates at once, computed by :mod:`minee.parallel` (batched chunks,
+in-process or on Dask) and returned as pandas objects with their standard errors and
+diagnostics in ``.attrs``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from typing import Any, cast
+
+import numpy as np
+
+from . import diagnostics
+from .inputs import MIN_ROWS, as_matrix
+from .parallel import compute
+
+__all__ = ["mi_matrix", "relevance"]
+
+
+def _table(data: Any, columns: Sequence[Hashable] | None, name: str = "data"
+           ) -> tuple[list[Hashable], np.ndarray]:
+    """Column labels and the validated (n, C) float array of the selected columns."""
+    if hasattr(data, "columns") and hasattr(data, "to_numpy"):
+        labels = list(data.columns)
+        if columns is not None:
+            missing = [c for c in columns if c not in labels]
+            if missing:
+                raise ValueError(f"column(s) {missing} not in {name}; it has {labels}")
+            data, labels = data[list(columns)], list(columns)
+    else:
+        arr = np.asarray(data)
+        if arr.ndim != 2:
+            raise ValueError(f"{name} must be a 2-D table (n_rows, n_columns), got shape "
+                             f"{arr.shape}")
+        labels = list(range(arr.shape[1]))
+        if columns is not None:
+            bad = [c for c in columns if not isinstance(c, (int, np.integer))
+                   or not 0 <= c < arr.shape[1]]
+            if bad:
+                raise ValueError(f"column(s) {bad} are not column indices of the "
+                               f"{arr.shape[1]}-column array {name}")
+            indices = cast(list[int], list(columns))  # integer indices, checked above
+            data, labels = arr[:, indices], list(columns)
+    if len(set(labels)) != len(labels):
+        raise ValueError(f"{name} has repeated column labels; make them unique")
+    return labels, as_matrix(data, name, min_rows=MIN_ROWS)
+
+
+_ARGS_DOC = """
+        seed: integer seed; the same seed (and ``chunk_size``) gives the same numbers
+            in-process and on any Dask cluster. ``None`` draws one.
+        client: a ``dask.distributed.Client``: each chunk becomes one Dask task (minee must
+            be installed on the workers).
+        scheduler: address of a Dask scheduler (``"tcp://host:8786"``) to connect to for
+            this call, instead of ``client``.
+        chunk_size: problems (columns or pairs) per batched model and per task; ``None``:
+            16 on CPU, 256 on a GPU (where wide models pay). Each chunk trains until its
+            slowest problem stops improving, so the numbers depend on it (slightly), as
+            on the seed.
+        progress: show a progress bar of chunks done on stderr.
+        retries: times Dask reruns a task that raised (tasks lost with a dead worker
+            are rerun regardless).
+        options: hyperparameters of :class:`~minee.NEE` (``max_steps``, ``ensemble``,
+            ``reference``, ``device``, ...), the same for every entropy."""
+
+
+def mi_matrix(data: Any, columns: Sequence[Hashable] | None = None, *,
+              seed: int | None = None, client: Any = None, scheduler: str | None = None,
+              chunk_size: int | None = None, progress: bool = False, retries: int = 2,
+              **options: Any) -> Any:
+    """Mutual information between every pair of columns of a table, in nats.
+
+    Each column's entropy is estimated once (one batched model for all columns); each
+    pair's joint entropy in batched chunks of pairs; then
+    $I(X_i;X_j) = H(X_i) + H(X_j) - H(X_i,X_j)$, all read on the same evaluation rows.
+
+    Arguments:
+        data: a pandas DataFrame or a 2-D array (n_rows, n_columns) of numeric samples;
+            each row is one joint sample.
+        columns: labels (DataFrame) or indices (array) of the columns to use; default all.
+        {args}
+
+    Returns:
+        A symmetric pandas DataFrame (C, C) of MI in nats indexed by the column labels.
+        The diagonal is NaN: $I(X;X)$ is infinite for a continuous variable. ``.attrs``
+        holds plain-Python extras: ``"entropy"`` (label -> H(X) in nats), ``"stderr"``
+        (label -> label -> standard error of the MI over evaluation rows and ensemble
+        members, nats; ``pandas.DataFrame(m.attrs["stderr"])`` is its matrix; critic bias
+        is not in it) and ``"diagnostics"`` ("a ~ b" or column label -> flags, only
+        those with flags; a :class:`~minee.MineeWarning` says when there are any).
+
+    Example:
+        >>> m = minee.mi_matrix(df, seed=0)                      # one machine, batched
+        >>> m = minee.mi_matrix(df, seed=0, client=Client(...))  # same numbers on Dask
+    """
+    import pandas as pd
+
+    labels, arr = _table(data, columns)
+    c = len(labels)
+    if c < 2:
+        raise ValueError(f"an MI matrix needs at least two columns, got {c}")
+    pairs = [(i, j) for i in range(c) for j in range(i + 1, c)]
+    _, cols, results = compute(arr, range(c), pairs, seed=seed, client=client,
+                                scheduler=scheduler, chunk_size=chunk_size,
+                                progress=progress, retries=retries, options=options)
+    values, stderr = np.full((c, c), np.nan), np.full((c, c), np.nan)
+    i, j = np.array(pairs).T
+    for target in (values, stderr):
+        source = np.concatenate([r.values if target is values else r.stderr
+                                 for r in results])
+        target[i, j] = target[j, i] = source
+    matrix = pd.DataFrame(values, index=labels, columns=labels)
+    matrix.attrs = {
+        "entropy": dict(zip(labels, map(float, cols.values), strict=True)),
+        "stderr": {a: {b: float(stderr[q, p]) for q, b in enumerate(labels)}
+                   for p, a in enumerate(labels)},
+        "diagnostics": diagnostics.collect(
+            [*map(str, labels), *(f"{labels[a]} ~ {labels[b]}" for a, b in pairs)],
+                              [*cols.diagnostics,
+                               *(f for r in results for f in r.diagnostics)]),
+    }
+    return matrix
+
+
+def relevance(data: Any, target: Any, features: Sequence[Hashable] | None = None, *,
+              seed: int | None = None, client: Any = None, scheduler: str | None = None,
+              chunk_size: int | None = None, progress: bool = False, retries: int = 2,
+              **options: Any) -> Any:
+    """Mutual information between each feature and a target, in nats, most relevant first.
+
+    Arguments:
+        data: a pandas DataFrame or a 2-D array (n_rows, n_columns).
+        target: the target: a column label (DataFrame) or index (array) of ``data``, or
+            its own samples of shape (n_rows,) (then every column of ``data`` is a feature).
+        features: labels or indices of the feature columns; default every other column.
+        {args}
+
+    Returns:
+        A pandas Series of I(feature; target) in nats indexed by feature, sorted
+        descending, named ``"mutual_information"``. ``.attrs``: ``"entropy"`` (label ->
+        H in nats, target included), ``"stderr"`` (feature -> standard error, nats) and
+        ``"diagnostics"`` (as in :func:`mi_matrix`).
+    """
+    import pandas as pd
+
+    labels, arr = _table(data, None)
+    if np.ndim(target) == 0:
+        if target not in labels:
+            raise ValueError(f"target {target!r} is not a column of data; it has {labels}")
+        name = target
+    else:
+        y = as_matrix(target, "target", min_rows=MIN_ROWS)
+        if y.shape != (arr.shape[0], 1):
+            raise ValueError(f"target must hold one value per row of data ({arr.shape[0]},),"
+                             f" got shape {np.shape(target)}")
+        name = "target" if "target" not in labels else "__target__"
+        labels, arr = [*labels, name], np.hstack([arr, y])
+    t = labels.index(name)
+    if features is None:
+        feats = [k for k in range(len(labels)) if k != t]
+    else:
+        missing = [f for f in features if f not in labels]
+        if missing:
+            raise ValueError(f"feature(s) {missing} not in data; it has {labels}")
+        feats = [labels.index(f) for f in features]
+        if t in feats:
+            raise ValueError(f"the target {name!r} is also listed as a feature")
+    if not feats:
+        raise ValueError("no feature columns: data holds only the target")
+    needed = [*feats, t]
+    index, cols, results = compute(arr, needed, [(f, t) for f in feats], seed=seed,
+                                    client=client, scheduler=scheduler,
+                                    chunk_size=chunk_size, progress=progress,
+                                    retries=retries, options=options)
+    names = [labels[f] for f in feats]
+    values = np.concatenate([r.values for r in results])
+    stderr = np.concatenate([r.stderr for r in results])
+    order = np.argsort(-values, kind="stable")
+    out = pd.Series(values[order], index=[names[k] for k in order], name="mutual_information")
+    out.attrs = {
+        "entropy": {labels[c]: float(cols.values[index[c]]) for c in needed},
+        "stderr": {names[k]: float(stderr[k]) for k in order},
+        "diagnostics": diagnostics.collect([*(str(labels[c]) for c in needed),
+                                            *map(str, names)],
+                              [*cols.diagnostics,
+                               *(f for r in results for f in r.diagnostics)]),
+    }
+    return out
+
+
+mi_matrix.__doc__ = (mi_matrix.__doc__ or "").replace("{args}", _ARGS_DOC.strip())
+relevance.__doc__ = (relevance.__doc__ or "").replace("{args}", _ARGS_DOC.strip())

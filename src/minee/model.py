@@ -1,0 +1,168 @@
+"""Building the batched model of an estimate: rows, split, reference, critic, objective, engine.
+
+:func:`build_run` turns P preprocessed samples and a :class:`~minee.settings.Settings` into a
+:class:`Run`: one :class:`~minee.engine.Engine` holding P problems x K ensemble members
+(and, with ``null=True``, P permutation-null problems after them). A run is summarised into
+:class:`~minee.results.Estimate` objects by :func:`minee.summary.summarise` at any point.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+import numpy as np
+import torch
+
+from .critics import Critic
+from .engine import Engine, EngineConfig
+from .heads import Heads
+from .inputs import resolve_device, resolve_dtype
+from .objectives import make_objective
+from .presets import AUTO_BATCH
+from .references import Reference, make_reference
+from .settings import Seeds, Settings
+
+if TYPE_CHECKING:
+    from .results import Estimate
+
+__all__ = ["Run", "build_run"]
+
+
+@dataclass(eq=False)
+class Run:
+    """A prepared batched model: P problems x K members, ready for ``engine.run``.
+
+    Attributes:
+        settings: the settings it was built with (``batch_size`` resolved to rows).
+        engine: the :class:`~minee.engine.Engine` (train with ``engine.run``, checkpoint
+            with ``engine.state_dict``).
+        reference: the reference of every member.
+        heads: the variable sets; ``masks`` is ``heads.masks`` on the engine's device.
+        data: the P samples after preprocessing, (P, n, D) (without the null problems).
+        log_scale: per problem, ``ln`` of each column's preprocessing scale, (P, D), added
+            back to the entropies; ``None`` after a non-affine transform.
+        quantity: what the target is (``"mutual_information"``, ``"entropy"``, ...).
+        null: whether the engine's members also hold the P permutation-null problems
+            (after the P problems: member index = (P + p) * ensemble + k).
+    """
+
+    settings: Settings
+    engine: Engine
+    reference: Reference
+    heads: Heads
+    masks: torch.Tensor
+    data: np.ndarray
+    log_scale: np.ndarray | None
+    quantity: str
+    null: bool = False
+
+    @property
+    def seed(self) -> int:
+        """The seed the run was built from."""
+        return self.settings.seed
+
+    def results(self) -> list[Estimate]:
+        """One :class:`~minee.results.Estimate` per problem from the engine's current state;
+        emits no warnings (the flags are on each estimate's ``diagnostics``)."""
+        from .summary import summarise
+
+        return summarise(self)
+
+
+def build_run(data: np.ndarray, heads: Heads, settings: Settings, *,
+              log_scale: np.ndarray | None, quantity: str,
+              critic: torch.nn.Module | None = None) -> Run:
+    """Build the batched model for P problems with the same heads.
+
+    Arguments:
+        data: P samples of the same shape, (P, n, D), already preprocessed; each gets
+            ``settings.ensemble`` members (member index = problem * ensemble + k), and with
+            ``settings.null`` each also gets a copy with Y's rows shuffled (problem P + p).
+        heads: the variable sets.
+        settings: the resolved settings.
+        log_scale: see :class:`Run`.
+        quantity: see :class:`Run`.
+        critic: a critic module to train instead of a new one from ``settings`` (with
+            ``members`` and ``heads`` matching; MINE's cross-training passes one).
+
+    Raises:
+        ValueError: the split or the batch does not fit the rows, or the reference cannot
+            be built on them (naming the fix).
+    """
+    n = data.shape[1]
+    device, dtype = resolve_device(settings.device), resolve_dtype(settings.dtype)
+    seeds = Seeds.from_seed(settings.seed)
+    n_val = _heldout_rows(n, settings.val_fraction)
+    settings = replace(settings, batch_size=_batch_size(settings.batch_size, n - n_val))
+    problems = data if not settings.null else np.concatenate(
+        [data, _shuffled(data, heads, seeds.null)])
+    rows = torch.as_tensor(problems, dtype=dtype, device=device).repeat_interleave(
+        settings.ensemble, 0)
+    order = seeds.split.permutation(n)
+    train = rows[:, torch.as_tensor(np.sort(order[n_val:]), device=device)]
+    heldout = rows[:, torch.as_tensor(np.sort(order[:n_val]), device=device)] if n_val \
+        else None
+    masks = torch.as_tensor(heads.masks, device=device)
+    reference = make_reference(rows, torch.as_tensor(heads.groups, device=device), settings)
+    if critic is None:
+        critic = _critic(rows, masks, settings, seeds.init)
+    critic = critic.to(device=device, dtype=dtype)
+    engine = Engine(critic, reference, make_objective(settings), train, heldout,
+                    engine_config(settings),
+                    torch.Generator(device=device).manual_seed(seeds.engine))
+    return Run(settings, engine, reference, heads, masks, data, log_scale, quantity,
+               null=settings.null)
+
+
+def engine_config(settings: Settings) -> EngineConfig:
+    """The engine's training settings, derived from ``settings`` (batch resolved)."""
+    assert isinstance(settings.batch_size, int), "resolve batch_size against the rows first"
+    return EngineConfig(
+        lr=settings.lr, batch_size=settings.batch_size, ref_factor=settings.ref_factor,
+        max_steps=settings.max_steps, eval_every=settings.eval_every,
+        patience=settings.patience, min_steps=settings.min_steps,
+        smoothing=settings.smoothing)
+
+
+def _heldout_rows(n: int, fraction: float) -> int:
+    n_val = int(round(fraction * n))
+    if fraction and (n_val < 5 or n - n_val < 5):
+        raise ValueError(
+            f"val_fraction={fraction} leaves {n - n_val} training and {n_val} held-out "
+            "rows; provide more rows or set val_fraction=0")
+    return n_val
+
+
+def _batch_size(batch: int | str, rows: int) -> int:
+    if batch == "auto":
+        return min(AUTO_BATCH, rows)
+    assert isinstance(batch, int)
+    if batch > rows:
+        raise ValueError(
+            f"batch_size={batch} exceeds the {rows} training rows; lower batch_size, use "
+            "batch_size='auto', or provide more rows")
+    return batch
+
+
+def _shuffled(data: np.ndarray, heads: Heads, rng: np.random.Generator) -> np.ndarray:
+    """The permutation-null samples (P, n, D): Y's rows shuffled, X (and Z) kept."""
+    y = heads.groups[list(heads.widths).index("y")]
+    null = data.copy()
+    for sample in null:
+        sample[:, y] = sample[rng.permutation(sample.shape[0])][:, y]
+    return null
+
+
+def _critic(rows: torch.Tensor, masks: torch.Tensor, settings: Settings, seed: int) -> Critic:
+    """The critic of every member; inputs standardised per member when ``scale_inputs``."""
+    members, _, dim = rows.shape
+    if settings.scale_inputs:
+        shift, scale = rows.mean(1, keepdim=True), rows.std(1, keepdim=True)
+    else:
+        shift, scale = rows.new_zeros(members, 1, dim), rows.new_ones(1, 1, dim)
+    return Critic(masks, members=members, form=settings.form, shift=shift[:, None],
+                  scale=scale[:, None], hidden=settings.hidden, depth=settings.depth,
+                  activation=settings.activation,
+                  init_std=None if settings.init == "torch" else float(settings.init),
+                  generator=torch.Generator().manual_seed(seed))

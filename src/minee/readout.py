@@ -1,0 +1,132 @@
+r"""Reading an estimate off a trained model: the rows it is read on, per-row values, error bars.
+
+An entropy is a mean over *evaluation rows* (the held-out rows when there are any, else the
+training rows) of the per-row value $c_h(z) - f_h(z)$: the reference's negative log-density
+minus the critic (plus the reference's log-mean-exp, a constant per head). Everything that
+needs those rows or values (the estimators' summaries, their standard errors, the MI matrix)
+reads them here.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from .diagnostics import Z95
+
+if TYPE_CHECKING:
+    from .engine import Engine
+    from .model import Run
+
+__all__ = ["evaluation_rows", "row_values", "pointwise", "evaluation_terms", "stderr",
+           "interval"]
+
+
+def evaluation_rows(engine: Engine) -> Tensor:
+    """The rows an estimate is read on, (M, n_eval, D): held-out rows if any, else training."""
+    return engine.train_rows if engine.heldout_rows is None else engine.heldout_rows
+
+
+@torch.no_grad()
+def row_values(run: Run, rows: Tensor | None = None) -> tuple[Tensor | None, Tensor]:
+    """Per row, the reference's $c_h = -\\ln p_{ref,h}$ and the critic $f_h$, float64.
+
+    Arguments:
+        run: the model.
+        rows: (M, n, D); default: the evaluation rows.
+
+    Returns:
+        ``(c, f)``, each (M, H, n), nats; ``c`` is ``None`` when the reference has no
+        known density.
+    """
+    rows = evaluation_rows(run.engine) if rows is None else rows
+    f = run.engine.critic(rows).double()
+    if not run.reference.has_density:
+        return None, f
+    return run.reference.neg_log_density(rows, run.masks).double(), f
+
+
+def pointwise(run: Run) -> np.ndarray:
+    """Per problem, head and evaluation row, the member-mean of $c_h - f_h$, (P, H, n_eval).
+
+    Its mean over rows is each head's entropy up to a constant per head (the reference's
+    log-mean-exp), so per-row differences of entropies give standard errors of MI.
+
+    Raises:
+        ValueError: the reference has no density (no per-row entropy exists).
+    """
+    c, f = row_values(run)
+    if c is None:
+        raise ValueError("per-row entropies need a reference with a known density")
+    k, p = run.settings.ensemble, len(run.data)
+    per_member = (c - f)[: p * k]  # the null problems, if any, come after
+    return per_member.reshape(p, k, *per_member.shape[1:]).nanmean(1).cpu().numpy()
+
+
+@torch.no_grad()
+def evaluation_terms(run: Run) -> tuple[Tensor | None, np.ndarray]:
+    r"""The cross-entropy terms an estimate uses, and its sampling variance.
+
+    Each entropy is $H_h = \overline{c_h - f_h}$ over evaluation rows. Reading it on the
+    held-out rows alone keeps it honest but noisy: for data close to the reference, nearly
+    all its variance is the cross-entropy's. The reference's density does not depend on
+    the training, so $\bar c_h$ over *all* rows is an unbiased, less noisy estimate of the
+    same cross-entropy; it enters as a control variate,
+    $H_h = \overline{c_h - f_h}^{\,val} + \beta_h(\bar c_h^{\,all} - \bar c_h^{\,val})$,
+    with $\beta_h$ the regression coefficient of $c_h - f_h$ on $c_h$ over held-out rows
+    (the variance-minimising choice; 0 for the uniform box, whose $c_h$ is constant).
+
+    Returns:
+        ``(cross_entropy, variance)``: per member and head the cross-entropy term (M, H)
+        to subtract divergences from (``None`` without a reference density), and per
+        member the variance of its estimate over the evaluation rows (M,), nats^2, which
+        is what a bootstrap over those rows would give, in closed form. Bias from an
+        imperfect critic is not in it.
+    """
+    engine, heads = run.engine, run.heads
+    c, f = row_values(run)
+    n_eval = f.shape[-1]
+    if c is None:
+        return None, (f[:, 0].var(dim=1) / n_eval).cpu().numpy()
+    signs = f.new_tensor(heads.signs)[:, None]
+    g = c - f
+    if engine.heldout_rows is None:
+        return c.mean(-1).cpu(), ((g * signs).sum(1).var(dim=1) / n_eval).cpu().numpy()
+    n_all = n_eval + engine.train_rows.shape[1]
+    c_train = run.reference.neg_log_density(engine.train_rows, run.masks).double()
+    c_all = (c.sum(-1) + c_train.sum(-1)) / n_all
+    dc, dg = c - c.mean(-1, keepdim=True), g - g.mean(-1, keepdim=True)
+    var_c = (dc**2).mean(-1)
+    beta = torch.where(var_c > 0, (dc * dg).mean(-1) / var_c.clamp_min(1e-300), 0.0)
+    cross_entropy = c.mean(-1) + beta * (c_all - c.mean(-1))
+    # the estimate is mean_val(G - C) + mean_all(C) for the signed sums G and C below
+    big_g, big_c = (g * signs).sum(1), (beta[..., None] * c * signs).sum(1)  # (M, n)
+    resid = big_g - big_c
+    cov = ((resid - resid.mean(-1, keepdim=True))
+           * (big_c - big_c.mean(-1, keepdim=True))).sum(-1) / (n_eval - 1)
+    variance = resid.var(dim=1) / n_eval + big_c.var(dim=1) / n_all + 2 * cov / n_all
+    return cross_entropy.cpu(), variance.clamp_min(0).cpu().numpy()
+
+
+def stderr(members: np.ndarray, variance: np.ndarray) -> float | None:
+    """Standard error of the member mean, nats (``None`` when it cannot be assessed).
+
+    Arguments:
+        members: the finite members' estimates, (K,).
+        variance: the sampling variance of each over the evaluation rows, (K,), nats^2.
+            Members share those rows, so their mean has (about) the mean variance; their
+            spread adds what differs between trainings (initialisation, batches).
+    """
+    if not members.size or not np.isfinite(variance).all():
+        return None
+    spread = float(np.var(members, ddof=1)) / members.size if members.size > 1 else 0.0
+    return math.sqrt(float(variance.mean()) + spread)
+
+
+def interval(value: float, error: float | None) -> tuple[float, float] | None:
+    """The 95% normal interval ``value +- 1.96 error``, or ``None`` without an error."""
+    return None if error is None else (value - Z95 * error, value + Z95 * error)

@@ -1,0 +1,140 @@
+"""Turning a trained model into :class:`~minee.results.Estimate` objects: pure data, no warnings.
+
+Every number comes from the engine's recorded state, so a run can be summarised at any
+point (after an interruption, between checkpoints). The flags go on each estimate's
+``diagnostics``; raising them as warnings is for ``fit`` and the one-call functions.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from typing import Any, cast
+
+import numpy as np
+import torch
+
+from . import diagnostics
+from .model import Run
+from .readout import evaluation_rows, evaluation_terms, interval, stderr
+from .results import Estimate, History
+
+__all__ = ["summarise"]
+
+
+@dataclass(frozen=True)
+class _Terms:
+    """Everything an estimate is made of, per member M (problems x ensemble), nats."""
+
+    values: np.ndarray  # (M,) the target
+    train_values: np.ndarray  # (M,) the target on training rows, smoothed
+    train_curve: np.ndarray  # (T, M)
+    held_curve: np.ndarray | None  # (T, M)
+    entropies: np.ndarray | None  # (M, H)
+    divergences: np.ndarray  # (M, H)
+    history: dict[str, torch.Tensor]  # the engine's recorded curves
+    variance: np.ndarray  # (M,) sampling variance over evaluation rows, nats^2
+    outside: np.ndarray  # (M,) share of evaluation rows outside the reference's support
+    diverged: np.ndarray  # (M,) bool
+
+
+def summarise(run: Run) -> list[Estimate]:
+    """One :class:`Estimate` per problem of ``run``, with its permutation null if built."""
+    terms = _terms(run)
+    n_problems = run.data.shape[0]
+    results = []
+    for p in range(n_problems):
+        est = _estimate(run, terms, p)
+        if run.null:
+            null = _estimate(run, terms, n_problems + p)
+            est = replace(est, null=null.value, null_stderr=null.stderr)
+        if run.quantity != "entropy":
+            est.diagnostics.update(diagnostics.noise_checks(
+                est.value, est.stderr, est.null, est.null_stderr))
+            est.diagnostics.update(diagnostics.ceiling_checks(
+                est.value, evaluation_rows(run.engine).shape[1], _ceiling(run)))
+        results.append(est)
+    return results
+
+
+def _ceiling(run: Run) -> float | None:
+    """The objective's own upper limit on its bound (InfoNCE: ln of its batch), if any."""
+    ceiling = getattr(run.engine.objective, "ceiling", None)
+    return None if ceiling is None else float(ceiling(run.engine.batch))
+
+
+def _scale_offset(run: Run) -> torch.Tensor:
+    """ln of the preprocessing scales per member and head, (M, H): H(data) = H(scaled) +
+    this (zero for the null problems, whose terms are MI only)."""
+    k, n_problems = run.settings.ensemble, run.data.shape[0]
+    members = cast(int, run.engine.critic.members)  # problems x ensemble: an int on every critic
+    offset = torch.zeros(members, len(run.heads.names), dtype=torch.float64)
+    if run.log_scale is not None:
+        per_problem = torch.as_tensor(run.log_scale @ run.heads.masks.T.astype(float))
+        offset[: n_problems * k] = per_problem.repeat_interleave(k, 0)
+    return offset
+
+
+def _terms(run: Run) -> _Terms:
+    engine, heads = run.engine, run.heads
+    ce_eval, variance = evaluation_terms(run)
+    ce_train = None
+    if ce_eval is not None:
+        offset = _scale_offset(run)
+        ce_eval = ce_eval + offset
+        ce_train = (run.reference.neg_log_density(engine.train_rows, run.masks)
+                    .mean(-1).double().cpu() + offset)
+    div = engine.divergences().double()  # (M, H)
+    hist = engine.history()
+    heldout = engine.heldout_rows is not None
+    return _Terms(
+        values=heads.combine(div, ce_eval).numpy(),
+        train_values=heads.combine(engine.smoothed("train").double(), ce_train).numpy(),
+        train_curve=heads.combine(hist["train"].double(), ce_train).numpy(),
+        held_curve=heads.combine(hist["heldout"].double(), ce_eval).numpy() if heldout
+        else None,
+        entropies=None if ce_eval is None else (ce_eval - div).numpy(),
+        divergences=div.numpy(), history=hist, variance=variance,
+        outside=run.reference.outside(evaluation_rows(engine)).double().mean(1).cpu().numpy(),
+        diverged=engine.diverged.numpy())
+
+
+def _estimate(run: Run, t: _Terms, p: int) -> Estimate:
+    """The estimate of problem ``p`` (a null problem when ``p`` >= P)."""
+    k, engine, names = run.settings.ensemble, run.engine, run.heads.names
+    sl = slice(p * k, (p + 1) * k)
+    members = t.values[sl]
+    finite = np.isfinite(members)
+    value = float(np.mean(members[finite])) if finite.any() else math.nan
+
+    def avg(a: np.ndarray) -> np.ndarray:
+        """Mean over this problem's finite members (axis -2 of (..., M, H))."""
+        part = a[..., sl, :]
+        return part[..., finite, :].mean(-2) if finite.any() else part[..., 0, :]
+
+    def per_head(a: np.ndarray) -> dict[str, Any]:
+        return dict(zip(names, a, strict=True))
+
+    heldout = t.held_curve is not None
+    history = History(
+        steps=t.history["steps"].numpy(), train=t.train_curve[:, sl],
+        heldout=None if t.held_curve is None else t.held_curve[:, sl],
+        divergences=per_head(avg(t.history["train"].double().numpy()).T),
+        heldout_divergences=per_head(avg(t.history["heldout"].double().numpy()).T)
+        if heldout else {},
+        stopped_early=engine.stopped_early)
+    error = stderr(members[finite], t.variance[sl][finite])
+    flags = diagnostics.data_checks(run.data[p % run.data.shape[0]],
+                                    float(t.outside[sl].mean()))
+    flags.update(diagnostics.training_checks(
+        history.steps, history.estimate, float(np.nanmean(t.train_values[sl])), value,
+        diverged=int(t.diverged[sl].sum()), members=k, stopped_early=engine.stopped_early,
+        heldout=heldout))
+    return Estimate(
+        value=value,
+        entropies={} if t.entropies is None
+        else {h: float(v) for h, v in per_head(avg(t.entropies)).items()},
+        divergences={h: float(v) for h, v in per_head(avg(t.divergences)).items()},
+        history=history, diagnostics=flags, members=members, stderr=error,
+        ci=interval(value, error), quantity=run.quantity,
+        preprocess=run.settings.preprocess)
