@@ -85,6 +85,14 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "rank-val-uniform": {"preprocess": "rank", "val_fraction": 0.5, "reference": "uniform"},
     "rank-val-small": {"preprocess": "rank", "val_fraction": 0.5, "hidden": 32,
                        "batch_size": 256},
+    "rank-val-lr1e-3": {"preprocess": "rank", "val_fraction": 0.5, "lr": 1e-3},
+    "rank-val-h32-lr1e-3": {"preprocess": "rank", "val_fraction": 0.5, "lr": 1e-3,
+                            "hidden": 32},
+    "rank-val-h16": {"preprocess": "rank", "val_fraction": 0.5, "hidden": 16},
+    "rank-val-lr1e-3-p20": {"preprocess": "rank", "val_fraction": 0.5, "lr": 1e-3,
+                            "patience": 20},
+    "rank-val3-small": {"preprocess": "rank", "val_fraction": 0.3, "hidden": 32,
+                        "batch_size": 256},
     "default": {},
 }
 
@@ -118,6 +126,9 @@ def run(problem_set: str, methods: list[str], seeds: list[int], n: int) -> None:
     """Append one row per (problem, method, seed, n) not yet in the results file."""
     path = RESULTS / f"suite-{problem_set}.jsonl"
     done = {(r["problem"], r["method"], r["seed"], r["n"]) for r in read_jsonl(path)}
+    clock = clock_ms()
+    print(f"clock: the authors' approach takes {clock:.1f} ms per Figure-1 iteration here",
+          flush=True)
     for problem, (kind, params) in SETS[problem_set].items():
         task = minee.tasks.get(kind, **params)
         for seed in seeds:
@@ -130,11 +141,22 @@ def run(problem_set: str, methods: list[str], seeds: list[int], n: int) -> None:
                 row = {"problem": problem, "method": method, "seed": seed, "n": n,
                        "truth": task.mutual_information, **out,
                        "cpu_s": time.process_time() - cpu,
-                       "wall_s": time.perf_counter() - wall, "load": os.getloadavg()[0]}
+                       "wall_s": time.perf_counter() - wall, "load": os.getloadavg()[0],
+                       "clock_ms": clock}
                 append_jsonl(path, row)
                 print(f"{problem:26s} {method:22s} seed {seed} n {n}: {out['value']:.3f} "
                       f"(truth {task.mutual_information:.3f}) {row['cpu_s']:.1f} CPU-s",
                       flush=True)
+
+
+def clock_ms(iterations: int = 300) -> float:
+    """This machine's speed now: ms (CPU) per Figure-1 iteration of the authors' approach
+    (``step_cost.py``'s baseline, one thread), so times compare across machines."""
+    from step_cost import time_authors
+
+    x, y = minee.tasks.get("mg", rho=0.9).sample(400, seed=0)
+    time_authors(x, y, 20, seed=0)  # warm-up
+    return 1e3 * time_authors(x, y, iterations, seed=0)[1]
 
 
 def summarise(problem_set: str, n: int) -> tuple[str, dict[str, dict[str, float]]]:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import csv
 import json
 import os
+import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -13,11 +15,16 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-import torch
 
 from minee import experiments
+from minee.files import load_checked
 
 TINY = {"seeds": 2, "steps": 40, "eval_every": 5, "plot": False}
+
+
+def read_checkpoint(path: Path) -> dict:
+    """A checkpoint's content, verified as ``reproduce(resume=True)`` verifies it."""
+    return load_checked(path, experiments.CHECKPOINT_KIND, what="a checkpoint", advice="")
 
 
 def _per_step_ema(values: np.ndarray, rate: float) -> np.ndarray:
@@ -77,7 +84,7 @@ def test_interrupt_and_resume_equal_an_uninterrupted_run(tmp_path: Path, where: 
 
     with pytest.raises(KeyboardInterrupt):
         experiments.reproduce("fig1", out=tmp_path / "cut", callback=stop, **kw)
-    state = torch.load(tmp_path / "cut" / "fig1.ckpt", weights_only=False)
+    state = read_checkpoint(tmp_path / "cut" / "fig1.ckpt")
     assert state["engines"][where[0]]["step"] == where[1]
     assert not (tmp_path / "cut" / "fig1.json").exists()
     resumed = experiments.reproduce("fig1", out=tmp_path / "cut", resume=True, **kw)
@@ -172,11 +179,99 @@ def test_cli_ctrl_c_leaves_a_checkpoint_that_resumes_exactly(tmp_path: Path) -> 
     proc.send_signal(signal.SIGINT)
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
-    state = torch.load(cut / "fig1.ckpt", weights_only=False)
+    assert err.strip().splitlines()[-1].startswith("minee reproduce: interrupted; checkpoint")
+    state = read_checkpoint(cut / "fig1.ckpt")
     assert 0 < state["engines"]["minee"]["step"] < 300
     assert _cli(*args, "--quiet", "--out", str(cut), "--resume").returncode == 0
     assert _cli(*args, "--quiet", "--out", str(tmp_path / "full")).returncode == 0
     assert (cut / "fig1.csv").read_text() == (tmp_path / "full" / "fig1.csv").read_text()
+
+
+def test_sigterm_stops_at_the_next_evaluation_and_resumes_exactly(tmp_path: Path) -> None:
+    full = experiments.reproduce("fig1", out=tmp_path / "full", **TINY)
+    received: list[int] = []
+    # the test's own handler: restored afterwards, and this process survives a failure
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: received.append(signum))
+    before_int = signal.getsignal(signal.SIGINT)
+
+    def term(method: str, engine: object) -> None:
+        if (method, engine.step) == ("mine", 15):
+            os.kill(os.getpid(), signal.SIGTERM)
+            os.kill(os.getpid(), signal.SIGTERM)  # a repeat is the same request
+
+    try:
+        with pytest.raises(experiments.Interrupted) as stopped:
+            experiments.reproduce("fig1", out=tmp_path / "cut", callback=term, **TINY)
+        assert signal.getsignal(signal.SIGINT) is before_int
+        os.kill(os.getpid(), signal.SIGTERM)
+        assert received == [signal.SIGTERM]  # the handler in place before is back
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    assert stopped.value.signum == signal.SIGTERM
+    assert stopped.value.checkpoint == tmp_path / "cut" / "fig1.ckpt"
+    state = read_checkpoint(tmp_path / "cut" / "fig1.ckpt")
+    assert (state["engines"]["minee"]["step"], state["engines"]["mine"]["step"]) == (40, 15)
+    assert not (tmp_path / "cut" / "fig1.json").exists()
+    _assert_same(full, experiments.reproduce("fig1", out=tmp_path / "cut", resume=True,
+                                             **TINY))
+
+
+# 200 iterations of each method on two seeds: about 7 s of training on one CPU thread
+CLI_RUN = ["fig1", "--seeds", "2", "--steps", "200", "--eval-every", "10", "--no-plot",
+           "--quiet"]
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory: pytest.TempPathFactory) -> tuple[str, float]:
+    """The CSV of an uninterrupted ``minee reproduce CLI_RUN`` and its wall time (s)."""
+    out = tmp_path_factory.mktemp("full")
+    start = time.monotonic()
+    res = _cli(*CLI_RUN, "--out", str(out))
+    assert res.returncode == 0, res.stderr
+    return (out / "fig1.csv").read_text(), time.monotonic() - start
+
+
+def test_cli_sigterm_from_timeout_leaves_a_checkpoint_that_resumes_exactly(
+        tmp_path: Path, uninterrupted: tuple[str, float]) -> None:
+    timeout = shutil.which("timeout") or pytest.skip("needs timeout(1)")
+    csv_text, seconds = uninterrupted
+    cut = tmp_path / "cut"
+    # half the uninterrupted run's time: the signal lands mid-run on any machine
+    res = subprocess.run([timeout, "--preserve-status", "-s", "TERM", f"{seconds / 2:.1f}",
+                          sys.executable, "-m", "minee.cli", "reproduce", *CLI_RUN, "--out",
+                          str(cut)], capture_output=True, text=True,
+                         env={**os.environ, "OMP_NUM_THREADS": "1"}, timeout=300)
+    assert res.returncode == 143, res.stderr  # 128 + SIGTERM, from minee itself:
+    line = res.stderr.strip().splitlines()[-1]
+    assert line.startswith(f"minee reproduce: stopped by SIGTERM; checkpoint in "
+                           f"{cut / 'fig1.ckpt'}; continue with: minee reproduce "), line
+    state = read_checkpoint(cut / "fig1.ckpt")
+    assert 0 < sum(e["step"] for e in state["engines"].values()) < 2 * 200  # mid-run
+    assert not (cut / "fig1.csv").exists()
+    # the command the message gives, as printed
+    words = shlex.split(line.split("continue with: ")[1])
+    assert words[:2] == ["minee", "reproduce"] and "--resume" in words
+    assert _cli(*words[2:], "--quiet").returncode == 0
+    assert (cut / "fig1.csv").read_text() == csv_text
+
+
+def test_cli_kill_9_after_the_first_evaluation_leaves_a_checkpoint_that_resumes(
+        tmp_path: Path, uninterrupted: tuple[str, float]) -> None:
+    cut = tmp_path / "cut"
+    # the default cadence (30 s): the first checkpoint follows the first evaluation
+    proc = subprocess.Popen([sys.executable, "-m", "minee.cli", "reproduce", *CLI_RUN,
+                             "--out", str(cut)], env={**os.environ, "OMP_NUM_THREADS": "1"},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not (cut / "fig1.ckpt").exists() and proc.poll() is None \
+            and time.monotonic() < deadline:
+        time.sleep(0.02)
+    proc.kill()  # SIGKILL: no handler runs, nothing more is written
+    assert proc.wait(timeout=60) == -signal.SIGKILL
+    state = read_checkpoint(cut / "fig1.ckpt")
+    assert (state["engines"]["minee"]["step"], state["engines"]["mine"]["step"]) == (10, 0)
+    assert _cli(*CLI_RUN, "--out", str(cut), "--resume").returncode == 0
+    assert (cut / "fig1.csv").read_text() == uninterrupted[0]
 
 
 @pytest.mark.slow

@@ -17,12 +17,13 @@ import numpy as np
 
 from . import diagnostics, model
 from .heads import Heads
-from .inputs import stack_batch, stack_variables
+from .inputs import check_rank, stack_batch, stack_variables
 from .model import Run
 from .preprocessing import transform
 from .progress import ProgressBar
 from .references import has_density
 from .settings import Settings, resolve
+from .threads import thread_limit
 
 __all__ = ["Estimator", "batch_doc"]
 
@@ -34,7 +35,8 @@ class Estimator:
     Arguments:
         preset: ``"default"`` (minee's tuned settings) or ``"paper"`` (the authors').
         lr: Adam learning rate, in (0, 1].
-        batch_size: rows per minibatch per head; ``"auto"`` = all training rows up to 512.
+        batch_size: rows per minibatch per head; ``"auto"`` = all training rows up to the
+            preset's cap (256 for MI, 512 for entropies).
         ref_factor: reference rows per step as a multiple of the batch (and of the rows at
             evaluation).
         max_steps: the most optimiser steps.
@@ -54,11 +56,16 @@ class Estimator:
             ``"dv"`` (Donsker-Varadhan, eq. 12) or ``"ma"`` (MINE's moving-average loss).
         device: ``"cpu"``, ``"cuda"`` or ``"auto"``.
         dtype: ``"float32"`` or ``"float64"``.
+        threads: torch's intra-op threads during ``fit`` (restored afterwards): a positive
+            int, or ``"auto"``: one for small models (where more threads only contend),
+            all cores for large ones, and a count the user set (``OMP_NUM_THREADS``,
+            ``torch.set_num_threads``) left as it is. See :mod:`minee.threads`.
         seed: integer seed in [0, 2**63); the same seed gives the same numbers on CPU.
         progress: show a progress bar on stderr.
         preprocess: per-column transform first: ``"none"``, ``"standardize"`` (entropies
             are corrected back to the data's scale) or ``"rank"`` (Gaussian copula: keeps
-            MI, changes entropies); see :mod:`minee.preprocessing`.
+            MI, changes entropies); see :mod:`minee.preprocessing`. ``None``: the
+            preset's.
     """
 
     preset: str = "default"
@@ -80,9 +87,10 @@ class Estimator:
     objective: str | None = None
     device: str = "auto"
     dtype: str = "float32"
+    threads: int | str = "auto"
     seed: int | None = None
     progress: bool = False
-    preprocess: str = "none"
+    preprocess: str | None = None
 
     #: the preset table used (``"mi"``, ``"mine"`` or ``"entropy"``)
     _preset_kind: ClassVar[str] = "mi"
@@ -175,6 +183,8 @@ class Estimator:
         """Preprocess P validated samples (P, n, D) and build their model."""
         settings = self.settings()
         parts = [transform(sample, settings.preprocess) for sample in data]
+        for sample, _ in parts:
+            check_rank(sample, widths)
         scales = [log_scale for _, log_scale in parts]
         return self.build_run(np.stack([t for t, _ in parts]), widths,
                               log_scale=None if scales[0] is None
@@ -185,8 +195,9 @@ class Estimator:
         """Validate, train on one sample, set the fitted attributes and warn of any flags."""
         data, widths = stack_variables(**arrays)
         run = self._prepare(data[None], widths)
-        with ProgressBar(run.engine.config.max_steps, type(self).__name__,
-                         enabled=bool(self.progress)) as bar:
+        with thread_limit(run.settings.threads, run.engine.step_work()), \
+                ProgressBar(run.engine.config.max_steps, type(self).__name__,
+                            enabled=bool(self.progress)) as bar:
             run.engine.run(callback=bar.update)
         self.fitted_from(run)
         diagnostics.emit(self.estimate_.diagnostics)

@@ -19,7 +19,7 @@ from collections.abc import Sequence
 
 __all__ = ["main", "build_parser"]
 
-COMMANDS = ("estimate", "entropy", "reproduce", "matrix", "relevance")
+COMMANDS = ("estimate", "entropy", "reproduce", "matrix", "relevance", "demo")
 
 
 def _version() -> str:

@@ -117,6 +117,12 @@ class Engine:
         self._best = train.new_full((k, h), -math.inf)
         self._since_best = 0
 
+    def step_work(self) -> float:
+        """Multiply-adds of one training step's forward pass (a size for thread choices)."""
+        rows = self._members * self._heads * (self.batch + self._ref_buffer.shape[2])
+        params = sum(p.numel() for p in self.critic.parameters())
+        return float(rows * params / max(1, self._members * self._heads))
+
     # one optimiser step ------------------------------------------------------------------
     def _batch(self) -> Tensor:
         k, h = self._members, self._heads

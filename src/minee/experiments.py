@@ -9,12 +9,10 @@ an exponential moving average of rate 0.01 per iteration, as the authors' plots 
 
     summary = minee.experiments.reproduce("fig1", seeds=3, steps=3000, out="results")
 
-Runs checkpoint atomically to ``OUT/<figure>.ckpt`` (right after the first evaluation, then
-every ``checkpoint_every`` seconds, and when stopped); ``resume=True`` continues one (also to
-a longer horizon) and, on CPU, gives the same curves as an uninterrupted run. Ctrl-C
-(SIGINT) or SIGTERM stops the run at the next evaluation, after writing the checkpoint, by
-raising :class:`Interrupted`. Checkpoints are checksummed and read with
-``torch.load(weights_only=True)``: a damaged or altered one is refused.
+Runs checkpoint atomically to ``OUT/<figure>.ckpt`` (checksummed; a damaged one is refused);
+``resume=True`` continues one (also to a longer horizon) and, on CPU, gives the same curves
+as an uninterrupted run. Ctrl-C or SIGTERM stops a run at the next evaluation, after writing
+the checkpoint, by raising :class:`Interrupted`.
 """
 
 from __future__ import annotations
@@ -117,26 +115,18 @@ class Interrupted(KeyboardInterrupt):
     """A run stopped by Ctrl-C (SIGINT), SIGTERM, or a ``KeyboardInterrupt`` from the callback.
 
     Attributes:
-        signum: the signal's number, ``None`` when the callback raised.
+        signum: the signal's number (``None`` when the callback raised).
         checkpoint: the checkpoint to resume from (``None`` when none was written).
-        exit_code: the conventional exit status, 128 + the signal's number (130 for SIGINT
-            and for the callback, 143 for SIGTERM).
     """
 
     def __init__(self, signum: int | None = None, checkpoint: Path | None = None):
         super().__init__(signum)
         self.signum, self.checkpoint = signum, checkpoint
 
-    @property
-    def exit_code(self) -> int:
-        return 128 + (signal.SIGINT if self.signum is None else self.signum)
-
     def __str__(self) -> str:
-        cause = "interrupted" if self.signum is None else \
-            f"stopped by {signal.Signals(self.signum).name}"
-        where = "no checkpoint written" if self.checkpoint is None else \
-            f"checkpoint in {self.checkpoint}"
-        return f"{cause}; {where}"
+        cause = "interrupted" if self.signum is None else signal.Signals(self.signum).name
+        return f"{cause}; " + (f"checkpoint in {self.checkpoint}" if self.checkpoint
+                               else "no checkpoint written")
 
 
 class _Stop(Interrupted):
@@ -144,13 +134,10 @@ class _Stop(Interrupted):
 
 
 class _Interrupts:
-    """Turn the first SIGINT (Ctrl-C) or SIGTERM into a stop request honoured between steps.
-
-    The engine's state is consistent only between steps, so the checkpoint written on
-    interruption is taken at the next evaluation rather than mid-step. A second SIGINT stops
-    at once (the checkpoint already on disk stays valid). A repeated SIGTERM is the same
-    request: timeout(1) and process managers signal the process and then its group, and
-    escalate with SIGKILL when they no longer want to wait.
+    """Turn the first SIGINT (Ctrl-C) or SIGTERM into a stop request honoured between steps,
+    where the engine's state is consistent and the checkpoint can be written. A second SIGINT
+    stops at once (the checkpoint on disk stays valid); a repeated SIGTERM is the same request
+    (timeout(1) signals the process, then its group; supervisors escalate with SIGKILL).
     """
 
     SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -185,10 +172,11 @@ class _Interrupts:
 
 
 class _Checkpoints:
-    """Writes the run's checkpoint (when it has a file) and remembers when it last did."""
+    """Writes the run's checkpoint (when it has a file): right after the first evaluation,
+    then once ``every`` seconds have passed, so a run killed outright loses at most that."""
 
-    def __init__(self, path: Path | None, state: Callable[[], dict[str, Any]]):
-        self.path, self.state = path, state
+    def __init__(self, path: Path | None, state: Callable[[], dict[str, Any]], every: float):
+        self.path, self.state, self.every = path, state, every
         self.last: float | None = None  # time.monotonic() of the last write, in seconds
 
     def write(self) -> None:
@@ -196,10 +184,8 @@ class _Checkpoints:
             save_checked(self.path, self.state(), CHECKPOINT_KIND)
         self.last = time.monotonic()
 
-    def due(self, every: float) -> bool:
-        """True until the first write of this run, then once ``every`` seconds have passed
-        since the last: a run killed outright loses at most that much work."""
-        return self.last is None or time.monotonic() - self.last >= every
+    def due(self) -> bool:
+        return self.last is None or time.monotonic() - self.last >= self.every
 
 
 class _Ticker:
@@ -207,10 +193,10 @@ class _Ticker:
 
     def __init__(self, method: str, callback: Callable[[str, Engine], None] | None,
                  interrupts: _Interrupts, elapsed: dict[str, float],
-                 checkpoints: _Checkpoints, every: float):
+                 checkpoints: _Checkpoints):
         self.method, self.callback, self.interrupts = method, callback, interrupts
         self.bar: ProgressBar | None = None  # set by the training loop that shows it
-        self.elapsed, self.checkpoints, self.every = elapsed, checkpoints, every
+        self.elapsed, self.checkpoints = elapsed, checkpoints
         self.start, self.before = time.monotonic(), elapsed.get(method, 0.0)
 
     def __call__(self, engine: Engine) -> None:
@@ -225,7 +211,7 @@ class _Ticker:
             raise _Stop from None
         if self.interrupts.requested:
             raise _Stop(self.interrupts.signum)
-        if self.checkpoints.due(self.every):
+        if self.checkpoints.due():
             self.checkpoints.write()
 
 
@@ -281,7 +267,19 @@ def reproduce(figure: str, *, seeds: int = 5, steps: int | None = None, eval_eve
         ValueError: bad arguments, or a checkpoint that does not match them or was
             damaged or altered.
     """
-    fig, folder = _checked(figure, seeds, steps, eval_every, cross_steps, out, resume)
+    if figure not in FIGURES:
+        raise ValueError(f"unknown figure {figure!r}; choose one of {sorted(FIGURES)}")
+    fig = FIGURES[figure]
+    for name, v in (("seeds", seeds), ("steps", steps), ("eval_every", eval_every),
+                    ("cross_steps", cross_steps)):
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, np.integer))
+                              or v < 1):
+            raise ValueError(f"{name} must be a positive int, got {v!r}")
+    if resume and out is None:
+        raise ValueError("resume needs an output folder holding the checkpoint")
+    folder = None if out is None else Path(out)
+    if folder is not None:
+        folder.mkdir(parents=True, exist_ok=True)
     ckpt = None if folder is None else folder / f"{figure}.ckpt"
     settings = {"figure": figure, "seeds": seeds, "first_seed": first_seed,
                 "eval_every": eval_every, "cross": cross}
@@ -301,7 +299,7 @@ def reproduce(figure: str, *, seeds: int = 5, steps: int | None = None, eval_eve
     checkpoints = _Checkpoints(ckpt, lambda: {
         "version": CHECKPOINT_VERSION, "settings": settings, "steps": steps,
         "engines": {m: r.engine.state_dict() for m, r in runs.items()},
-        "cross_steps": cross_steps, "elapsed": elapsed})
+        "cross_steps": cross_steps, "elapsed": elapsed}, checkpoint_every)
     interrupts = _Interrupts()
     with interrupts.installed():
         try:
@@ -311,8 +309,7 @@ def reproduce(figure: str, *, seeds: int = 5, steps: int | None = None, eval_eve
                                                steps=cross_steps, eval_every=eval_every,
                                                seed=first_seed + 1)
                     _restore(runs["cross"], engines.get("cross"), ckpt)
-                ticker = _Ticker(method, callback, interrupts, elapsed, checkpoints,
-                                 checkpoint_every)
+                ticker = _Ticker(method, callback, interrupts, elapsed, checkpoints)
                 _train(runs[method], f"{figure} {METHODS[method]}", ticker,
                        progress=progress, truth=task.mutual_information)
             if interrupts.requested:  # after the last evaluation: its checkpoint is written
@@ -325,24 +322,6 @@ def reproduce(figure: str, *, seeds: int = 5, steps: int | None = None, eval_eve
     if folder is not None:
         write_figure(folder, figure, summary, plot=plot)
     return summary
-
-
-def _checked(figure: str, seeds: int, steps: int | None, eval_every: int,
-             cross_steps: int | None, out: str | os.PathLike | None,
-             resume: bool) -> tuple[Figure, Path | None]:
-    """The figure and the output folder (created), after checking the arguments."""
-    if figure not in FIGURES:
-        raise ValueError(f"unknown figure {figure!r}; choose one of {sorted(FIGURES)}")
-    for name, v in (("seeds", seeds), ("steps", steps), ("eval_every", eval_every),
-                    ("cross_steps", cross_steps)):
-        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, np.integer))
-                              or v < 1):
-            raise ValueError(f"{name} must be a positive int, got {v!r}")
-    if resume and out is None:
-        raise ValueError("resume needs an output folder holding the checkpoint")
-    if out is not None:
-        Path(out).mkdir(parents=True, exist_ok=True)
-    return FIGURES[figure], None if out is None else Path(out)
 
 
 def _read_checkpoint(ckpt: Path, settings: dict[str, Any]) -> dict[str, Any]:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import hmac
 import io
 import os
 import tempfile
@@ -162,8 +161,7 @@ def load_checked(path: str | os.PathLike[str], kind: str, *, what: str,
             or not isinstance(container["sha256"], str):
         raise ValueError(f"{target} is a damaged copy of {what}; {advice}")
     body = container["payload"].numpy().tobytes()
-    damaged = not hmac.compare_digest(
-        container["sha256"], _digest(kind, container["layout"], body))
+    damaged = container["sha256"] != _digest(kind, container["layout"], body)
     if not damaged and container["layout"] == _layout():
         damaged = _saved(container) != data
     if damaged:

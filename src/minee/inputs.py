@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 __all__ = ["as_matrix", "check_same_rows", "stack_variables", "stack_batch", "resolve_device",
-           "resolve_dtype", "MIN_ROWS"]
+           "resolve_dtype", "check_rank", "MIN_ROWS"]
 
 MIN_ROWS = 10  # fewer rows cannot give a held-out split or a bounding box worth the name
 
@@ -152,3 +152,43 @@ def resolve_dtype(dtype: str | torch.dtype) -> torch.dtype:
     if isinstance(dtype, str) and dtype in table:
         return table[dtype]
     raise ValueError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
+
+
+def check_rank(data: np.ndarray, widths: dict[str, int]) -> None:
+    """Raise ``ValueError`` naming the true cause when the columns are linearly dependent.
+
+    Arguments:
+        data: one sample, (n, D), the variables' columns side by side in ``widths``' order.
+        widths: each variable's number of columns.
+
+    The causes, in the order checked: fewer rows than columns; collinear columns within
+    one variable (named); a linear relation between variables, which makes the mutual
+    information infinite (a deterministic relation, not an estimate's failure).
+    """
+    n, dim = data.shape
+    if n <= dim:
+        raise ValueError(f"{n} rows for {dim} columns: fewer rows than columns leave the "
+                         "covariance singular; provide more rows than columns")
+    corr = np.corrcoef(data, rowvar=False).reshape(dim, dim)
+    start = 0
+    for name, width in widths.items():
+        block = slice(start, start + width)
+        bad = _dependent(corr[block, block])
+        if bad:
+            cols = ", ".join(str(j) for j in bad)
+            raise ValueError(f"{name} has linearly dependent (collinear) columns ({cols}); "
+                             "drop duplicated or derived columns")
+        start += width
+    if len(widths) > 1 and _dependent(corr):
+        raise ValueError(
+            f"the variables {', '.join(widths)} are linearly related exactly (one is a "
+            "linear function of the others): the information between them is infinite or "
+            "undefined, not estimable from samples; check for a duplicated or derived column")
+
+
+def _dependent(corr: np.ndarray, tol: float = 1e-9) -> list[int]:
+    """The columns of a correlation matrix loading on its (near) null space, or []."""
+    values, vectors = np.linalg.eigh(corr)
+    if values[0] > tol:
+        return []
+    return [int(j) for j in np.flatnonzero(np.abs(vectors[:, 0]) > 0.1)]

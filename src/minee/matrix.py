@@ -92,8 +92,16 @@ def mi_matrix(data: Any, columns: Sequence[Hashable] | None = None, *,
         those with flags; a :class:`~minee.MineeWarning` says when there are any).
 
     Example:
-        >>> m = minee.mi_matrix(df, seed=0)                      # one machine, batched
-        >>> m = minee.mi_matrix(df, seed=0, client=Client(...))  # same numbers on Dask
+        >>> import numpy as np, pandas as pd, minee
+        >>> rng = np.random.default_rng(0)
+        >>> a = rng.normal(size=500)
+        >>> df = pd.DataFrame({"a": a, "b": a + rng.normal(size=500), "c": rng.normal(size=500)})
+        >>> m = minee.mi_matrix(df, seed=0)  # one machine, batched
+        >>> m.shape, list(m.columns)
+        ((3, 3), ['a', 'b', 'c'])
+        >>> from dask.distributed import Client  # doctest: +SKIP
+        >>> client = Client("tcp://scheduler:8786")  # a running Dask cluster  # doctest: +SKIP
+        >>> m = minee.mi_matrix(df, seed=0, client=client)  # same numbers  # doctest: +SKIP
     """
     import pandas as pd
 

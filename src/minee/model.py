@@ -19,7 +19,6 @@ from .engine import Engine, EngineConfig
 from .heads import Heads
 from .inputs import resolve_device, resolve_dtype
 from .objectives import make_objective
-from .presets import AUTO_BATCH
 from .references import Reference, make_reference
 from .settings import Seeds, Settings
 
@@ -94,7 +93,7 @@ def build_run(data: np.ndarray, heads: Heads, settings: Settings, *,
     device, dtype = resolve_device(settings.device), resolve_dtype(settings.dtype)
     seeds = Seeds.from_seed(settings.seed)
     n_val = _heldout_rows(n, settings.val_fraction)
-    settings = replace(settings, batch_size=_batch_size(settings.batch_size, n - n_val))
+    settings = replace(settings, batch_size=_batch_size(settings, n - n_val))
     problems = data if not settings.null else np.concatenate(
         [data, _shuffled(data, heads, seeds.null)])
     rows = torch.as_tensor(problems, dtype=dtype, device=device).repeat_interleave(
@@ -134,15 +133,15 @@ def _heldout_rows(n: int, fraction: float) -> int:
     return n_val
 
 
-def _batch_size(batch: int | str, rows: int) -> int:
-    if batch == "auto":
-        return min(AUTO_BATCH, rows)
-    assert isinstance(batch, int)
-    if batch > rows:
+def _batch_size(settings: Settings, rows: int) -> int:
+    if settings.batch_size == "auto":
+        return min(settings.auto_batch, rows)
+    assert isinstance(settings.batch_size, int)
+    if settings.batch_size > rows:
         raise ValueError(
-            f"batch_size={batch} exceeds the {rows} training rows; lower batch_size, use "
-            "batch_size='auto', or provide more rows")
-    return batch
+            f"batch_size={settings.batch_size} exceeds the {rows} training rows; lower "
+            "batch_size, use batch_size='auto', or provide more rows")
+    return settings.batch_size
 
 
 def _shuffled(data: np.ndarray, heads: Heads, rng: np.random.Generator) -> np.ndarray:

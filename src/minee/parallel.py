@@ -35,6 +35,7 @@ from .estimators import MINEE, NEE
 from .inputs import resolve_device
 from .model import Run
 from .settings import check_seed, draw_seed
+from .threads import thread_limit
 
 __all__ = ["compute", "entropy_job", "pair_job", "prepare", "Entropies", "PairResult",
            "CHUNK_CPU", "CHUNK_GPU"]
@@ -99,7 +100,8 @@ def entropy_job(data: np.ndarray, sets: Sequence[tuple[int, ...]],
                 options: dict[str, Any], seed: int) -> Entropies:
     """Train one batched model and return the entropies of ``sets`` (a chunk of work)."""
     run = prepare(data, sets, options, seed)
-    run.engine.run()
+    with thread_limit(run.settings.threads, run.engine.step_work()):
+        run.engine.run()
     results = run.results()  # flags come back as data; the caller warns once for the table
     return Entropies(np.array([r.value for r in results]),
                      np.stack([r.members for r in results]), readout.pointwise(run)[:, 0],

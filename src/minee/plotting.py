@@ -2,7 +2,9 @@
 
 * :func:`plot_history`: an estimate's training curves (``--plot`` of ``estimate``/``entropy``);
 * :func:`heatmap`: a pairwise mutual-information matrix (``--plot`` of ``matrix``);
-* :func:`plot_figure`: a reproduced figure of the paper (``minee reproduce``).
+* :func:`plot_figure`: a reproduced figure of the paper (``minee reproduce``);
+* :func:`plot_comparison`: several estimates of one quantity against the truth
+  (``--plot`` of ``demo``).
 
 Figures are bare ``matplotlib.figure.Figure`` objects, never pyplot: no backend switch and
 no global figure state, so a library call leaves the user's open figures and notebook
@@ -10,13 +12,18 @@ backend alone. Files are written atomically (:func:`minee.files.atomic_write`): 
 interrupted save leaves no half-written image behind.
 
 Example:
+    >>> import numpy as np, minee
+    >>> from minee.plotting import plot_history
+    >>> rng = np.random.default_rng(0)
+    >>> x = rng.normal(size=(500, 1)); y = x + rng.normal(size=(500, 1))
     >>> est = minee.mutual_information(x, y, seed=0)
-    >>> minee.plotting.plot_history(est, truth=0.5 * math.log(2), path="curves.png")
+    >>> fig = plot_history(est, truth=0.5 * np.log(2))  # path="curves.png" writes a file
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -27,7 +34,8 @@ from .files import atomic_write, check_writable
 if TYPE_CHECKING:  # type hints only: importing the result classes is not needed to plot
     from .results import Estimate
 
-__all__ = ["plot_history", "heatmap", "plot_figure", "check_path", "save_figure", "FORMATS"]
+__all__ = ["plot_history", "heatmap", "plot_figure", "plot_comparison", "check_path",
+           "save_figure", "FORMATS"]
 
 FORMATS = (".png", ".pdf", ".svg")
 
@@ -147,6 +155,58 @@ def plot_figure(summary: dict[str, Any], path: str | os.PathLike[str]) -> list[s
         save_figure(fig, name, dpi=110)
         names.append(name)
     return names
+
+
+def plot_comparison(values: Mapping[str, float], *, truth: float | None = None,
+                    intervals: Mapping[str, tuple[float, float]] | None = None,
+                    path: str | os.PathLike[str] | None = None, title: str | None = None,
+                    unit: str = "nats") -> Any:
+    """Dot plot of several estimates of one quantity, one row per method.
+
+    Arguments:
+        values: method label -> estimate (nats); drawn top to bottom in this order.
+        truth: the true value, drawn as a dashed line, if known.
+        intervals: method label -> (low, high) interval, drawn as an error bar (methods
+            without one get none).
+        path: write the figure here (``.png``, ``.pdf``, ``.svg``).
+        title: the figure title.
+        unit: the unit on the axis label.
+
+    Returns:
+        The ``matplotlib.figure.Figure``.
+
+    Raises:
+        ImportError: matplotlib is not installed.
+        ValueError: no values, an unsupported file suffix or a path that cannot be written.
+    """
+    if not values:
+        raise ValueError("plot_comparison needs at least one value")
+    if path is not None:
+        check_path(path)
+    intervals = intervals or {}
+    labels = list(values)
+    fig = _figure(figsize=(6.5, 1.0 + 0.5 * len(labels)), layout="constrained")
+    ax = fig.subplots()
+    for row, label in enumerate(labels):
+        value = values[label]
+        if label in intervals:
+            low, high = intervals[label]
+            ax.errorbar(value, row, xerr=[[value - low], [high - value]], fmt="none",
+                        color=f"C{row}", capsize=4, lw=1.5)
+        ax.plot(value, row, "o", color=f"C{row}", ms=8)
+        ax.annotate(f"{value:.3f}", (value, row), xytext=(0, 7), textcoords="offset points",
+                    ha="center", fontsize=8)
+    if truth is not None:
+        ax.axvline(truth, color="k", ls="--", lw=1, label=f"truth {truth:.4g} {unit}")
+        ax.legend(loc="best", fontsize="small")
+    ax.set_yticks(range(len(labels)), labels)
+    ax.set_ylim(len(labels) - 0.4, -0.6)  # first label on top, room for the numbers
+    ax.set_xlabel(f"estimate ({unit})")
+    if title:
+        ax.set_title(title, fontsize=10)
+    if path is not None:
+        save_figure(fig, path, dpi=150)
+    return fig
 
 
 def check_path(path: str | os.PathLike[str]) -> None:

@@ -10,7 +10,11 @@ r"""Per-column transforms applied before estimation, and what they do to the ans
   tails no longer drive training. It is not affine: the entropies that come out are those of
   the transformed data (each column then is close to a standard normal), **not** of the
   data as given.
-* ``"none"``: the data as given.
+* ``"none"``: the data as given. Every affine transform, this one included, is applied
+  in float64 before the float32 cast: each column is centred and scaled, and the entropies
+  are corrected back exactly (as for ``"standardize"``), so an offset of 1e8 or a scale of
+  1e30 gives the answer of the unshifted, unscaled data; a column whose values float32
+  cannot tell apart is named in an error.
 
 The minee default preset already standardises the critics' inputs inside the network
 (``scale_inputs``), a reparametrisation that leaves every estimate's definition unchanged;
@@ -44,11 +48,11 @@ def transform(data: np.ndarray, method: str) -> tuple[np.ndarray, np.ndarray | N
     Raises:
         ValueError: an unknown method.
     """
-    if method == "none":
-        return data, np.zeros(data.shape[1])
-    if method == "standardize":
+    if method in ("none", "standardize"):
         scale = data.std(axis=0, ddof=1)
-        return (data - data.mean(axis=0)) / scale, np.log(scale)
+        z = (data - data.mean(axis=0)) / scale
+        _check_resolution(data, z)
+        return z, np.log(scale)
     if method == "rank":
         ranks = np.stack([_mean_ranks(col) for col in data.T], axis=1)
         quantiles = torch.as_tensor(ranks / (data.shape[0] + 1), dtype=torch.float64)
@@ -61,3 +65,20 @@ def _mean_ranks(col: np.ndarray) -> np.ndarray:
     _, inverse, counts = np.unique(col, return_inverse=True, return_counts=True)
     last = np.cumsum(counts)
     return ((last - counts + 1 + last) / 2)[inverse]
+
+
+def _check_resolution(data: np.ndarray, z: np.ndarray) -> None:
+    """Raise ``ValueError`` naming a column whose distinct values float32 merges.
+
+    Centring and scaling in float64 keeps any offset or scale exact; what can still be lost
+    is a column whose values differ by less than float32's resolution relative to its
+    spread (one extreme value dominating the scale).
+    """
+    for j in range(z.shape[1]):
+        distinct = np.unique(data[:, j]).size
+        if distinct > 1 and np.unique(z[:, j].astype(np.float32)).size < 0.5 * distinct:
+            raise ValueError(
+                f"column {j} loses its resolution in float32 (computations run in float32): "
+                f"an extreme value ({np.abs(z[:, j]).max():.3g} standard deviations from "
+                "the mean) dominates its scale; remove the outlier, use preprocess='rank', "
+                "or dtype='float64'")

@@ -139,6 +139,10 @@ def _dtype(name: str, v: Any) -> str:
     return "float64" if resolve_dtype(v) == torch.float64 else "float32"
 
 
+def _threads(name: str, v: Any) -> int | str:
+    return v if v == "auto" else positive_int(name, v)
+
+
 def _patience(name: str, v: Any) -> int | None:
     return None if v is None else positive_int(name, v)
 
@@ -172,6 +176,9 @@ def _transforms() -> Container[str]:
 class Settings:
     """The resolved hyperparameters of one estimate (see the estimators for each meaning).
 
+    ``auto_batch`` is the preset's cap for ``batch_size="auto"`` (all training rows up to
+    this many).
+
     Built by :func:`resolve`; every field is validated on construction, so a
     ``Settings`` that exists is one the engine can run. ``seed`` is the seed actually used
     (drawn when the estimator was given ``None``).
@@ -179,6 +186,7 @@ class Settings:
 
     lr: float
     batch_size: int | str
+    auto_batch: int
     ref_factor: float
     max_steps: int
     eval_every: int
@@ -201,6 +209,7 @@ class Settings:
     null: bool
     device: str
     dtype: str
+    threads: int | str
     seed: int
 
     def __post_init__(self) -> None:
@@ -215,7 +224,7 @@ class Settings:
 
 
 _VALIDATORS: dict[str, Callable[[str, Any], Any]] = {
-    "lr": in_range(0.0, 1.0, low_open=True), "batch_size": _batch,
+    "lr": in_range(0.0, 1.0, low_open=True), "batch_size": _batch, "auto_batch": positive_int,
     "ref_factor": in_range(0.01, 1e4), "max_steps": positive_int,
     "eval_every": positive_int, "hidden": positive_int, "depth": positive_int,
     "activation": one_of(_activations), "init": _init,
@@ -226,7 +235,7 @@ _VALIDATORS: dict[str, Callable[[str, Any], Any]] = {
     "objective": one_of(_objectives),
     "ma_rate": in_range(0.0, 1.0, low_open=True), "scale_inputs": boolean,
     "ensemble": positive_int, "preprocess": one_of(_transforms), "null": boolean,
-    "device": _device, "dtype": _dtype, "seed": lambda name, v: check_seed(v),
+    "device": _device, "dtype": _dtype, "threads": _threads, "seed": lambda name, v: check_seed(v),
 }
 
 

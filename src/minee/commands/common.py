@@ -16,9 +16,11 @@ import argparse
 import json
 import math
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from .report import report_table
 
 if TYPE_CHECKING:  # type hints only; imported lazily where used
     import numpy as np
@@ -82,6 +84,52 @@ def command_parser(subparsers: Any, name: str, *, help: str, description: str,
     return parser
 
 
+class Registry:
+    """Argparse ``choices`` read from one of the library's registries when first needed,
+    so that ``minee --help`` does not import torch (which the registries' modules do).
+    Give the option a ``metavar``: argparse would otherwise list the choices when the
+    parser is built.
+
+    Arguments:
+        module: the module under ``minee`` holding the registry.
+        table: the registry's name in it (a dict or tuple of names).
+        density: keep only references with a known density (entropic estimators).
+    """
+
+    def __init__(self, module: str, table: str, *, density: bool = False):
+        self.module, self.table, self.density = module, table, density
+
+    def names(self) -> list[str]:
+        import importlib
+
+        registry = getattr(importlib.import_module(f"minee.{self.module}"), self.table)
+        if self.density:
+            return [n for n, entry in registry.items() if entry.has_density]
+        return list(registry)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.names()
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.names())
+
+
+def positive_int(text: str) -> int:
+    """An option's positive integer."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def threads(text: str) -> int | str:
+    """``--threads``: ``auto`` or a positive integer."""
+    return text if text == "auto" else positive_int(text)
+
+
 def add_training_arguments(parser: argparse.ArgumentParser) -> None:
     """Options shared by commands that fit one estimator: output, seed and hyperparameters."""
     out = parser.add_argument_group("output")
@@ -94,11 +142,14 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
     out.add_argument("--quiet", action="store_true", help="no progress bar")
     hp = parser.add_argument_group("estimator (default: the preset's value)")
     hp.add_argument("--seed", type=seed, help="integer seed for reproducible numbers")
-    hp.add_argument("--preset", choices=("default", "paper"), default="default")
+    hp.add_argument("--preset", choices=Registry("presets", "PRESETS"), default="default",
+                    metavar="NAME", help="default or paper")
     hp.add_argument("--ensemble", type=int, default=1, metavar="K",
                     help="train K critics; the estimate is their mean (default 1)")
-    hp.add_argument("--preprocess", choices=("none", "standardize", "rank"), default="none",
-                    help="per-column transform first; rank keeps MI but changes entropies")
+    hp.add_argument("--preprocess", choices=Registry("preprocessing", "TRANSFORMS"),
+                    default=None, metavar="NAME",
+                    help="per-column transform first: none, standardize or rank (default: "
+                         "rank for MI, none for entropy); rank keeps MI but changes entropies")
     hp.add_argument("--max-steps", type=int, metavar="N")
     hp.add_argument("--lr", type=finite_float)
     hp.add_argument("--batch-size", type=batch_size, metavar="N|auto")
@@ -106,17 +157,23 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
                     help="share of rows held out for the estimate and early stopping")
     hp.add_argument("--patience", type=int, metavar="N",
                     help="evaluations without held-out improvement before stopping")
-    hp.add_argument("--reference", choices=("uniform", "gaussian"),
-                    help="reference distribution (MI-NEE and entropy only)")
+    hp.add_argument("--reference", choices=Registry("references", "REFERENCES", density=True),
+                    metavar="NAME",
+                    help="reference distribution with a density: uniform or gaussian "
+                         "(default), or a registered one (MI-NEE and entropy only)")
     hp.add_argument("--ref-factor", type=finite_float, metavar="F")
     hp.add_argument("--hidden", type=int, metavar="N", help="critic width")
     hp.add_argument("--device", default="auto", help="cpu, cuda or auto (default)")
+    hp.add_argument("--threads", type=threads, default="auto", metavar="N|auto",
+                    help="torch threads during the fit (default auto: one for small models, "
+                         "a count set by OMP_NUM_THREADS kept)")
 
 
 def estimator_options(args: argparse.Namespace) -> dict[str, Any]:
     """The estimator keyword arguments given on the command line."""
     names = ("seed", "preset", "ensemble", "preprocess", "max_steps", "lr", "batch_size",
-             "val_fraction", "patience", "reference", "ref_factor", "hidden", "device")
+             "val_fraction", "patience", "reference", "ref_factor", "hidden", "device",
+             "threads")
     options = {name: getattr(args, name) for name in names}
     options["progress"] = not args.quiet
     return {k: v for k, v in options.items() if v is not None}
@@ -136,6 +193,8 @@ def add_shared_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-steps", type=int, metavar="N",
                         help="most training steps per chunk (default: the preset's)")
     parser.add_argument("--device", default="auto", help="cpu, cuda or auto (default)")
+    parser.add_argument("--threads", type=threads, default="auto", metavar="N|auto",
+                        help="torch threads per chunk (default auto: one for small models)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
@@ -143,6 +202,7 @@ def shared_options(args: argparse.Namespace) -> dict[str, Any]:
     """The keyword arguments of :func:`minee.mi_matrix` / :func:`minee.relevance`."""
     options: dict[str, Any] = {"seed": args.seed, "scheduler": args.scheduler,
                                "chunk_size": args.chunk_size, "device": args.device,
+                               "threads": args.threads,
                                "progress": not args.quiet}
     if args.max_steps is not None:
         options["max_steps"] = args.max_steps
@@ -279,7 +339,8 @@ def fit_and_report(args: argparse.Namespace, estimator: Any, arrays: dict[str, n
     if args.json:
         print(json.dumps(_json_report(args, estimator, columns, rows), indent=2))
     else:
-        print(report_table(est, args.file, columns, rows, type(estimator).__name__, args))
+        print(report_table(est, args.file, columns, rows, type(estimator).__name__, args,
+                           seed=estimator.run_.seed))
     sys.stdout.flush()  # out before a slow or failing side write
     if args.plot:
         from ..plotting import plot_history
@@ -301,43 +362,6 @@ def _json_report(args: argparse.Namespace, estimator: Any, columns: dict[str, li
                estimator=type(estimator).__name__, seed=estimator.run_.seed,
                settings=estimator.settings_.to_dict(), plot=args.plot, model=args.save)
     return out
-
-
-def report_table(est: Any, path: str, columns: dict[str, list[str]], rows: int, name: str,
-                 args: argparse.Namespace) -> str:
-    """The human-readable report of one estimate."""
-    quantity = est.symbol
-    lines = [f"{quantity} from {path} ({rows:,} rows, {name}"
-             + (f", ensemble {est.members.size}" if est.members.size > 1 else "") + ")"]
-    lines += [f"  {var.upper()}: {', '.join(cols)}" for var, cols in columns.items()]
-
-    def row(label: str, value: float, extra: str = "") -> str:
-        return f"  {label:<10} {value:>10.4f} nats{extra}"
-
-    ci = "" if est.ci is None else (f"   95% CI [{est.ci[0]:.4f}, {est.ci[1]:.4f}]"
-                                    f"   stderr {est.stderr:.4f}")
-    lines.append(row(quantity, est.value, ci))
-    if est.null is not None:
-        lines.append(row("null", est.null, "   (Y rows shuffled)"))
-    for head, value in est.entropies.items():
-        if name != "NEE":
-            lines.append(row(f"H({','.join(head.upper())})", value))
-    if est.preprocess == "rank" and est.entropies:
-        lines.append("  (entropies are of the rank-transformed columns, not of the data)")
-    steps = int(est.history.steps[-1]) if len(est.history.steps) else 0
-    lines.append(f"  {'training':<10} {steps} steps, " + (
-        "stopped early (held-out estimate stopped improving)" if est.history.stopped_early
-        else "ran to --max-steps"))
-    if est.diagnostics:
-        lines.append("diagnostics:")
-        lines += [f"  {flag}: {message}" for flag, message in est.diagnostics.items()]
-    else:
-        lines.append("diagnostics: none")
-    if args.plot:
-        lines.append(f"plot: {args.plot}")
-    if args.save:
-        lines.append(f"model: {args.save}")
-    return "\n".join(lines)
 
 
 def report_flags(flags: dict[str, dict[str, str]] | None, shown: int = 8) -> None:

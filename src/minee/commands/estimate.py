@@ -6,6 +6,7 @@ import argparse
 from typing import Any
 
 from .common import (
+    Registry,
     add_training_arguments,
     check_outputs,
     command_parser,
@@ -41,9 +42,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("--x", required=True, metavar="COLS", help="columns of X")
     parser.add_argument("--y", required=True, metavar="COLS", help="columns of Y")
     parser.add_argument("--z", metavar="COLS", help="columns of Z: estimate I(X;Y|Z)")
-    parser.add_argument("--method", choices=("minee", "mine"), default="minee",
-                        help="minee: entropic (default); mine: product-of-marginals critic "
-                             "(no entropies, no --z)")
+    parser.add_argument("--method", choices=Registry("api", "METHODS"), default="minee",
+                        metavar="NAME",
+                        help="minee: entropic (default); mine: product-of-marginals critic; "
+                             "infonce: contrastive, at most ln(batch) (no entropies, no --z)")
     parser.add_argument("--null", action="store_true",
                         help="also estimate with Y's rows shuffled: the permutation null "
                              "level (doubles the work)")

@@ -1,0 +1,73 @@
+"""The human-readable report of one estimate, for ``minee estimate`` and ``minee entropy``.
+
+Plain text only: nothing here imports the library, so ``minee --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+from typing import Any
+
+__all__ = ["report_table", "PREPROCESSING"]
+
+#: what each per-column transform means for the reported numbers
+PREPROCESSING = {
+    "none": "none (the columns as given)",
+    "standardize": "standardize (mean 0, sd 1 per column; entropies corrected back to "
+                   "the data's scale)",
+    "rank": "rank (normal scores per column)",
+}
+
+
+def report_table(est: Any, path: str, columns: dict[str, list[str]], rows: int, name: str,
+                 args: argparse.Namespace, seed: int | None = None) -> str:
+    """The report of one estimate: value and interval (nats), entropies, how it was made
+    (preprocessing, training, the seed that repeats it), diagnostics and written files.
+
+    Arguments:
+        est: the :class:`~minee.Estimate`.
+        path: the data file.
+        columns: per variable (``"x"``, ``"y"``, ``"z"``), its column names.
+        rows: rows read from the file.
+        name: the estimator's class name.
+        args: the command's arguments (``plot``, ``save``).
+        seed: the seed the fit used (drawn at random unless ``--seed`` was given).
+    """
+    quantity = est.symbol
+    lines = [f"{quantity} from {path} ({rows:,} rows, {name}"
+             + (f", ensemble {est.members.size}" if est.members.size > 1 else "") + ")"]
+    lines += [f"  {var.upper()}: {', '.join(cols)}" for var, cols in columns.items()]
+
+    def row(label: str, value: float, extra: str = "") -> str:
+        return f"  {label:<10} {value:>10.4f} nats{extra}"
+
+    ci = "" if est.ci is None else (f"   95% CI [{est.ci[0]:.4f}, {est.ci[1]:.4f}]"
+                                    f"   stderr {est.stderr:.4f}")
+    lines.append(row(quantity, est.value, ci))
+    if est.null is not None:
+        lines.append(row("null", est.null, "   (Y rows shuffled)"))
+    for head, value in est.entropies.items():
+        if name != "NEE":
+            lines.append(row(f"H({','.join(head.upper())})", value))
+    lines.append(f"  {'preprocess':<10} {PREPROCESSING.get(est.preprocess, est.preprocess)}")
+    # rank is not affine, so no entropy can be corrected back to the data's scale
+    if est.preprocess == "rank" and (est.entropies or name == "NEE"):
+        lines.append("  (the entropy of the transformed columns, not of the data)" if name == "NEE"
+                     else "  (MI unchanged; entropies are of the transformed columns, not of "
+                          "the data)")
+    steps = int(est.history.steps[-1]) if len(est.history.steps) else 0
+    lines.append(f"  {'training':<10} {steps} steps, " + (
+        "stopped early (held-out estimate stopped improving)" if est.history.stopped_early
+        else "ran to --max-steps"))
+    if seed is not None:  # a drawn seed is shown so that the run can be repeated
+        lines.append(f"  {'seed':<10} {seed} (--seed {seed} repeats this run)")
+    if est.diagnostics:
+        lines.append("diagnostics:")
+        lines += [f"  {flag}: {message}" for flag, message in est.diagnostics.items()]
+    else:
+        lines.append("diagnostics: none")
+    if args.plot:
+        lines.append(f"plot: {args.plot}")
+    if args.save:
+        lines.append(f"model: {args.save}")
+    return "\n".join(lines)
