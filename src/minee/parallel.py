@@ -24,13 +24,14 @@ sample, and the MI's standard error can be computed from the per-row values.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
 import numpy as np
 
 from . import readout
+from .engine import Engine
 from .estimators import MINEE, NEE
 from .inputs import resolve_device
 from .model import Run
@@ -97,11 +98,13 @@ def prepare(data: np.ndarray, sets: Sequence[tuple[int, ...]], options: dict[str
 
 
 def entropy_job(data: np.ndarray, sets: Sequence[tuple[int, ...]],
-                options: dict[str, Any], seed: int) -> Entropies:
-    """Train one batched model and return the entropies of ``sets`` (a chunk of work)."""
+                options: dict[str, Any], seed: int,
+                callback: Callable[[Engine], None] | None = None) -> Entropies:
+    """Train one batched model and return the entropies of ``sets`` (a chunk of work);
+    ``callback(engine)`` runs after every evaluation (progress)."""
     run = prepare(data, sets, options, seed)
     with thread_limit(run.settings.threads, run.engine.step_work()):
-        run.engine.run()
+        run.engine.run(callback=callback)
     results = run.results()  # flags come back as data; the caller warns once for the table
     return Entropies(np.array([r.value for r in results]),
                      np.stack([r.members for r in results]), readout.pointwise(run)[:, 0],
@@ -109,7 +112,8 @@ def entropy_job(data: np.ndarray, sets: Sequence[tuple[int, ...]],
 
 
 def pair_job(data: np.ndarray, pairs: Sequence[tuple[int, int]],
-             columns: Sequence[Entropies], options: dict[str, Any], seed: int) -> PairResult:
+             columns: Sequence[Entropies], options: dict[str, Any], seed: int,
+             callback: Callable[[Engine], None] | None = None) -> PairResult:
     """MI of each pair from its joint entropy (trained here) and the column entropies.
 
     Arguments:
@@ -117,9 +121,10 @@ def pair_job(data: np.ndarray, pairs: Sequence[tuple[int, int]],
         pairs: column index pairs of this chunk.
         columns: the column jobs' results, in column order.
         options, seed: the estimator settings, shared by every job.
+        callback: as for :func:`entropy_job`.
     """
     cols = Entropies.concat(columns)
-    joint = entropy_job(data, pairs, options, seed)
+    joint = entropy_job(data, pairs, options, seed, callback)
     i, j = np.array(pairs).T
 
     def mi(joint_part: np.ndarray, col_part: np.ndarray) -> np.ndarray:
@@ -141,11 +146,39 @@ def _chunks(items: Sequence[Any], size: int) -> list[list[Any]]:
     return [list(items[i:i + size]) for i in range(0, len(items), size)]
 
 
-def _progress(total: int, enabled: bool, desc: str) -> Any:
-    from tqdm.auto import tqdm
+class _StepProgress:
+    """A progress bar in training steps over all chunks (with tqdm's rate and ETA), and
+    the estimates done so far as its postfix.
 
-    return tqdm(total=total, desc=desc, unit="chunk", disable=not enabled, leave=False,
-                dynamic_ncols=True)
+    Arguments:
+        chunks: sizes (problems) of the chunks, in run order.
+        steps: the most steps a chunk trains (a chunk that stops early counts as done).
+        enabled: show it (on stderr).
+    """
+
+    def __init__(self, chunks: Sequence[int], steps: int, enabled: bool):
+        from tqdm.auto import tqdm
+
+        self.bar = tqdm(total=len(chunks) * steps, desc="mi", unit="step", leave=False,
+                        disable=not enabled, dynamic_ncols=True)
+        self.steps, self.problems, self.done = steps, sum(chunks), 0
+        self.base = 0  # steps of the chunks already finished
+
+    def engine(self, engine: Engine) -> None:
+        """Callback of a running chunk's engine."""
+        self.bar.update(self.base + engine.step - self.bar.n)
+
+    def chunk_done(self, problems: int) -> None:
+        self.base += self.steps
+        self.done += problems
+        self.bar.update(self.base - self.bar.n)
+        self.bar.set_postfix_str(f"{self.done}/{self.problems} estimates")
+
+    def __enter__(self) -> _StepProgress:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.bar.close()
 
 
 def _run_local(data: np.ndarray, col_chunks: list[list[tuple[int]]],
@@ -153,13 +186,14 @@ def _run_local(data: np.ndarray, col_chunks: list[list[tuple[int]]],
                progress: bool) -> tuple[Entropies, list[PairResult]]:
     columns: list[Entropies] = []
     pairs: list[PairResult] = []
-    with _progress(len(col_chunks) + len(pair_chunks), progress, "mi chunks") as bar:
+    sizes = [len(c) for c in col_chunks] + [len(c) for c in pair_chunks]
+    with _StepProgress(sizes, options["max_steps"], progress) as bar:
         for col_chunk in col_chunks:
-            columns.append(entropy_job(data, col_chunk, options, seed))
-            bar.update()
+            columns.append(entropy_job(data, col_chunk, options, seed, bar.engine))
+            bar.chunk_done(len(col_chunk))
         for pair_chunk in pair_chunks:
-            pairs.append(pair_job(data, pair_chunk, columns, options, seed))
-            bar.update()
+            pairs.append(pair_job(data, pair_chunk, columns, options, seed, bar.engine))
+            bar.chunk_done(len(pair_chunk))
     return Entropies.concat(columns), pairs
 
 
@@ -183,9 +217,11 @@ def _run_dask(client: Any, data: np.ndarray, col_chunks: list[list[tuple[int]]],
                                   key=f"minee-pair-{k}-{token}")
                     for k, chunk in enumerate(pair_chunks)]
     futures = col_futures + pair_futures
-    with _progress(len(futures), progress, "mi chunks") as bar:
-        for _ in as_completed(futures):
-            bar.update()
+    chunks: list[list[Any]] = [*col_chunks, *pair_chunks]
+    sizes = {f.key: len(c) for f, c in zip(futures, chunks, strict=True)}
+    with _StepProgress(list(sizes.values()), options["max_steps"], progress) as bar:
+        for future in as_completed(futures):
+            bar.chunk_done(sizes[future.key])
     # Gathered in submission order; a result lost with a dead worker is recomputed first.
     results = client.gather(futures)
     return Entropies.concat(results[:len(col_chunks)]), results[len(col_chunks):]
