@@ -16,6 +16,8 @@ __all__ = ["MineeWarning", "data_checks", "training_checks", "noise_checks", "em
            "ceiling_checks"]
 
 Z95 = 1.959964  # two-sided 95% normal quantile
+#: a column with one value this common has an atom: no density, no differential entropy
+ATOM_SHARE = 0.05
 
 
 class MineeWarning(UserWarning):
@@ -35,18 +37,23 @@ def data_checks(data: np.ndarray, outside_share: float | None = None) -> dict[st
         flags["too_few_rows"] = (
             f"{n} rows for {d} dimensions (< 20 per dimension): expect a large bias; "
             "collect more samples or reduce the dimension")
-    unique_share = np.array([np.unique(col).size / n for col in data.T])
-    discrete = np.flatnonzero(unique_share < 0.5)
+    discrete = np.flatnonzero([_atom_share(col) >= ATOM_SHARE for col in data.T])
     if discrete.size:
         flags["discrete"] = (
-            f"column(s) {discrete.tolist()} repeat values (fewer than half unique): a "
-            "differential entropy does not exist for discrete data; add small noise "
-            "(dequantise) or use a discrete estimator")
+            f"column(s) {discrete.tolist()} put {ATOM_SHARE:.0%} or more of the rows on one "
+            "value: a differential entropy does not exist for data with atoms (discrete or "
+            "zero-inflated); add small noise (dequantise) or use a discrete estimator")
     if outside_share:
         flags["outside_support"] = (
             f"{outside_share:.1%} of evaluation rows fall outside the uniform reference box "
             "(support condition (6)); use margin > 0 or reference='gaussian'")
     return flags
+
+
+def _atom_share(col: np.ndarray) -> float:
+    """The share of rows on the column's most common value."""
+    _, counts = np.unique(col, return_counts=True)
+    return float(counts.max()) / col.size
 
 
 def training_checks(steps: np.ndarray, curve: np.ndarray, train_value: float,

@@ -55,6 +55,7 @@ _ARGS_DOC = """
             be installed on the workers).
         scheduler: address of a Dask scheduler (``"tcp://host:8786"``) to connect to for
             this call, instead of ``client``.
+        timeout: seconds to wait for that scheduler to answer (then ``ValueError``).
         chunk_size: problems (columns or pairs) per batched model and per task; ``None``:
             16 on CPU, 256 on a GPU (where wide models pay). Each chunk trains until its
             slowest problem stops improving, so the numbers depend on it (slightly), as
@@ -68,6 +69,7 @@ _ARGS_DOC = """
 
 def mi_matrix(data: Any, columns: Sequence[Hashable] | None = None, *,
               seed: int | None = None, client: Any = None, scheduler: str | None = None,
+              timeout: float = 10.0,
               chunk_size: int | None = None, progress: bool = False, retries: int = 2,
               **options: Any) -> Any:
     """Mutual information between every pair of columns of a table, in nats.
@@ -111,7 +113,7 @@ def mi_matrix(data: Any, columns: Sequence[Hashable] | None = None, *,
         raise ValueError(f"an MI matrix needs at least two columns, got {c}")
     pairs = [(i, j) for i in range(c) for j in range(i + 1, c)]
     _, cols, results = compute(arr, range(c), pairs, seed=seed, client=client,
-                                scheduler=scheduler, chunk_size=chunk_size,
+                                scheduler=scheduler, timeout=timeout, chunk_size=chunk_size,
                                 progress=progress, retries=retries, options=options)
     values, stderr = np.full((c, c), np.nan), np.full((c, c), np.nan)
     i, j = np.array(pairs).T
@@ -134,6 +136,7 @@ def mi_matrix(data: Any, columns: Sequence[Hashable] | None = None, *,
 
 def relevance(data: Any, target: Any, features: Sequence[Hashable] | None = None, *,
               seed: int | None = None, client: Any = None, scheduler: str | None = None,
+              timeout: float = 10.0,
               chunk_size: int | None = None, progress: bool = False, retries: int = 2,
               **options: Any) -> Any:
     """Mutual information between each feature and a target, in nats, most relevant first.
@@ -179,7 +182,7 @@ def relevance(data: Any, target: Any, features: Sequence[Hashable] | None = None
         raise ValueError("no feature columns: data holds only the target")
     needed = [*feats, t]
     index, cols, results = compute(arr, needed, [(f, t) for f in feats], seed=seed,
-                                    client=client, scheduler=scheduler,
+                                    client=client, scheduler=scheduler, timeout=timeout,
                                     chunk_size=chunk_size, progress=progress,
                                     retries=retries, options=options)
     names = [labels[f] for f in feats]

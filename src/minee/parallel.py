@@ -35,7 +35,7 @@ from .engine import Engine
 from .estimators import MINEE, NEE
 from .inputs import resolve_device
 from .model import Run
-from .settings import check_seed, draw_seed
+from .settings import check_seed, draw_seed, positive_real
 from .threads import thread_limit
 
 __all__ = ["compute", "entropy_job", "pair_job", "prepare", "Entropies", "PairResult",
@@ -227,10 +227,39 @@ def _run_dask(client: Any, data: np.ndarray, col_chunks: list[list[tuple[int]]],
     return Entropies.concat(results[:len(col_chunks)]), results[len(col_chunks):]
 
 
+def _connect(scheduler: str, timeout: float) -> Any:
+    """A Dask client of ``scheduler``, or ``ValueError`` after ``timeout`` seconds.
+
+    The connection is made in a daemon thread: a listener that accepts and never answers
+    (not a Dask scheduler) makes ``Client`` wait past its own timeout, and must not hang
+    the call; such a thread is left behind, idle.
+    """
+    import threading
+
+    from distributed import Client
+
+    box: dict[str, Any] = {}
+
+    def connect() -> None:
+        try:
+            box["client"] = Client(scheduler, timeout=timeout)
+        except Exception as exc:  # reported below, in the caller's thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=connect, daemon=True, name="minee-dask-connect")
+    thread.start()
+    thread.join(timeout + 1.0)
+    if "client" in box:
+        return box["client"]
+    cause = type(box["error"]).__name__ if "error" in box else "no answer"
+    raise ValueError(f"no Dask scheduler answered at {scheduler} within {timeout:g} s "
+                     f"({cause}); check the address, or raise the timeout")
+
+
 def compute(data: np.ndarray, needed: Sequence[int], pairs: Sequence[tuple[int, int]], *,
              seed: int | None, client: Any, scheduler: str | None, chunk_size: int | None,
-             progress: bool, retries: int, options: dict[str, Any]
-             ) -> tuple[dict[int, int], Entropies, list[PairResult]]:
+             progress: bool, retries: int, options: dict[str, Any],
+             timeout: float = 10.0) -> tuple[dict[int, int], Entropies, list[PairResult]]:
     """Entropies of the ``needed`` columns and MI of ``pairs`` (indices into ``data``)."""
     if chunk_size is None:
         cpu = resolve_device(options.get("device", "auto")).type == "cpu"
@@ -239,6 +268,7 @@ def compute(data: np.ndarray, needed: Sequence[int], pairs: Sequence[tuple[int, 
         raise ValueError(f"chunk_size must be a positive int, got {chunk_size!r}")
     if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
         raise ValueError(f"retries must be a non-negative int, got {retries!r}")
+    positive_real("timeout", timeout)
     if client is not None and scheduler is not None:
         raise ValueError("pass either client= or scheduler=, not both")
     if "seed" in options or "progress" in options:
@@ -261,9 +291,7 @@ def compute(data: np.ndarray, needed: Sequence[int], pairs: Sequence[tuple[int, 
         columns, results = _run_dask(client, data, col_chunks, pair_chunks, options, seed,
                                      progress, retries)
     else:
-        from distributed import Client
-
-        with Client(scheduler) as own:
+        with _connect(scheduler, timeout) as own:
             columns, results = _run_dask(own, data, col_chunks, pair_chunks, options, seed,
                                          progress, retries)
     return index, columns, results

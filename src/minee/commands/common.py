@@ -187,6 +187,8 @@ def add_shared_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--scheduler", metavar="ADDR",
                         help="a Dask scheduler address (tcp://host:8786): run the chunks as "
                              "Dask tasks there; minee must be installed on the workers")
+    parser.add_argument("--timeout", type=finite_float, default=10.0, metavar="SECONDS",
+                        help="wait this long for --scheduler to answer (default 10)")
     parser.add_argument("--chunk-size", type=int, metavar="N",
                         help="problems per batched model and per task (default: 16 on CPU, "
                              "256 on a GPU)")
@@ -202,7 +204,7 @@ def shared_options(args: argparse.Namespace) -> dict[str, Any]:
     """The keyword arguments of :func:`minee.mi_matrix` / :func:`minee.relevance`."""
     options: dict[str, Any] = {"seed": args.seed, "scheduler": args.scheduler,
                                "chunk_size": args.chunk_size, "device": args.device,
-                               "threads": args.threads,
+                               "threads": args.threads, "timeout": args.timeout,
                                "progress": not args.quiet}
     if args.max_steps is not None:
         options["max_steps"] = args.max_steps

@@ -1,0 +1,104 @@
+"""Reproducers of unsafe or silent behaviour: each now gives a clear error or a flag."""
+
+from __future__ import annotations
+
+import socket
+import time
+import warnings
+
+import numpy as np
+import pytest
+
+import minee
+from minee import cli
+from tests.conftest import QUICK
+
+rng = np.random.default_rng(0)
+X = rng.standard_normal((500, 1))
+Y = X + rng.standard_normal((500, 1))
+
+
+@pytest.mark.parametrize("y", [2 * X + 1, X])
+@pytest.mark.parametrize("reference", ["gaussian", "uniform"])
+def test_a_linear_relation_is_named_not_estimated(y: np.ndarray, reference: str) -> None:
+    with pytest.raises(ValueError, match="linearly related exactly"):
+        minee.mutual_information(X, y, reference=reference, seed=0, **QUICK)
+
+
+def test_near_deterministic_relations_are_named_or_flagged() -> None:
+    # truth 13.8 nats: correlation 1 - 5e-13, indistinguishable from an exact relation
+    y = X + 1e-6 * rng.standard_normal((500, 1))
+    with pytest.raises(ValueError, match="linearly related"):
+        minee.mutual_information(X, y, seed=0, **QUICK)
+    # truth (1/2) ln(1 + 1e6) = 6.9 nats > ln(500): flagged as beyond what 500 rows show
+    y = X + 1e-3 * rng.standard_normal((500, 1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", minee.MineeWarning)
+        est = minee.mutual_information(X, y, seed=0, max_steps=400)
+    assert "beyond_sample" in est.diagnostics or est.value < np.log(150)
+
+
+@pytest.mark.parametrize("offset, scale", [(1e8, 1.0), (0.0, 1e30), (0.0, 1e-30)])
+def test_offsets_and_scales_give_the_unshifted_answer(offset: float, scale: float) -> None:
+    base = minee.entropy(X, seed=0, **QUICK).value
+    moved = minee.entropy(X * scale + offset, seed=0, **QUICK).value
+    assert moved - np.log(scale) == pytest.approx(base, abs=1e-4)
+    mi = minee.mutual_information(X * scale + offset, Y, seed=0, **QUICK).value
+    assert mi == pytest.approx(minee.mutual_information(X, Y, seed=0, **QUICK).value,
+                               abs=1e-4)
+
+
+def test_fewer_rows_than_columns_says_so() -> None:
+    with pytest.raises(ValueError, match="fewer rows than columns"):
+        minee.entropy(rng.standard_normal((100, 1000)), seed=0, **QUICK)
+
+
+def test_a_column_float32_cannot_resolve_is_named() -> None:
+    x = np.r_[X, [[1e30]]]
+    with pytest.raises(ValueError, match="column 0 loses its resolution"):
+        minee.entropy(x, seed=0, **QUICK)
+
+
+def test_zero_inflated_data_are_flagged_discrete() -> None:
+    x = X.copy()
+    x[:200] = 0.0
+    with pytest.warns(minee.MineeWarning, match="discrete"):
+        minee.entropy(x, seed=0, **QUICK)
+
+
+def test_negative_mi_is_flagged_not_plain() -> None:
+    y = rng.standard_normal((500, 1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", minee.MineeWarning)
+        values = [minee.mutual_information(X, y, seed=s, **QUICK) for s in range(4)]
+    for est in values:
+        assert est.value >= 0 or "negative" in est.diagnostics
+
+
+def _silent_listener() -> tuple[socket.socket, str]:
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(5)
+    return srv, f"tcp://127.0.0.1:{srv.getsockname()[1]}"
+
+
+def test_a_scheduler_that_never_answers_times_out() -> None:
+    pytest.importorskip("distributed")
+    srv, address = _silent_listener()
+    with srv:
+        start = time.monotonic()
+        with pytest.raises(ValueError, match="no Dask scheduler answered"):
+            minee.mi_matrix(rng.standard_normal((50, 2)), scheduler=address, timeout=1.0)
+        assert time.monotonic() - start < 20
+
+
+def test_cli_scheduler_down_exits_2(capsys: pytest.CaptureFixture[str], tmp_path: object
+                                    ) -> None:
+    pytest.importorskip("distributed")
+    pd = pytest.importorskip("pandas")
+    path = f"{tmp_path}/d.csv"
+    pd.DataFrame(rng.standard_normal((50, 2)), columns=["a", "b"]).to_csv(path, index=False)
+    code = cli.main(["matrix", path, "--scheduler", "tcp://127.0.0.1:1", "--timeout", "1",
+                     "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 2 and "no Dask scheduler answered" in err and len(err.splitlines()) == 1
