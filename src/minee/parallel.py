@@ -285,11 +285,11 @@ def compute(data: np.ndarray, needed: Sequence[int], pairs: Sequence[tuple[int, 
     data = np.ascontiguousarray(data[:, list(needed)])
     col_chunks = _chunks([(k,) for k in range(len(needed))], chunk_size)
     pair_chunks = _chunks([(index[a], index[b]) for a, b in pairs], chunk_size)
-    if client is None and scheduler is None:
-        columns, results = _run_local(data, col_chunks, pair_chunks, options, seed, progress)
-    elif client is not None:
+    if client is not None:
         columns, results = _run_dask(client, data, col_chunks, pair_chunks, options, seed,
                                      progress, retries)
+    elif scheduler is None:
+        columns, results = _run_local(data, col_chunks, pair_chunks, options, seed, progress)
     else:
         with _connect(scheduler, timeout) as own:
             columns, results = _run_dask(own, data, col_chunks, pair_chunks, options, seed,
