@@ -102,3 +102,16 @@ def test_cli_scheduler_down_exits_2(capsys: pytest.CaptureFixture[str], tmp_path
                      "--quiet"])
     err = capsys.readouterr().err
     assert code == 2 and "no Dask scheduler answered" in err and len(err.splitlines()) == 1
+
+
+def test_an_outlier_is_flagged_for_entropy_and_harmless_for_mi() -> None:
+    x = X.copy()
+    x[0, 0] = 1e6
+    with pytest.warns(minee.MineeWarning, match="outliers"):
+        minee.entropy(x, seed=0, **QUICK)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", minee.MineeWarning)
+        clean = minee.mutual_information(X, Y, seed=0, **QUICK)
+        spoiled = minee.mutual_information(x, Y, seed=0, **QUICK)
+    assert "outliers" not in spoiled.diagnostics  # rank scores: one row moves one rank
+    assert abs(spoiled.value - clean.value) < 0.05
