@@ -16,8 +16,10 @@ import torch
 
 __all__ = ["thread_limit", "choose_threads", "SMALL_STEP"]
 
-#: multiply-adds per training step below which one thread is at least as fast
-SMALL_STEP = 5e7
+#: multiply-adds per training step below which one thread is used: on a 2-core machine
+#: with one competing process, two threads made `minee relevance` (3.4e7 per step) 2.2x
+#: and a 2,000-row MI (2.3e7) 1.3x slower than one (benchmarks/README.md, "Threads")
+SMALL_STEP = 5e8
 
 _USER_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS")
 
