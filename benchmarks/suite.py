@@ -21,6 +21,7 @@ import argparse
 import math
 import os
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -184,6 +185,31 @@ def summarise(problem_set: str, n: int) -> tuple[str, dict[str, dict[str, float]
     return markdown_table(header, body), overall
 
 
+def figure(problem_set: str, n: int, path: str) -> None:
+    """Signed error (estimate - truth) per problem and method, seeds as dots."""
+    from matplotlib.figure import Figure
+
+    rows = [r for r in read_jsonl(RESULTS / f"suite-{problem_set}.jsonl") if r["n"] == n]
+    methods = sorted({r["method"] for r in rows})
+    problems = [p for p in SETS[problem_set] if any(r["problem"] == p for r in rows)]
+    fig = Figure(figsize=(9, 0.32 * len(problems) + 1.5), layout="constrained")
+    ax = fig.subplots()
+    for k, m in enumerate(methods):
+        for i, p in enumerate(problems):
+            errs = [r["value"] - r["truth"] for r in rows_of(rows, p, m)
+                    if r["value"] is not None and math.isfinite(r["value"])]
+            offset = (k - (len(methods) - 1) / 2) * 0.14
+            ax.plot(np.clip(errs, -1, 1), [i + offset] * len(errs), "o", ms=3,
+                    color=f"C{k}", label=m if i == 0 else None)
+    ax.axvline(0, color="k", lw=0.8)
+    ax.set_yticks(range(len(problems)), problems, fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlabel("estimate - truth (nats, clipped to [-1, 1])")
+    ax.set_title(f"{problem_set} problems, N = {n:,}, one dot per seed")
+    ax.legend(fontsize=7, loc="lower right")
+    fig.savefig(path, dpi=110)
+
+
 def rows_of(rows: list[dict[str, Any]], problem: str, method: str | None = None
             ) -> list[dict[str, Any]]:
     return [r for r in rows if r["problem"] == problem and method in (None, r["method"])]
@@ -191,7 +217,7 @@ def rows_of(rows: list[dict[str, Any]], problem: str, method: str | None = None
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("action", choices=("report", "tune", "table"))
+    parser.add_argument("action", choices=("report", "tune", "table", "figure"))
     parser.add_argument("set", nargs="?", default="report", choices=tuple(SETS))
     parser.add_argument("--seeds", default="0,1,2")
     parser.add_argument("--n", type=int, default=5000)
@@ -200,7 +226,9 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(1)
     seeds = [int(s) for s in args.seeds.split(",")]
-    if args.action == "table":
+    if args.action == "figure":
+        figure(args.set, args.n, str(Path(__file__).with_name(f"suite-{args.set}.png")))
+    elif args.action == "table":
         table, overall = summarise(args.set, args.n)
         print(table)
         print({m: round(v["mae"], 4) for m, v in overall.items()})

@@ -115,3 +115,25 @@ def test_an_outlier_is_flagged_for_entropy_and_harmless_for_mi() -> None:
         spoiled = minee.mutual_information(x, Y, seed=0, **QUICK)
     assert "outliers" not in spoiled.diagnostics  # rank scores: one row moves one rank
     assert abs(spoiled.value - clean.value) < 0.05
+
+
+def test_independent_blocks_of_many_columns_read_zero() -> None:
+    # the fitted Gaussian's own bias would read d_x d_y / (2n) = 0.0625 nats here
+    gen = np.random.default_rng(3)
+    x, y = gen.standard_normal((5000, 25)), gen.standard_normal((5000, 25))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", minee.MineeWarning)
+        est = minee.mutual_information(x, y, seed=0, max_steps=200)
+    assert abs(est.value) < 0.03 and est.ci is not None and est.ci[0] <= 0 <= est.ci[1]
+
+
+def test_the_gaussian_fit_correction_matches_the_wishart_bias() -> None:
+    torch = pytest.importorskip("torch")
+    from minee.references import Gaussian
+
+    ref = Gaussian(torch.randn(1, 1000, 3, dtype=torch.float64))
+    masks = torch.tensor([[True, True, True], [True, False, False]])
+    d = torch.tensor([3.0, 1.0])
+    # to first order: (d(d+1)/(2n) + d/n) / 2
+    np.testing.assert_allclose(ref.fit_correction(masks).numpy(),
+                               ((d * (d + 1) / 2000 + d / 1000) / 2).numpy(), rtol=0.02)

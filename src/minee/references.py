@@ -64,6 +64,12 @@ class Reference:
         """
         raise NotImplementedError
 
+    def fit_correction(self, masks: Tensor) -> Tensor:
+        """Per column set, what to add to the cross-entropy measured on the rows the
+        reference was fitted on to remove the fit's own finite-sample bias, (H,) nats.
+        Zero unless the reference is fitted to the sample (the Gaussian)."""
+        return torch.zeros(masks.shape[0], dtype=torch.float64)
+
     def outside(self, z: Tensor) -> Tensor:
         """Boolean (P, n): rows outside the reference's support (condition (6) fails)."""
         return torch.zeros(z.shape[:2], dtype=torch.bool, device=z.device)
@@ -127,6 +133,23 @@ class Gaussian(Reference):
             )
         self.chol = chol
         self.dim = data.shape[-1]
+        self.rows = data.shape[1]
+
+    def fit_correction(self, masks: Tensor) -> Tensor:
+        r"""The Gaussian fitted to the same n rows fits them better than the population:
+        with S the unbiased covariance, $E \ln\det S = \ln\det\Sigma + d \ln\frac{2}{n-1}
+        + \sum_{i=1}^{d} \psi(\frac{n-i}{2})$ (Wishart), about $-d(d+1)/(2n)$, and the
+        in-sample mean Mahalanobis distance is $d(n-1)/n$ instead of $d$. Adding half of
+        each gap makes the cross-entropy that of Gaussian data exactly unbiased; without
+        it an MI of two independent blocks of $d_x$ and $d_y$ columns reads
+        $d_x d_y / (2n)$ nats too high (0.06 at 25 + 25 columns and n = 5,000)."""
+        n = self.rows
+        out = []
+        for d in masks.sum(-1).tolist():
+            i = torch.arange(1, int(d) + 1, dtype=torch.float64)
+            log_det_gap = -d * math.log(2 / (n - 1)) - torch.special.digamma((n - i) / 2).sum()
+            out.append(0.5 * (float(log_det_gap) + d / n))
+        return torch.tensor(out, dtype=torch.float64)
 
     def sample(self, out: Tensor, generator: torch.Generator) -> Tensor:
         out.normal_(generator=generator)

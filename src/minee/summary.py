@@ -80,7 +80,7 @@ def _terms(run: Run) -> _Terms:
     ce_eval, variance = evaluation_terms(run)
     ce_train = None
     if ce_eval is not None:
-        offset = _scale_offset(run)
+        offset = _scale_offset(run) + run.reference.fit_correction(run.masks.cpu())
         ce_eval = ce_eval + offset
         ce_train = (run.reference.neg_log_density(engine.train_rows, run.masks)
                     .mean(-1).double().cpu() + offset)
