@@ -137,3 +137,16 @@ def test_the_gaussian_fit_correction_matches_the_wishart_bias() -> None:
     # to first order: (d(d+1)/(2n) + d/n) / 2
     np.testing.assert_allclose(ref.fit_correction(masks).numpy(),
                                ((d * (d + 1) / 2000 + d / 1000) / 2).numpy(), rtol=0.02)
+
+
+def test_low_precision_tensors_are_accepted() -> None:
+    torch = pytest.importorskip("torch")
+    x = torch.randn(300, 1, generator=torch.Generator().manual_seed(0)).to(torch.bfloat16)
+    assert np.isfinite(minee.entropy(x, seed=0, **QUICK).value)
+
+
+def test_a_duplicated_column_names_the_pair_in_mi_matrix() -> None:
+    pd = pytest.importorskip("pandas")
+    table = np.c_[X, Y, 2 * X]
+    with pytest.raises(ValueError, match="columns 'a' and 'c' are linearly related"):
+        minee.mi_matrix(pd.DataFrame(table, columns=["a", "b", "c"]), seed=0, **QUICK)

@@ -16,7 +16,10 @@ MIN_ROWS = 10  # fewer rows cannot give a held-out split or a bounding box worth
 
 def _to_numpy(data: Any, name: str) -> np.ndarray:
     if isinstance(data, torch.Tensor):
-        return data.detach().cpu().numpy()
+        tensor = data.detach().cpu()
+        if tensor.is_floating_point() and tensor.dtype not in (torch.float32, torch.float64):
+            tensor = tensor.double()  # bfloat16, float16, float8: NumPy has no (or no safe) type
+        return tensor.numpy()
     if type(data).__module__.startswith("pandas"):
         from pandas.api.types import is_bool_dtype, is_numeric_dtype
 

@@ -45,7 +45,21 @@ def _table(data: Any, columns: Sequence[Hashable] | None, name: str = "data"
             data, labels = arr[:, indices], list(columns)
     if len(set(labels)) != len(labels):
         raise ValueError(f"{name} has repeated column labels; make them unique")
-    return labels, as_matrix(data, name, min_rows=MIN_ROWS)
+    arr = as_matrix(data, name, min_rows=MIN_ROWS)
+    _check_pairs(arr, labels)
+    return labels, arr
+
+
+def _check_pairs(arr: np.ndarray, labels: Sequence[Hashable]) -> None:
+    """Name the first pair of columns that are linear functions of each other (their MI is
+    infinite) before any work, instead of failing inside that pair's chunk."""
+    corr = np.corrcoef(arr, rowvar=False).reshape(arr.shape[1], arr.shape[1])
+    i, j = np.nonzero(np.triu(np.abs(corr) > 1 - 1e-9, k=1))
+    if i.size:
+        raise ValueError(
+            f"columns {labels[i[0]]!r} and {labels[j[0]]!r} are linearly related exactly "
+            "(a duplicated or rescaled column): their mutual information is infinite; drop "
+            "one of them")
 
 
 _ARGS_DOC = """
