@@ -150,3 +150,16 @@ def test_a_duplicated_column_names_the_pair_in_mi_matrix() -> None:
     table = np.c_[X, Y, 2 * X]
     with pytest.raises(ValueError, match="columns 'a' and 'c' are linearly related"):
         minee.mi_matrix(pd.DataFrame(table, columns=["a", "b", "c"]), seed=0, **QUICK)
+
+
+def test_a_learning_rate_of_one_is_never_a_plain_number() -> None:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", minee.MineeWarning)
+        est = minee.mutual_information(X, Y, lr=1.0, seed=0)
+    assert est.diagnostics  # a broken critic shows: negative, overfitting or diverged
+
+
+def test_the_meta_device_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown device 'meta'"):
+        minee.entropy(X, device="meta", seed=0, **QUICK)
+    assert cli.main(["entropy", "missing.csv", "--cols", "0", "--device", "meta"]) == 2
