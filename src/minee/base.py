@@ -23,7 +23,6 @@ from .preprocessing import transform
 from .progress import ProgressBar
 from .references import has_density
 from .settings import Settings, resolve
-from .threads import thread_limit
 
 __all__ = ["Estimator", "batch_doc"]
 
@@ -195,10 +194,9 @@ class Estimator:
         """Validate, train on one sample, set the fitted attributes and warn of any flags."""
         data, widths = stack_variables(**arrays)
         run = self._prepare(data[None], widths)
-        with thread_limit(run.settings.threads, run.engine.step_work()), \
-                ProgressBar(run.engine.config.max_steps, type(self).__name__,
-                            enabled=bool(self.progress)) as bar:
-            run.engine.run(callback=bar.update)
+        with ProgressBar(run.engine.config.max_steps, type(self).__name__,
+                         enabled=bool(self.progress)) as bar:
+            run.train(callback=bar.update)
         self.fitted_from(run)
         diagnostics.emit(self.estimate_.diagnostics)
 
@@ -213,7 +211,8 @@ def batch_doc(signature: str) -> str:
     return f"""Build, without training, one batched model for P samples: ``({signature})``.
 
         Each argument has shape (P, n, d_var): P problems with the same shapes, each given
-        ``ensemble`` members. Train with ``run.engine.run(...)``; ``run.results()`` gives one
+        ``ensemble`` members. Train with ``run.train()`` (or in pieces with
+        ``run.engine.run(until=...)``); ``run.results()`` gives one
         :class:`~minee.results.Estimate` per problem (no warnings: the flags are on each
         estimate). Used for multi-seed experiments, checkpointed runs and many estimates
         at once.

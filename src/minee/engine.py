@@ -84,6 +84,10 @@ class Engine:
                  generator: torch.Generator):
         self.critic, self.reference, self.config = critic, reference, config
         self.objective = objective
+        # an objective may bring its own contrast rows and bound (InfoNCE): looked up once
+        # here, not at every step
+        self._own_contrast = getattr(objective, "contrast", None)
+        self._own_bound = getattr(objective, "bound", None)
         self.train_rows, self.heldout_rows, self.generator = train, heldout, generator
         n = train.shape[1]
         batch = n if config.batch_size is None else config.batch_size
@@ -118,10 +122,10 @@ class Engine:
         self._since_best = 0
 
     def step_work(self) -> float:
-        """Multiply-adds of one training step's forward pass (a size for thread choices)."""
-        rows = self._members * self._heads * (self.batch + self._ref_buffer.shape[2])
+        """Multiply-adds of one training step's forward pass (a size for thread choices):
+        every network's weights meet each of its data and reference rows once."""
         params = sum(p.numel() for p in self.critic.parameters())
-        return float(rows * params / max(1, self._members * self._heads))
+        return float((self.batch + self._ref_buffer.shape[2]) * params)
 
     # one optimiser step ------------------------------------------------------------------
     def _batch(self) -> Tensor:
@@ -149,9 +153,8 @@ class Engine:
         """The rows the batch ``data`` (K, H, B, D) is contrasted with: fresh reference
         samples, shared by the heads, or what the objective builds from the batch itself
         (an objective with a ``contrast(data, reference)`` method, such as InfoNCE)."""
-        contrast = getattr(self.objective, "contrast", None)
-        if contrast is not None:
-            return contrast(data, self.reference)
+        if self._own_contrast is not None:
+            return self._own_contrast(data, self.reference)
         ref = self.reference.sample(self._ref_buffer, self.generator)
         return ref.expand(self._members, self._heads, -1, -1)
 
@@ -164,7 +167,7 @@ class Engine:
         ``ref_factor * n_train`` rows; or, for an objective with its own
         ``bound(critic, rows, reference, batch)`` (InfoNCE), that bound.
         """
-        bound = getattr(self.objective, "bound", None)
+        bound = self._own_bound
         if bound is not None:
             out = {"train": bound(self.critic, self.train_rows, self.reference, self.batch)}
             if self.heldout_rows is not None:

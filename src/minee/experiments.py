@@ -392,7 +392,7 @@ def _train(run: Run, label: str, ticker: _Ticker, *, progress: bool, truth: floa
                      postfix=_postfix(run.heads, truth), initial=engine.step) as bar:
         ticker.bar = bar
         try:
-            engine.run(callback=ticker)
+            run.train(callback=ticker)
         except _Stop:
             ticker.checkpoints.write()  # raised only between steps: the state is consistent
             raise

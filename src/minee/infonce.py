@@ -15,19 +15,12 @@ on batches of B rows: the held-out (or training) rows in consecutive chunks of B
 from __future__ import annotations
 
 import math
-from typing import Any, Protocol, cast
+from typing import Any, cast
 
 import torch
 from torch import Tensor
 
-__all__ = ["InfoNCE", "PairGrid", "infonce_bound"]
-
-
-class PairGrid(Protocol):
-    """A reference that can re-pair a batch's rows: ``grid(rows)`` maps (K, H, B, D) to
-    every combination (x_i, y_j), (K, H, B * B, D), row-major in i."""
-
-    def grid(self, rows: Tensor) -> Tensor: ...
+__all__ = ["InfoNCE", "infonce_bound"]
 
 
 def infonce_bound(f_data: Tensor, f_grid: Tensor) -> Tensor:
@@ -47,7 +40,8 @@ class InfoNCE:
     """
 
     def contrast(self, data: Tensor, reference: Any) -> Tensor:
-        """The B x B grid of re-paired rows of ``data`` (K, H, B, D)."""
+        """The B x B grid of re-paired rows of ``data`` (K, H, B, D): (K, H, B * B, D),
+        from the reference's ``grid`` (the product of the marginals has one)."""
         if not hasattr(reference, "grid"):
             raise ValueError("objective='infonce' needs reference='marginals' (the product "
                              "of the marginals, which re-pairs a batch's rows)")
@@ -56,7 +50,7 @@ class InfoNCE:
     def loss(self, f_data: Tensor, f_ref: Tensor) -> Tensor:
         return -infonce_bound(f_data, f_ref)
 
-    def bound(self, critic: torch.nn.Module, rows: Tensor, reference: PairGrid,
+    def bound(self, critic: torch.nn.Module, rows: Tensor, reference: Any,
               batch: int) -> Tensor:
         """The bound on ``rows`` (K, n, D) in consecutive chunks of ``batch`` rows (the
         last, shorter chunk dropped unless it is the only one), averaged: (K, H), nats."""
@@ -66,7 +60,7 @@ class InfoNCE:
         parts = []
         for start in range(0, n - size + 1, size):
             chunk = rows[:, None, start:start + size].expand(-1, heads, -1, -1)
-            f = critic(torch.cat([chunk, reference.grid(chunk)], dim=2))
+            f = critic(torch.cat([chunk, self.contrast(chunk, reference)], dim=2))
             parts.append(infonce_bound(f[..., :size], f[..., size:]))
         return torch.stack(parts).mean(0)
 

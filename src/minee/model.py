@@ -8,6 +8,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -21,6 +22,7 @@ from .inputs import resolve_device, resolve_dtype
 from .objectives import make_objective
 from .references import Reference, make_reference
 from .settings import Seeds, Settings
+from .threads import thread_limit
 
 if TYPE_CHECKING:
     from .results import Estimate
@@ -42,8 +44,6 @@ class Run:
         log_scale: per problem, ``ln`` of each column's preprocessing scale, (P, D), added
             back to the entropies; ``None`` after a non-affine transform.
         quantity: what the target is (``"mutual_information"``, ``"entropy"``, ...).
-        null: whether the engine's members also hold the P permutation-null problems
-            (after the P problems: member index = (P + p) * ensemble + k).
     """
 
     settings: Settings
@@ -54,12 +54,24 @@ class Run:
     data: np.ndarray
     log_scale: np.ndarray | None
     quantity: str
-    null: bool = False
+
+    @property
+    def null(self) -> bool:
+        """Whether the engine's members also hold the P permutation-null problems (after the
+        P problems: member index = (P + p) * ensemble + k)."""
+        return self.settings.null
 
     @property
     def seed(self) -> int:
         """The seed the run was built from."""
         return self.settings.seed
+
+    def train(self, callback: Callable[[Engine], None] | None = None) -> None:
+        """Train to the end (``settings.max_steps``, divergence or early stop) with the
+        thread count :func:`minee.threads.thread_limit` chooses for this model; ``callback``
+        as for :meth:`Engine.run <minee.engine.Engine.run>`."""
+        with thread_limit(self.settings.threads, self.engine.step_work()):
+            self.engine.run(callback=callback)
 
     def results(self) -> list[Estimate]:
         """One :class:`~minee.results.Estimate` per problem from the engine's current state;
@@ -110,8 +122,7 @@ def build_run(data: np.ndarray, heads: Heads, settings: Settings, *,
     engine = Engine(critic, reference, make_objective(settings), train, heldout,
                     engine_config(settings),
                     torch.Generator(device=device).manual_seed(seeds.engine))
-    return Run(settings, engine, reference, heads, masks, data, log_scale, quantity,
-               null=settings.null)
+    return Run(settings, engine, reference, heads, masks, data, log_scale, quantity)
 
 
 def engine_config(settings: Settings) -> EngineConfig:

@@ -36,7 +36,6 @@ from .estimators import MINEE, NEE
 from .inputs import resolve_device
 from .model import Run
 from .settings import check_seed, draw_seed, positive_real
-from .threads import thread_limit
 
 __all__ = ["compute", "entropy_job", "pair_job", "prepare", "Entropies", "PairResult",
            "CHUNK_CPU", "CHUNK_GPU"]
@@ -103,8 +102,7 @@ def entropy_job(data: np.ndarray, sets: Sequence[tuple[int, ...]],
     """Train one batched model and return the entropies of ``sets`` (a chunk of work);
     ``callback(engine)`` runs after every evaluation (progress)."""
     run = prepare(data, sets, options, seed)
-    with thread_limit(run.settings.threads, run.engine.step_work()):
-        run.engine.run(callback=callback)
+    run.train(callback)
     results = run.results()  # flags come back as data; the caller warns once for the table
     return Entropies(np.array([r.value for r in results]),
                      np.stack([r.members for r in results]), readout.pointwise(run)[:, 0],

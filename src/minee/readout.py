@@ -10,7 +10,7 @@ reads them here.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import torch
@@ -22,7 +22,8 @@ if TYPE_CHECKING:
     from .engine import Engine
     from .model import Run
 
-__all__ = ["evaluation_rows", "row_values", "pointwise", "evaluation_terms", "stderr",
+__all__ = ["evaluation_rows", "row_values", "pointwise", "evaluation_terms", "EvaluationTerms",
+           "stderr",
            "interval"]
 
 
@@ -67,8 +68,26 @@ def pointwise(run: Run) -> np.ndarray:
     return per_member.reshape(p, k, *per_member.shape[1:]).nanmean(1).cpu().numpy()
 
 
+class EvaluationTerms(NamedTuple):
+    """What an estimate is read from, besides the divergences.
+
+    Attributes:
+        cross_entropy: per member and head the cross-entropy term (M, H) to subtract the
+            divergences from, nats (``None`` without a reference density).
+        train_cross_entropy: the same on the training rows (M, H), for the training
+            curves (``None`` without a reference density).
+        variance: per member the variance of its estimate over the evaluation rows (M,),
+            nats^2: what a bootstrap over those rows would give, in closed form. Bias from
+            an imperfect critic is not in it.
+    """
+
+    cross_entropy: Tensor | None
+    train_cross_entropy: Tensor | None
+    variance: np.ndarray
+
+
 @torch.no_grad()
-def evaluation_terms(run: Run) -> tuple[Tensor | None, np.ndarray]:
+def evaluation_terms(run: Run) -> EvaluationTerms:
     r"""The cross-entropy terms an estimate uses, and its sampling variance.
 
     Each entropy is $H_h = \overline{c_h - f_h}$ over evaluation rows. Reading it on the
@@ -81,21 +100,18 @@ def evaluation_terms(run: Run) -> tuple[Tensor | None, np.ndarray]:
     (the variance-minimising choice; 0 for the uniform box, whose $c_h$ is constant).
 
     Returns:
-        ``(cross_entropy, variance)``: per member and head the cross-entropy term (M, H)
-        to subtract divergences from (``None`` without a reference density), and per
-        member the variance of its estimate over the evaluation rows (M,), nats^2, which
-        is what a bootstrap over those rows would give, in closed form. Bias from an
-        imperfect critic is not in it.
+        :class:`EvaluationTerms`.
     """
     engine, heads = run.engine, run.heads
     c, f = row_values(run)
     n_eval = f.shape[-1]
     if c is None:
-        return None, (f[:, 0].var(dim=1) / n_eval).cpu().numpy()
+        return EvaluationTerms(None, None, (f[:, 0].var(dim=1) / n_eval).cpu().numpy())
     signs = f.new_tensor(heads.signs)[:, None]
     g = c - f
-    if engine.heldout_rows is None:
-        return c.mean(-1).cpu(), ((g * signs).sum(1).var(dim=1) / n_eval).cpu().numpy()
+    if engine.heldout_rows is None:  # the evaluation rows are the training rows
+        ce = c.mean(-1).cpu()
+        return EvaluationTerms(ce, ce, ((g * signs).sum(1).var(dim=1) / n_eval).cpu().numpy())
     n_all = n_eval + engine.train_rows.shape[1]
     c_train = run.reference.neg_log_density(engine.train_rows, run.masks).double()
     c_all = (c.sum(-1) + c_train.sum(-1)) / n_all
@@ -109,7 +125,8 @@ def evaluation_terms(run: Run) -> tuple[Tensor | None, np.ndarray]:
     cov = ((resid - resid.mean(-1, keepdim=True))
            * (big_c - big_c.mean(-1, keepdim=True))).sum(-1) / (n_eval - 1)
     variance = resid.var(dim=1) / n_eval + big_c.var(dim=1) / n_all + 2 * cov / n_all
-    return cross_entropy.cpu(), variance.clamp_min(0).cpu().numpy()
+    return EvaluationTerms(cross_entropy.cpu(), c_train.mean(-1).cpu(),
+                           variance.clamp_min(0).cpu().numpy())
 
 
 def stderr(members: np.ndarray, variance: np.ndarray) -> float | None:

@@ -77,13 +77,10 @@ def _scale_offset(run: Run) -> torch.Tensor:
 
 def _terms(run: Run) -> _Terms:
     engine, heads = run.engine, run.heads
-    ce_eval, variance = evaluation_terms(run)
-    ce_train = None
-    if ce_eval is not None:
+    ce_eval, ce_train, variance = evaluation_terms(run)
+    if ce_eval is not None and ce_train is not None:
         offset = _scale_offset(run) + run.reference.fit_correction(run.masks.cpu())
-        ce_eval = ce_eval + offset
-        ce_train = (run.reference.neg_log_density(engine.train_rows, run.masks)
-                    .mean(-1).double().cpu() + offset)
+        ce_eval, ce_train = ce_eval + offset, ce_train + offset
     div = engine.divergences().double()  # (M, H)
     hist = engine.history()
     heldout = engine.heldout_rows is not None
