@@ -61,11 +61,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 0
     from .diagnostics import MineeWarning
+    from .memory import retain_freed_memory
 
     # The commands print each estimate's diagnostics in their report, so the library's
     # MineeWarning would say the same thing twice. The filter is process-wide: right for
     # main(), the program's entry point, whose process ends when it returns.
     warnings.simplefilter("ignore", MineeWarning)
+    # likewise the process's allocator: large training buffers are reused, not re-mapped
+    retain_freed_memory()
     try:
         return int(args.func(args) or 0)
     except KeyboardInterrupt:

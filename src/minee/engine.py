@@ -23,6 +23,7 @@ from torch import Tensor
 from .objectives import Objective
 from .references import Reference
 from .smoothing import ema
+from .streaming import STREAM_CHUNK, dv_backward_streamed
 
 __all__ = ["EngineConfig", "Engine"]
 
@@ -103,6 +104,14 @@ class Engine:
         self._members, self._heads = k, h
         ref_rows = max(1, math.ceil(config.ref_factor * batch))
         self._ref_buffer = train.new_empty(k, 1, ref_rows, reference.dim)
+        # reference rows per backward pass: a large reference is streamed through the
+        # critic in cache-sized chunks (2-3x faster on CPU, same gradient) when the loss is
+        # minus the DV bound and every head is its own network; None: one pass
+        self.stream_chunk: int | None = (
+            STREAM_CHUNK if (getattr(objective, "streams_reference", False)
+                             and getattr(critic, "form", None) == "separate"
+                             and self._own_contrast is None
+                             and ref_rows > 2 * STREAM_CHUNK) else None)
         self._eval_buffer: Tensor | None = None  # allocated at the first evaluation
         # evaluation rows per pass: activations of ~_EVAL_CHUNK rows x groups stay in
         # cache (15% faster on CPU than one pass) and memory stays bounded for
@@ -141,11 +150,14 @@ class Engine:
     def train_step(self) -> None:
         """Draw minibatches and a fresh reference; take one optimiser step."""
         data = self._batch()
-        f = self.critic(torch.cat([data, self._contrast(data)], dim=2))
-        f_data, f_ref = f[..., : self.batch], f[..., self.batch:]
-        loss = self.objective.loss(f_data, f_ref)
         self.optimizer.zero_grad(set_to_none=True)
-        loss.sum().backward()
+        if self.stream_chunk is not None:
+            ref = self.reference.sample(self._ref_buffer, self.generator)
+            dv_backward_streamed(self.critic, data, ref, self.stream_chunk)
+        else:
+            f = self.critic(torch.cat([data, self._contrast(data)], dim=2))
+            f_data, f_ref = f[..., : self.batch], f[..., self.batch:]
+            self.objective.loss(f_data, f_ref).sum().backward()
         self.optimizer.step()
         self.step += 1
 

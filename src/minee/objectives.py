@@ -66,7 +66,13 @@ class Objective(Protocol):
 
 
 class DV:
-    """Minus the Donsker-Varadhan bound (eq. 12); stateless."""
+    """Minus the Donsker-Varadhan bound (eq. 12); stateless.
+
+    ``streams_reference``: the loss is exactly minus :func:`dv_bound`, so the engine may sum
+    its reference term's gradient chunk by chunk (:mod:`minee.streaming`).
+    """
+
+    streams_reference = True
 
     def loss(self, f_data: Tensor, f_ref: Tensor) -> Tensor:
         return -dv_bound(f_data, f_ref)
