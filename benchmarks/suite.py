@@ -95,6 +95,10 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "rank-val3-small": {"preprocess": "rank", "val_fraction": 0.3, "hidden": 32,
                         "batch_size": 256},
     "default": {},
+    "steps3k": {"max_steps": 3000},
+    "steps3k-p20": {"max_steps": 3000, "patience": 20},
+    "steps3k-h64": {"max_steps": 3000, "hidden": 64},
+    "lr1e-2": {"lr": 1e-2},
 }
 
 

@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from minee import experiments
+from minee.experiment_report import format_markdown
 from minee.files import load_checked
 
 TINY = {"seeds": 2, "steps": 40, "eval_every": 5, "plot": False}
@@ -155,6 +156,23 @@ def test_cli_writes_figures_csv_json_and_table(tmp_path: Path) -> None:
     assert len(rows) == 2 * (5 + 5 + 3)
     cross = [int(r["step"]) for r in rows if r["method"] == "cross"]
     assert min(cross) == 40 and max(cross) == 60
+
+
+def test_cli_runs_of_one_figure_build_up_one_summary(tmp_path: Path) -> None:
+    for figure in ("fig2", "fig1"):
+        res = _cli(figure, "--seeds", "1", "--steps", "10", "--eval-every", "10",
+                   "--out", str(tmp_path), "--quiet", "--no-plot")
+        assert res.returncode == 0, res.stderr
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert set(summary) == {"fig1", "fig2"}
+    table = format_markdown(summary)
+    assert table.count("\n") == 1 + 4 and "| fig2 HG(rho=0.9, d=6) | MI-NEE | 1 x 10 |" in table
+
+
+def test_the_reproduction_table_in_the_docs_is_summary_json() -> None:
+    docs = Path(__file__).parents[1] / "docs" / "reproduce"
+    summary = json.loads((docs / "summary.json").read_text())
+    assert format_markdown(summary) in (docs / "README.md").read_text()
 
 
 def test_cli_bad_input_exits_2(tmp_path: Path) -> None:

@@ -144,3 +144,30 @@ def format_table(summaries: list[dict[str, Any]]) -> str:
              for r in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
+
+
+def format_markdown(summary: dict[str, Any]) -> str:
+    """``summary.json`` (figure name -> public summary) as a markdown table: per figure
+    and method the horizon, when the smoothed estimate first reached 90% of the truth
+    (median and per seed), the final smoothed value (median and per seed), the truth and
+    the paper's number."""
+    def when(v: float | None) -> str:
+        return "never" if v is None else f"{v:,.0f}"
+
+    def final(v: float | None) -> str:
+        return "nan" if v is None else f"{v:.3f}"
+
+    lines = ["| figure | method | seeds x iterations | 90% of truth reached: median "
+             "(per seed) | final smoothed: median (per seed) | truth | paper |",
+             "|---|---|---|---|---|---|---|"]
+    for name, s in sorted(summary.items()):
+        task = ", ".join(f"{k}={v}" for k, v in s["task"].items() if k != "name")
+        for m in s["methods"].values():
+            seeds = m["seeds"]
+            lines.append(
+                f"| {name} {s['task']['name'].upper()}({task}) | {m['label']} | "
+                f"{len(seeds)} x {m['steps']:,} | **{when(m['median_reached_90'])}** "
+                f"({' / '.join(when(p['reached_90']) for p in seeds)}) | "
+                f"{final(m['median_final'])} ({', '.join(final(p['final']) for p in seeds)})"
+                f" | {s['truth']:.3f} | {m['paper_reached_90'] or '-'} |")
+    return "\n".join(lines)

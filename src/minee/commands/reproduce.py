@@ -80,8 +80,7 @@ def run(args: argparse.Namespace) -> int:
         return 128 + (exc.signum or signal.SIGINT)  # the shell's status for that signal
     print(format_table(summaries))
     sys.stdout.flush()  # the table is out before the summary write can fail
-    if args.figure == "all":
-        _write_summary(summaries, os.path.join(args.out, "summary.json"))
+    _write_summary(summaries, os.path.join(args.out, "summary.json"))
     kinds = ".csv/.json" if args.no_plot else ".png/.pdf/.csv/.json"
     print(f"\nwrote {', '.join(f'{f}{kinds}' for f in figures)} to {args.out} "
           f"in {time.monotonic() - start:.0f} s", file=sys.stderr)
@@ -105,11 +104,20 @@ def _stopped(signum: int | None, checkpoint: os.PathLike | None,
 
 
 def _write_summary(summaries: list[dict[str, Any]], path: str) -> None:
-    """Write both figures' public summaries (no curves) to ``path`` as JSON, atomically."""
+    """Write the figures' public summaries (no curves) to ``path`` as JSON, atomically,
+    keeping the other figure's summary if ``path`` holds one (runs of one figure at a time
+    build up one file)."""
     from ..files import atomic_write
 
     public = {s["figure"]: {k: v for k, v in s.items() if not k.startswith("_")}
               for s in summaries}
+    try:
+        with open(path) as fh:
+            earlier = json.load(fh)
+    except (OSError, ValueError):  # none yet, or unreadable: this run's figures only
+        earlier = {}
+    if isinstance(earlier, dict):
+        public = {**{k: v for k, v in earlier.items() if k in ("fig1", "fig2")}, **public}
 
     def write() -> None:
         with atomic_write(path, "w") as fh:
