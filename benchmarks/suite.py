@@ -124,7 +124,8 @@ def estimate(method: str, x: np.ndarray, y: np.ndarray, seed: int) -> dict[str, 
     name = "minee" if method.startswith("minee") else method
     est = minee.mutual_information(x, y, method=name, seed=seed, **options)
     return {"value": est.value, "ci": est.ci, "flags": sorted(est.diagnostics),
-            "steps": int(est.history.steps[-1])}
+            "steps": int(est.history.steps[-1]),
+            "train_value": float(np.nanmean(est.history.train[-1]))}
 
 
 def run(problem_set: str, methods: list[str], seeds: list[int], n: int) -> None:

@@ -42,6 +42,9 @@ class Estimator:
         eval_every: evaluate the full-sample estimate every this many steps.
         ensemble: K, independent critic sets trained together; the estimate is their mean.
         hidden, depth, activation: critic MLP width, number of hidden layers, nonlinearity.
+        critic_bound: b > 0 bounds every critic value softly to (-b, b) nats
+            (``b * tanh(f / b)``), so that no single row far from the reference's samples can
+            carry the estimate; 0: unbounded (the paper).
         init: a float s in (0, 1] draws weights from N(0, s^2) with zero biases (paper:
             0.02); ``"torch"`` uses PyTorch's default initialisation.
         val_fraction: share of rows held out; the estimate is read on them and training
@@ -77,6 +80,7 @@ class Estimator:
     hidden: int | None = None
     depth: int | None = None
     activation: str | None = None
+    critic_bound: float | None = None
     init: float | str | None = None
     val_fraction: float | None = None
     patience: int | None = None

@@ -114,6 +114,8 @@ class Critic(nn.Module):
             (K, 1, 1, D); a reparametrisation of the critic that leaves every bound unchanged but
             keeps the first layer well conditioned on data of any scale.
         hidden, depth, activation, init_std, generator: as :class:`BatchedMLP`.
+        bound: b bounds every output softly to (-b, b) as ``b * tanh(f / b)`` (``None``:
+            unbounded). A bounded critic is still a critic, so every bound stays a bound.
     """
 
     # buffers (registered in __init__), declared for type checkers
@@ -123,8 +125,10 @@ class Critic(nn.Module):
 
     def __init__(self, masks: Tensor, *, members: int, form: str, shift: Tensor,
                  scale: Tensor, hidden: int, depth: int, activation: str,
-                 init_std: float | None, generator: torch.Generator):
+                 init_std: float | None, generator: torch.Generator,
+                 bound: float | None = None):
         super().__init__()
+        self.bound = bound
         if form not in ("separate", "shared"):
             raise ValueError(f"form must be 'separate' or 'shared', got {form!r}")
         heads, dim = masks.shape
@@ -163,9 +167,11 @@ class Critic(nn.Module):
         z = z.expand(k, h, m, d).reshape(k * h, m, d)
         first = net.activate(torch.baddbmm(b0, z, w0.reshape(k * h, d, -1)))
         if self.form == "separate":
-            return net(first, start=1).view(k, h, m)
-        out = net(first.view(k, h * m, -1), start=1).view(k, h, m, h)
-        return torch.diagonal(out, dim1=1, dim2=3).permute(0, 2, 1)
+            out = net(first, start=1).view(k, h, m)
+        else:
+            out = torch.diagonal(net(first.view(k, h * m, -1), start=1).view(k, h, m, h),
+                                 dim1=1, dim2=3).permute(0, 2, 1)
+        return out if self.bound is None else self.bound * torch.tanh(out / self.bound)
 
 
 class DifferenceCritic(nn.Module):

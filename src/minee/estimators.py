@@ -66,7 +66,10 @@ class NEE(Estimator):
 
     Arguments:
         reference: a name in :data:`minee.references.REFERENCES` with a density:
-            ``"uniform"`` (the sample's bounding box, eq. 22) or ``"gaussian"``.
+            ``"student"`` (the default: a multivariate Student-t fitted by maximum
+            likelihood, :mod:`minee.student_t`; heavy tails and Gaussians alike),
+            ``"gaussian"`` (fitted mean and covariance) or ``"uniform"`` (the sample's
+            bounding box, eq. 22; the paper).
         margin: relative widening of the uniform box on each side.
         form: critic form; with one head both forms are the same network.
         (others: see :class:`minee.base.Estimator`.)
@@ -108,8 +111,9 @@ class MINEE(_PairEstimator):
     Arguments:
         reference: ``"uniform"`` (paper; the joint box is the product of the marginal
             boxes, so the cross-entropies cancel, Proposition 2), ``"gaussian"`` (fitted
-            mean and covariance; sits close to the data in high dimensions) or any
-            registered reference with a density.
+            mean and covariance; sits close to the data in high dimensions; the default),
+            ``"student"`` (a fitted multivariate Student-t) or any registered reference
+            with a density.
         margin: relative widening of the uniform box on each side.
         form: ``"separate"`` (three critics, the authors' code) or ``"shared"`` (one critic
             with three outputs, §3.2).

@@ -173,6 +173,6 @@ def _critic(rows: torch.Tensor, masks: torch.Tensor, settings: Settings, seed: i
         shift, scale = rows.new_zeros(members, 1, dim), rows.new_ones(1, 1, dim)
     return Critic(masks, members=members, form=settings.form, shift=shift[:, None],
                   scale=scale[:, None], hidden=settings.hidden, depth=settings.depth,
-                  activation=settings.activation,
+                  activation=settings.activation, bound=settings.critic_bound or None,
                   init_std=None if settings.init == "torch" else float(settings.init),
                   generator=torch.Generator().manual_seed(seed))

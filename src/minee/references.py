@@ -223,7 +223,14 @@ REFERENCES: dict[str, _Entry] = {
     "uniform": _Entry(lambda data, groups, s: UniformBox(data, margin=s.margin), True),
     "gaussian": _Entry(lambda data, groups, s: Gaussian(data), True),
     "marginals": _Entry(lambda data, groups, s: Marginals(data, groups), False),
+    "student": _Entry(lambda data, groups, s: _student(data), True),
 }
+
+
+def _student(data: Tensor) -> Reference:
+    from .student_t import StudentT  # its module imports this one
+
+    return StudentT(data)
 
 
 def register_reference(name: str, factory: ReferenceFactory, *, has_density: bool) -> None:

@@ -143,6 +143,13 @@ def _threads(name: str, v: Any) -> int | str:
     return v if v == "auto" else positive_int(name, v)
 
 
+def _critic_bound(name: str, v: Any) -> float:
+    """0 (no bound) or a bound of at least 1 nat."""
+    if _is_real(v) and v == 0:
+        return 0.0
+    return in_range(1.0, 1e4)(name, v)
+
+
 def _patience(name: str, v: Any) -> int | None:
     return None if v is None else positive_int(name, v)
 
@@ -193,6 +200,7 @@ class Settings:
     hidden: int
     depth: int
     activation: str
+    critic_bound: float
     init: float | str
     val_fraction: float
     patience: int | None
@@ -227,7 +235,7 @@ _VALIDATORS: dict[str, Callable[[str, Any], Any]] = {
     "lr": in_range(0.0, 1.0, low_open=True), "batch_size": _batch, "auto_batch": positive_int,
     "ref_factor": in_range(0.01, 1e4), "max_steps": positive_int,
     "eval_every": positive_int, "hidden": positive_int, "depth": positive_int,
-    "activation": one_of(_activations), "init": _init,
+    "activation": one_of(_activations), "critic_bound": _critic_bound, "init": _init,
     "val_fraction": in_range(0.0, 1.0, high_open=True), "patience": _patience,
     "min_steps": non_negative_int, "smoothing": in_range(0.0, 1.0, low_open=True),
     "reference": one_of(_references),
