@@ -50,8 +50,9 @@ def data_checks(data: np.ndarray, outside_share: float | None = None) -> dict[st
     if far.size:
         flags["outliers"] = (
             f"column(s) {far.tolist()} hold values more than {OUTLIER_SPREADS:g} robust "
-            "standard deviations from the median: the reference and the critics' scale "
-            "follow them, and entropies move with them; check those rows, or for mutual "
+            "standard deviations from the median: a Gaussian or uniform reference and the "
+            "critics' input scale follow them (the entropy default's Student-t reference "
+            "and bounded critics resist them); check those rows, or for mutual "
             "information use preprocess='rank' (the MI default), which they cannot drive")
     if outside_share:
         flags["outside_support"] = (
