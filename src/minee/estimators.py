@@ -68,8 +68,10 @@ class NEE(Estimator):
         reference: a name in :data:`minee.references.REFERENCES` with a density:
             ``"student"`` (the default: a multivariate Student-t fitted by maximum
             likelihood, :mod:`minee.student_t`; heavy tails and Gaussians alike),
-            ``"gaussian"`` (fitted mean and covariance) or ``"uniform"`` (the sample's
-            bounding box, eq. 22; the paper).
+            ``"gaussian"`` (fitted mean and covariance; pass ``critic_bound=0`` with it
+            on heavy-tailed data, whose log density ratio to a Gaussian exceeds the
+            default's 20-nat bound in the tails) or ``"uniform"`` (the sample's bounding
+            box, eq. 22; the paper).
         margin: relative widening of the uniform box on each side.
         form: critic form; with one head both forms are the same network.
         (others: see :class:`minee.base.Estimator`.)
