@@ -99,6 +99,7 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "steps3k-p20": {"max_steps": 3000, "patience": 20},
     "steps3k-h64": {"max_steps": 3000, "hidden": 64},
     "lr1e-2": {"lr": 1e-2},
+    "current": {},  # the default again, recording the training-row value too
 }
 
 
