@@ -13,9 +13,9 @@ The layers, each importing only from those below it::
     estimators, base        NEE, MINEE, MINE, CMINEE, InfoNCE: settings -> model -> fit
     summary, readout        trained model -> Estimate (results); per-row values, errors
     model                   Settings + samples -> Run (critic, reference, objective, engine)
-    engine                  the one batched training loop; knows nothing of entropies
-    critics, references,    batched MLPs; reference and objective registries;
-    objectives, heads       variable sets and how their terms combine
+    engine, streaming       the one batched training loop; knows nothing of entropies
+    critics, references,    batched MLPs; reference and objective registries (student_t:
+    objectives, heads       the fitted Student-t); variable sets and how terms combine
     settings, presets,      typed settings and seeds; inputs, preprocessing, files,
     inputs, ...             diagnostics, smoothing, progress, plotting, persistence
 
