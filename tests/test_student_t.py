@@ -66,3 +66,16 @@ def test_default_entropy_of_a_heavy_tailed_sample(seed):
     x, _ = task.sample(5000, seed=seed)
     est = minee.entropy(x, seed=seed)
     assert abs(est.value / task.entropies["x"] - 1) < 0.05
+
+
+def test_an_atom_does_not_collapse_the_fit():
+    # most rows on one value: the t likelihood grows without bound as the scale shrinks
+    # onto them; the fit stops before that and the estimate is flagged
+    x = np.full((60, 1), 1e8)
+    x[[3, 13, 25, 40]] = 1e8 - 1
+    x[[7, 50]] = 1e8 + 2
+    with pytest.warns(minee.MineeWarning, match="discrete"):
+        est = minee.entropy(x, seed=0, max_steps=50)
+    assert np.isfinite(est.value) and "discrete" in est.diagnostics
+    _, scale, _ = fit_student_t((x - 1e8).astype(float))
+    assert np.linalg.slogdet(scale)[1] > np.log(np.var(x - 1e8)) - 21

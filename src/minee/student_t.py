@@ -30,6 +30,7 @@ __all__ = ["StudentT", "fit_student_t", "sample_chi2"]
 _DOF_RANGE = (0.5, 1000.0)  # fitted degrees of freedom are kept in this range
 _EM_STEPS = 100
 _TOL = 1e-7  # relative change of the location and scale that ends EM
+_COLLAPSE = 20.0  # nats of log det(scale) below the sample covariance's: a degenerate fit
 
 
 def _mahalanobis(z: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> tuple[np.ndarray,
@@ -80,9 +81,14 @@ def fit_student_t(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
 
     Returns:
         ``(location (d,), scale (d, d), dof)``.
+
+    Raises:
+        numpy.linalg.LinAlgError: the sample covariance is singular.
     """
     n, d = z.shape
     mean, scale = z.mean(0), np.cov(z, rowvar=False).reshape(d, d)
+    _, floor = _mahalanobis(z, mean, scale)
+    floor -= _COLLAPSE  # log det(scale) below this: the fit is collapsing onto an atom
     dof = 10.0
     for _ in range(_EM_STEPS):
         delta, _ = _mahalanobis(z, mean, scale)
@@ -90,7 +96,14 @@ def fit_student_t(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
         new_mean = (w[:, None] * z).sum(0) / w.sum()
         centred = z - new_mean
         new_scale = (w[:, None] * centred).T @ centred / n
-        delta, logdet = _mahalanobis(z, new_mean, new_scale)
+        # many rows on one value make the likelihood unbounded as the scale shrinks onto
+        # them: keep the last fit before that (the `discrete` flag reports such data)
+        try:
+            delta, logdet = _mahalanobis(z, new_mean, new_scale)
+        except np.linalg.LinAlgError:
+            break
+        if logdet < floor:
+            break
         log_dof = _golden_max(functools.partial(_dof_likelihood, delta=delta, logdet=logdet,
                                                 d=d), *(math.log(v) for v in _DOF_RANGE))
         change = (np.abs(new_mean - mean).max() / (1 + np.abs(mean).max())
@@ -149,7 +162,7 @@ class StudentT(Reference):
         self.mean = tensor(np.stack([f[0] for f in fits]))  # (P, D)
         self.scale = tensor(np.stack([f[1] for f in fits]))  # (P, D, D)
         self.dof = tensor([f[2] for f in fits])  # (P,)
-        self.chol = torch.linalg.cholesky(self.scale)
+        self.chol = torch.linalg.cholesky(self.scale.double()).to(data.dtype)
         self.dim = data.shape[-1]
 
     def sample(self, out: Tensor, generator: torch.Generator) -> Tensor:
