@@ -105,7 +105,7 @@ class Engine:
         ref_rows = max(1, math.ceil(config.ref_factor * batch))
         self._ref_buffer = train.new_empty(k, 1, ref_rows, reference.dim)
         # reference rows per backward pass: a large reference is streamed through the
-        # critic in cache-sized chunks (2-3x faster on CPU, same gradient) when the loss is
+        # critic in cache-sized chunks (~2x faster on CPU, same gradient) when the loss is
         # minus the DV bound and every head is its own network; None: one pass
         self.stream_chunk: int | None = (
             STREAM_CHUNK if (getattr(objective, "streams_reference", False)
