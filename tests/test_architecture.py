@@ -59,7 +59,9 @@ def test_pinned_values() -> None:
     assert mine.value == pytest.approx(PINNED["mine_200"], abs=1e-12)
     table = np.column_stack([X[:, 0], Y[:, 0], rng_table()])
     m = minee.mi_matrix(table, seed=0, max_steps=200, device="cpu").to_numpy()
-    np.testing.assert_allclose([m[0, 1], m[0, 2], m[1, 2]], PINNED["matrix"], atol=1e-12)
+    # the matrix's entropies use the fitted Student-t, fitted in numpy, whose linear algebra
+    # differs in the last bits between numpy builds (measured: 1.1e-7 nats)
+    np.testing.assert_allclose([m[0, 1], m[0, 2], m[1, 2]], PINNED["matrix"], atol=1e-6)
 
 
 def rng_table() -> np.ndarray:
