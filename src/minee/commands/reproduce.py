@@ -107,6 +107,7 @@ def _write_summary(summaries: list[dict[str, Any]], path: str) -> None:
     """Write the figures' public summaries (no curves) to ``path`` as JSON, atomically,
     keeping the other figure's summary if ``path`` holds one (runs of one figure at a time
     build up one file)."""
+    from ..experiments import FIGURES
     from ..files import atomic_write
 
     public = {s["figure"]: {k: v for k, v in s.items() if not k.startswith("_")}
@@ -117,7 +118,7 @@ def _write_summary(summaries: list[dict[str, Any]], path: str) -> None:
     except (OSError, ValueError):  # none yet, or unreadable: this run's figures only
         earlier = {}
     if isinstance(earlier, dict):
-        public = {**{k: v for k, v in earlier.items() if k in ("fig1", "fig2")}, **public}
+        public = {**{k: v for k, v in earlier.items() if k in FIGURES}, **public}
 
     def write() -> None:
         with atomic_write(path, "w") as fh:
