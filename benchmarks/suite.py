@@ -100,6 +100,11 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "steps3k-h64": {"max_steps": 3000, "hidden": 64},
     "lr1e-2": {"lr": 1e-2},
     "current": {},  # the default again, recording the training-row value too
+    "residual": {"joint_residual": True},
+    "logistic": {"objective": "logistic"},
+    "logistic-residual": {"objective": "logistic", "joint_residual": True},
+    "gelu": {"activation": "gelu"},
+    "gelu-residual": {"activation": "gelu", "joint_residual": True},
 }
 
 

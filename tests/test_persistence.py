@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +31,22 @@ def test_round_trip(tmp_path: Path, kind: str) -> None:
                     strict=True):
         assert torch.equal(a, b)
     assert [p.name for p in tmp_path.iterdir()] == ["model.pt"]  # no temporary left over
+
+
+def test_a_model_rebuilds_its_own_settings_when_the_presets_change(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The file holds the resolved settings: a later default (another activation) does not
+    turn the saved critic into a different function."""
+    from minee.presets import PRESETS
+
+    x, y = tasks.get("hg", rho=0.8, d=1).sample(300, seed=0)
+    fitted = minee.MINEE(seed=0, **QUICK).fit(x, y)
+    path = minee.save(fitted, tmp_path / "model.pt")
+    monkeypatch.setitem(PRESETS["default"], "mi", {**PRESETS["default"]["mi"],
+                                                   "activation": "tanh", "hidden": 7})
+    loaded = minee.load(path)
+    assert replace(loaded.settings_, device="auto") == fitted.settings_  # device: load's
+    assert loaded.estimate_.to_dict() == fitted.estimate_.to_dict()
 
 
 def test_loaded_model_keeps_training_like_the_original(tmp_path: Path) -> None:

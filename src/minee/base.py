@@ -54,6 +54,9 @@ class Estimator:
         smoothing: rate of the moving average over evaluations (paper: 0.01).
         scale_inputs: standardise the critics' inputs (a reparametrisation; the estimate's
             definition is unchanged).
+        whiten: also decorrelate each head's inputs (:func:`minee.critics.whitening`;
+            a reparametrisation, so the estimate's definition is unchanged): strongly
+            dependent columns no longer make the first layer learn slowly.
         objective: the training objective's name (:data:`minee.objectives.OBJECTIVES`):
             ``"dv"`` (Donsker-Varadhan, eq. 12) or ``"ma"`` (MINE's moving-average loss).
         device: ``"cpu"``, ``"cuda"`` or ``"auto"``.
@@ -87,6 +90,7 @@ class Estimator:
     min_steps: int | None = None
     smoothing: float | None = None
     scale_inputs: bool | None = None
+    whiten: bool | None = None
     objective: str | None = None
     device: str = "auto"
     dtype: str = "float32"

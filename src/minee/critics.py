@@ -27,11 +27,12 @@ from torch import Tensor, nn
 if TYPE_CHECKING:
     from .heads import Heads
 
-__all__ = ["BatchedMLP", "Critic", "DifferenceCritic", "ACTIVATIONS"]
+__all__ = ["BatchedMLP", "Critic", "DifferenceCritic", "ACTIVATIONS", "whitening"]
 
 ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {
     "elu": nn.functional.elu, "relu": nn.functional.relu, "tanh": torch.tanh,
-    "softplus": nn.functional.softplus, "gelu": nn.functional.gelu}
+    "softplus": nn.functional.softplus, "gelu": nn.functional.gelu,
+    "silu": nn.functional.silu}
 # in-place forms whose backward needs only the output, so autograd accepts them
 _IN_PLACE: dict[str, Callable[[Tensor], Tensor]] = {
     "elu": lambda x: nn.functional.elu(x, inplace=True),
@@ -116,19 +117,41 @@ class Critic(nn.Module):
         hidden, depth, activation, init_std, generator: as :class:`BatchedMLP`.
         bound: b bounds every output softly to (-b, b) as ``b * tanh(f / b)`` (``None``:
             unbounded). A bounded critic is still a critic, so every bound stays a bound.
+        mix: per member and head a fixed (D, D) map of the (shifted, scaled) inputs applied
+            before the first layer, (K, H, D, D), or ``None``; zero outside the head's
+            columns. :func:`whitening` gives each head its columns decorrelated: a
+            reparametrisation (the first layer's weights become ``mix @ W``), so every
+            critic function is still reachable and every bound unchanged, but a direction
+            in which the data are narrow (y - x of a strongly dependent pair) is learned at
+            the speed of any other.
+        parts: (H, H) 0/1, :meth:`Heads.parts <minee.heads.Heads.parts>`, or ``None``.
+            Given, head h's value is its own network's plus the other networks' marked in
+            row h, evaluated on the same rows and *detached*: MI-NEE's joint critic becomes
+            $f_{XY} + f_X + f_Y$, so that what the marginal critics learn (each variable's
+            own departure from the reference) cancels exactly from
+            $D_{XY} - D_X - D_Y$ and the joint network learns only the dependence. Heads
+            then must see the same rows (:attr:`shares_rows`).
     """
 
     # buffers (registered in __init__), declared for type checkers
     mask: Tensor
     shift: Tensor
     scale: Tensor
+    parts: Tensor | None
+    mix: Tensor | None
 
     def __init__(self, masks: Tensor, *, members: int, form: str, shift: Tensor,
                  scale: Tensor, hidden: int, depth: int, activation: str,
                  init_std: float | None, generator: torch.Generator,
-                 bound: float | None = None):
+                 bound: float | None = None, parts: Tensor | None = None,
+                 mix: Tensor | None = None):
         super().__init__()
         self.bound = bound
+        if parts is not None and not bool(parts.any()):
+            parts = None  # no head is split by others: nothing to add
+        #: whether every head must be evaluated on the same rows (a head adds other heads'
+        #: values on its own rows)
+        self.shares_rows = parts is not None
         if form not in ("separate", "shared"):
             raise ValueError(f"form must be 'separate' or 'shared', got {form!r}")
         heads, dim = masks.shape
@@ -137,6 +160,8 @@ class Critic(nn.Module):
         self.register_buffer("mask", masks.to(shift.dtype)[None, :, None, :])
         self.register_buffer("shift", shift)
         self.register_buffer("scale", scale)
+        self.register_buffer("parts", None if parts is None else parts.to(shift.dtype))
+        self.register_buffer("mix", None if mix is None else mix.to(shift.dtype))
         groups, outs = (members * heads, 1) if form == "separate" else (members, heads)
         self.net = BatchedMLP(groups, dim, outs, hidden=hidden, depth=depth,
                               activation=activation, init_std=init_std, generator=generator)
@@ -153,6 +178,9 @@ class Critic(nn.Module):
         """
         if z.dim() == 3:
             z = z[:, None]
+        if self.parts is not None and z.shape[1] != 1:
+            raise ValueError("a critic with parts needs rows shared by its heads, "
+                             f"(K, M, D) or (K, 1, M, D); got {tuple(z.shape)}")
         k, h = self.members, self.heads
         m, d = z.shape[2], z.shape[3]
         z = (z - self.shift) / self.scale
@@ -164,6 +192,8 @@ class Critic(nn.Module):
         else:
             w0 = net.weights[0][:, None] * self.mask.view(1, h, d, 1)
             b0 = net.biases[0][:, None].expand(k, h, 1, -1).reshape(k * h, 1, -1)
+        if self.mix is not None:
+            w0 = self.mix @ w0
         z = z.expand(k, h, m, d).reshape(k * h, m, d)
         first = net.activate(torch.baddbmm(b0, z, w0.reshape(k * h, d, -1)))
         if self.form == "separate":
@@ -171,7 +201,44 @@ class Critic(nn.Module):
         else:
             out = torch.diagonal(net(first.view(k, h * m, -1), start=1).view(k, h, m, h),
                                  dim1=1, dim2=3).permute(0, 2, 1)
-        return out if self.bound is None else self.bound * torch.tanh(out / self.bound)
+        out = out if self.bound is None else self.bound * torch.tanh(out / self.bound)
+        if self.parts is not None:
+            out = out + torch.einsum("hg,kgm->khm", self.parts, out.detach())
+        return out
+
+
+def whitening(rows: Tensor, masks: Tensor) -> Tensor:
+    r"""Per member and head, the map that decorrelates the head's columns of ``rows``.
+
+    For head h with columns C and their sample covariance $S_C = L L^\top$ (Cholesky),
+    the (D, D) matrix is $L^{-\top}$ on C x C and zero elsewhere: a row $z$ becomes
+    $z L^{-\top}$, whose columns have identity covariance.
+
+    Arguments:
+        rows: samples (K, n, D).
+        masks: the heads' column masks, boolean (H, D).
+
+    Returns:
+        (K, H, D, D), in the dtype of ``rows``.
+
+    Raises:
+        ValueError: a head's columns are linearly dependent (perfectly collinear).
+    """
+    k, n, d = rows.shape
+    centred = (rows - rows.mean(1, keepdim=True)).double()
+    corr = centred.transpose(1, 2) @ centred / n  # (K, D, D)
+    out = torch.zeros(k, masks.shape[0], d, d, dtype=torch.float64, device=rows.device)
+    for h, mask in enumerate(masks):
+        cols = mask.nonzero().flatten()
+        block = corr[:, cols][:, :, cols]
+        chol, info = torch.linalg.cholesky_ex(block)
+        if bool(info.any()):
+            raise ValueError("whiten=True needs columns that are not collinear; drop "
+                             "duplicated columns or pass whiten=False")
+        eye = torch.eye(len(cols), dtype=block.dtype, device=block.device).expand_as(block)
+        inv_t = torch.linalg.solve_triangular(chol, eye, upper=False).transpose(1, 2)
+        out[:, h, cols[:, None], cols[None, :]] = inv_t
+    return out.to(rows.dtype)
 
 
 class DifferenceCritic(nn.Module):

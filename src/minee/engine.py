@@ -102,6 +102,9 @@ class Engine:
         # cannot know them)
         k, h = cast(int, critic.members), cast(int, critic.heads)
         self._members, self._heads = k, h
+        # heads draw their own minibatches unless the critic adds heads' values on shared
+        # rows (a critic with parts)
+        self._batch_heads = 1 if getattr(critic, "shares_rows", False) else h
         ref_rows = max(1, math.ceil(config.ref_factor * batch))
         self._ref_buffer = train.new_empty(k, 1, ref_rows, reference.dim)
         # reference rows per backward pass: a large reference is streamed through the
@@ -138,7 +141,7 @@ class Engine:
 
     # one optimiser step ------------------------------------------------------------------
     def _batch(self) -> Tensor:
-        k, h = self._members, self._heads
+        k, h = self._members, self._batch_heads
         n = self.train_rows.shape[1]
         if self.batch == n:
             return self.train_rows[:, None].expand(k, h, n, -1)
@@ -148,7 +151,8 @@ class Engine:
         return self.train_rows[torch.arange(k, device=device)[:, None, None], idx]
 
     def train_step(self) -> None:
-        """Draw minibatches and a fresh reference; take one optimiser step."""
+        """Draw minibatches (K, H or 1, B, D) and a fresh reference; take one optimiser
+        step."""
         data = self._batch()
         self.optimizer.zero_grad(set_to_none=True)
         if self.stream_chunk is not None:
@@ -168,7 +172,7 @@ class Engine:
         if self._own_contrast is not None:
             return self._own_contrast(data, self.reference)
         ref = self.reference.sample(self._ref_buffer, self.generator)
-        return ref.expand(self._members, self._heads, -1, -1)
+        return ref.expand(self._members, data.shape[1], -1, -1)
 
     # evaluation ---------------------------------------------------------------------------
     @torch.no_grad()

@@ -119,6 +119,10 @@ class MINEE(_PairEstimator):
         margin: relative widening of the uniform box on each side.
         form: ``"separate"`` (three critics, the authors' code) or ``"shared"`` (one critic
             with three outputs, §3.2).
+        joint_residual: the joint critic is $f_{XY} + f_X + f_Y$ with the marginal critics'
+            values held fixed (:class:`~minee.critics.Critic`'s ``parts``): what X's and
+            Y's critics learn cancels exactly from $D_{XY} - D_X - D_Y$, and the joint
+            network learns only the dependence.
         (others: see :class:`minee.base.Estimator`.)
 
     Fitted attributes: ``mutual_information_`` (nats), ``entropies_``, ``estimate_``,
@@ -128,6 +132,7 @@ class MINEE(_PairEstimator):
     reference: str | None = None
     margin: float | None = None
     form: str | None = None
+    joint_residual: bool | None = None
 
     def heads(self, widths: dict[str, int]) -> Heads:
         return blocks(widths, {"xy": ("x", "y"), "x": ("x",), "y": ("y",)},

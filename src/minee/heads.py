@@ -54,6 +54,23 @@ class Heads:
         terms = -divergences if cross_entropy is None else cross_entropy - divergences
         return self.signed_sum(terms)
 
+    def parts(self) -> np.ndarray:
+        """Which heads split each head's variable set exactly, (H, H) of 0/1.
+
+        Row h marks the other heads whose column sets are disjoint and together make up
+        head h's (MI-NEE: the joint head is split by X and Y); a head with no such split
+        (every head of an entropy or a conditional MI) has a row of zeros.
+        """
+        masks = self.masks
+        out = np.zeros((len(self.names), len(self.names)))
+        for h, mask in enumerate(masks):
+            inside = [g for g in range(len(masks))
+                      if g != h and not (masks[g] & ~mask).any()]
+            counts = masks[inside].sum(0) if inside else np.zeros_like(mask, dtype=int)
+            if len(inside) > 1 and np.array_equal(counts, mask.astype(int)):
+                out[h, inside] = 1.0
+        return out
+
     def signed_sum(self, per_head: Any) -> Any:
         """``sum_h signs[h] * per_head[..., h]``: entropies (..., H) -> the target (...,)."""
         signs = self.signs

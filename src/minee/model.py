@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
-from .critics import Critic
+from .critics import Critic, whitening
 from .engine import Engine, EngineConfig
 from .heads import Heads
 from .inputs import resolve_device, resolve_dtype
@@ -117,7 +117,7 @@ def build_run(data: np.ndarray, heads: Heads, settings: Settings, *,
     masks = torch.as_tensor(heads.masks, device=device)
     reference = make_reference(rows, torch.as_tensor(heads.groups, device=device), settings)
     if critic is None:
-        critic = _critic(rows, masks, settings, seeds.init)
+        critic = _critic(rows, heads, settings, seeds.init)
     critic = critic.to(device=device, dtype=dtype)
     engine = Engine(critic, reference, make_objective(settings), train, heldout,
                     engine_config(settings),
@@ -164,15 +164,21 @@ def _shuffled(data: np.ndarray, heads: Heads, rng: np.random.Generator) -> np.nd
     return null
 
 
-def _critic(rows: torch.Tensor, masks: torch.Tensor, settings: Settings, seed: int) -> Critic:
-    """The critic of every member; inputs standardised per member when ``scale_inputs``."""
+def _critic(rows: torch.Tensor, heads: Heads, settings: Settings, seed: int) -> Critic:
+    """The critic of every member; inputs standardised per member when ``scale_inputs``;
+    a head split by others adds their values when ``joint_residual``."""
     members, _, dim = rows.shape
     if settings.scale_inputs:
         shift, scale = rows.mean(1, keepdim=True), rows.std(1, keepdim=True)
     else:
         shift, scale = rows.new_zeros(members, 1, dim), rows.new_ones(1, 1, dim)
+    masks = torch.as_tensor(heads.masks, device=rows.device)
+    mix = whitening((rows - shift) / scale, masks) if settings.whiten else None
+    parts = torch.as_tensor(heads.parts(), device=rows.device) if settings.joint_residual \
+        else None
     return Critic(masks, members=members, form=settings.form, shift=shift[:, None],
                   scale=scale[:, None], hidden=settings.hidden, depth=settings.depth,
                   activation=settings.activation, bound=settings.critic_bound or None,
                   init_std=None if settings.init == "torch" else float(settings.init),
-                  generator=torch.Generator().manual_seed(seed))
+                  generator=torch.Generator().manual_seed(seed), parts=parts,
+                  mix=mix)

@@ -29,7 +29,10 @@ from .inputs import resolve_device
 
 __all__ = ["save", "load", "FORMAT"]
 
-FORMAT = "minee-model-2"  # 2: checksummed container (files.save_checked)
+# 2: checksummed container (files.save_checked); 3: the resolved settings, not the
+# preset's blanks, so a file rebuilds the critic it was trained with whatever the
+# presets become
+FORMAT = "minee-model-3"
 _ADVICE = "save the fitted estimator again with minee.save"
 # the state's entries and their types; a file lacking one is refused, not half-loaded
 _FIELDS: dict[str, type | tuple[type, ...]] = {
@@ -65,7 +68,9 @@ def save(estimator: Any, path: str | os.PathLike[str]) -> Path:
         raise FileNotFoundError(f"no such folder: {path.parent}")
     from . import __version__
 
-    params = estimator.get_params()
+    resolved = run.settings.to_dict()
+    params = {k: resolved[k] if v is None and k in resolved else v
+              for k, v in estimator.get_params().items()}
     params["seed"] = run.settings.seed
     state = {
         "minee": __version__, "class": name, "params": params,

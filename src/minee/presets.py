@@ -20,7 +20,8 @@ _PAPER = {
     "hidden": 100, "depth": 2, "activation": "elu", "critic_bound": 0.0, "init": 0.02,
     "val_fraction": 0.0,
     "patience": None, "min_steps": 0, "smoothing": 0.01, "reference": "uniform",
-    "margin": 0.0, "form": "separate", "ma_rate": 0.01, "scale_inputs": False,
+    "margin": 0.0, "form": "separate", "joint_residual": False, "ma_rate": 0.01,
+    "scale_inputs": False, "whiten": False,
     "objective": "dv", **_COMMON,
 }
 
@@ -41,7 +42,8 @@ _DEFAULT = {
     "hidden": 64, "depth": 2, "activation": "elu", "critic_bound": 0.0, "init": "torch",
     "val_fraction": 0.0,
     "patience": 10, "min_steps": 200, "smoothing": 0.3, "reference": "gaussian",
-    "margin": 0.05, "form": "separate", "ma_rate": 0.01, "scale_inputs": True,
+    "margin": 0.05, "form": "separate", "joint_residual": False, "ma_rate": 0.01,
+    "scale_inputs": True, "whiten": False,
     "objective": "dv", **_COMMON,
 }
 

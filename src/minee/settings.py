@@ -209,9 +209,11 @@ class Settings:
     reference: str
     margin: float
     form: str
+    joint_residual: bool
     objective: str
     ma_rate: float
     scale_inputs: bool
+    whiten: bool
     ensemble: int
     preprocess: str
     null: bool
@@ -240,8 +242,9 @@ _VALIDATORS: dict[str, Callable[[str, Any], Any]] = {
     "min_steps": non_negative_int, "smoothing": in_range(0.0, 1.0, low_open=True),
     "reference": one_of(_references),
     "margin": in_range(0.0, 10.0), "form": one_of(("separate", "shared")),
+    "joint_residual": boolean,
     "objective": one_of(_objectives),
-    "ma_rate": in_range(0.0, 1.0, low_open=True), "scale_inputs": boolean,
+    "ma_rate": in_range(0.0, 1.0, low_open=True), "scale_inputs": boolean, "whiten": boolean,
     "ensemble": positive_int, "preprocess": one_of(_transforms), "null": boolean,
     "device": _device, "dtype": _dtype, "threads": _threads, "seed": lambda name, v: check_seed(v),
 }

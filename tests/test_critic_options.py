@@ -1,0 +1,128 @@
+"""Options of the critic and its training: the joint residual (a head adds the detached
+values of the heads that split it), whitened inputs, and the logistic objective."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+import minee
+import minee.tasks
+from minee.critics import Critic, whitening
+from minee.estimators import CMINEE, MINEE, NEE
+from minee.objectives import Logistic
+
+MASKS = torch.tensor([[1, 1, 1], [1, 0, 0], [0, 1, 1]], dtype=torch.bool)  # xy, x, y
+PARTS = torch.tensor([[0.0, 1.0, 1.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
+
+
+def _critic(parts: torch.Tensor | None, form: str = "separate",
+            mix: torch.Tensor | None = None) -> Critic:
+    gen = torch.Generator().manual_seed(0)
+    return Critic(MASKS, members=2, form=form, shift=torch.zeros(2, 1, 1, 3),
+                  scale=torch.ones(2, 1, 1, 3), hidden=8, depth=2, activation="elu",
+                  init_std=None, generator=gen, parts=parts, mix=mix)
+
+
+def test_parts_split_the_joint_head_only() -> None:
+    np.testing.assert_array_equal(MINEE().heads({"x": 2, "y": 1}).parts(), PARTS.numpy())
+    assert not CMINEE().heads({"x": 1, "y": 1, "z": 2}).parts().any()  # overlapping sets
+    assert not NEE().heads({"x": 3}).parts().any()
+
+
+@pytest.mark.parametrize("form", ["separate", "shared"])
+def test_joint_head_adds_the_detached_marginal_critics(form: str) -> None:
+    plain, composed = _critic(None, form), _critic(PARTS, form)
+    z = torch.randn(2, 40, 3, generator=torch.Generator().manual_seed(1))
+    f, g = plain(z), composed(z)
+    torch.testing.assert_close(g[:, 0], f[:, 0] + f[:, 1] + f[:, 2])
+    torch.testing.assert_close(g[:, 1:], f[:, 1:])
+    # the joint head's loss trains the joint network only
+    g[:, 0].sum().backward()
+    if form == "separate":
+        grads = composed.net.weights[0].grad.view(2, 3, 3, -1)
+        assert grads[:, 0].abs().sum() > 0
+        assert torch.all(grads[:, 1:] == 0)
+
+
+def test_a_critic_with_parts_refuses_rows_per_head() -> None:
+    with pytest.raises(ValueError, match="rows shared by its heads"):
+        _critic(PARTS)(torch.randn(2, 3, 10, 3))
+    assert _critic(torch.zeros(3, 3)).parts is None  # nothing to add: a plain critic
+
+
+def test_joint_residual_trains_on_shared_rows_and_is_seeded() -> None:
+    x, y = minee.tasks.get("hg", rho=0.8, d=1).sample(600, seed=0)
+    fits = [MINEE(joint_residual=True, max_steps=200, seed=3).fit(x, y) for _ in range(2)]
+    assert fits[0].mutual_information_ == fits[1].mutual_information_
+    assert fits[0].settings_.joint_residual
+    truth = minee.tasks.get("hg", rho=0.8, d=1).mutual_information
+    assert abs(fits[0].mutual_information_ - truth) < 0.1
+
+
+def test_logistic_loss_is_least_at_the_log_density_ratio() -> None:
+    """Data N(1, 1) against reference N(0, 1): ln p/q = z - 1/2 minimises the loss."""
+    gen = torch.Generator().manual_seed(0)
+    data, ref = torch.randn(200_000, generator=gen) + 1.0, torch.randn(200_000, generator=gen)
+    loss = Logistic().loss
+
+    def at(slope: float, shift: float) -> float:
+        return float(loss(slope * data + shift, slope * ref + shift))
+
+    best = at(1.0, -0.5)
+    for slope, shift in [(1.0, -0.2), (1.0, -0.8), (0.7, -0.5), (1.3, -0.5)]:
+        assert best < at(slope, shift)
+
+
+def test_logistic_objective_estimates_mi() -> None:
+    x, y = minee.tasks.get("hg", rho=0.8, d=2).sample(2000, seed=1)
+    est = MINEE(objective="logistic", seed=0).fit(x, y)
+    truth = -math.log(1 - 0.8**2)
+    assert abs(est.mutual_information_ - truth) < 0.1
+
+
+def _correlated(n: int = 3000) -> torch.Tensor:
+    z = torch.randn(2, n, 3, generator=torch.Generator().manual_seed(2), dtype=torch.float64)
+    z[..., 2] = 0.95 * z[..., 0] + 0.3 * z[..., 2]
+    return z
+
+
+def test_whitening_decorrelates_each_heads_columns() -> None:
+    z = _correlated()
+    mix = whitening(z, MASKS)
+    centred = z - z.mean(1, keepdim=True)
+    for h, mask in enumerate(MASKS):
+        u = centred @ mix[:, h]
+        cov = u.transpose(1, 2) @ u / z.shape[1]
+        eye = torch.diag(mask.double()).expand_as(cov)
+        torch.testing.assert_close(cov, eye, atol=1e-10, rtol=0)
+        assert torch.all(mix[:, h][:, ~mask] == 0) and torch.all(mix[:, h][:, :, ~mask] == 0)
+
+
+@pytest.mark.parametrize("form", ["separate", "shared"])
+def test_whitened_critic_is_the_plain_critic_on_mapped_rows(form: str) -> None:
+    """A reparametrisation: the critic with ``mix`` is the plain critic on z @ mix_h."""
+    z = _correlated(50).float()
+    mix = whitening(z, MASKS)
+    plain, mixed = _critic(None, form), _critic(None, form, mix)
+    got = mixed(z)
+    for h in range(3):
+        torch.testing.assert_close(got[:, h], plain(z @ mix[:, h])[:, h])
+
+
+def test_whitening_refuses_collinear_columns() -> None:
+    z = _correlated(100)
+    z[..., 1] = 2 * z[..., 0]
+    with pytest.raises(ValueError, match="collinear"):
+        whitening(z, MASKS)
+
+
+def test_whiten_setting_trains() -> None:
+    x, y = minee.tasks.get("hg", rho=0.9, d=2).sample(1500, seed=0)
+    est = MINEE(whiten=True, seed=0).fit(x, y)
+    assert est.settings_.whiten
+    assert abs(est.mutual_information_ - minee.tasks.get("hg", rho=0.9, d=2)
+               .mutual_information) < 0.1
