@@ -12,6 +12,7 @@ import pytest
 import minee
 from minee import tasks
 from minee.diagnostics import MineeWarning, noise_checks
+from minee.readout import interval
 
 QUICK = {"max_steps": 60, "eval_every": 10, "min_steps": 0}
 
@@ -91,6 +92,21 @@ def test_noise_checks_rules() -> None:
     assert noise_checks(0.5, 0.02, null=0.01, null_stderr=0.02) == {}
     assert "noise_level" in noise_checks(0.06, 0.02, null=0.01, null_stderr=0.02)
     assert noise_checks(math.nan, 0.02) == {}
+
+
+def test_an_mi_interval_wholly_below_zero_reaches_zero() -> None:
+    """MI cannot be negative: an interval below 0 is stretched to 0, an entropy's is not."""
+    assert interval(-0.01, 0.002, least=0.0) == pytest.approx((-0.01392, 0.0), abs=1e-6)
+    assert interval(-0.01, 0.01, least=0.0) == pytest.approx((-0.0296, 0.0096), abs=1e-4)
+    assert interval(-0.01, 0.002) == pytest.approx((-0.01392, -0.00608), abs=1e-6)
+    assert interval(0.3, None, least=0.0) is None
+    rng = np.random.default_rng(5)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MineeWarning)
+        for seed in range(3):
+            est = minee.mutual_information(rng.standard_normal((400, 2)),
+                                           rng.standard_normal((400, 2)), seed=seed, **QUICK)
+            assert est.ci is not None and est.ci[1] >= 0.0
 
 
 def test_null_is_for_mi_only() -> None:

@@ -144,6 +144,15 @@ def stderr(members: np.ndarray, variance: np.ndarray) -> float | None:
     return math.sqrt(float(variance.mean()) + spread)
 
 
-def interval(value: float, error: float | None) -> tuple[float, float] | None:
-    """The 95% normal interval ``value +- 1.96 error``, or ``None`` without an error."""
-    return None if error is None else (value - Z95 * error, value + Z95 * error)
+def interval(value: float, error: float | None, *, least: float | None = None
+             ) -> tuple[float, float] | None:
+    """The 95% normal interval ``value +- 1.96 error``, or ``None`` without an error.
+
+    ``least``: the smallest value the quantity can take (0 for an MI). An interval lying
+    wholly below it is stretched up to reach it: as it stood it would miss every possible
+    value (held-out readings of an MI near 0 scatter below 0 with a small error).
+    """
+    if error is None:
+        return None
+    low, high = value - Z95 * error, value + Z95 * error
+    return (low, high) if least is None or not math.isfinite(high) else (low, max(high, least))

@@ -133,5 +133,6 @@ def _estimate(run: Run, t: _Terms, p: int) -> Estimate:
         else {h: float(v) for h, v in per_head(avg(t.entropies)).items()},
         divergences={h: float(v) for h, v in per_head(avg(t.divergences)).items()},
         history=history, diagnostics=flags, members=members, stderr=error,
-        ci=interval(value, error), quantity=run.quantity,
+        ci=interval(value, error, least=None if run.quantity == "entropy" else 0.0),
+        quantity=run.quantity,
         preprocess=run.settings.preprocess)
