@@ -112,6 +112,9 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "gelu-residual": {"activation": "gelu", "joint_residual": True},  # the default now
     "gelu-residual-whiten": {"activation": "gelu", "joint_residual": True, "whiten": True},
     "min400": {"activation": "gelu", "joint_residual": True, "min_steps": 400},
+    "steps2k": {"activation": "gelu", "joint_residual": True, "max_steps": 2000},
+    "lr6e-3": {"activation": "gelu", "joint_residual": True, "lr": 6e-3},
+    "zero-output": {"activation": "gelu", "joint_residual": True, "init": "zero-output"},
     # screened with --problems screen (seeds 100-101)
     "batch512": {**_ELU, "batch_size": 512},
     "ref8": {**_ELU, "ref_factor": 8},

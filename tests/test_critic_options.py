@@ -126,3 +126,21 @@ def test_whiten_setting_trains() -> None:
     assert est.settings_.whiten
     assert abs(est.mutual_information_ - minee.tasks.get("hg", rho=0.9, d=2)
                .mutual_information) < 0.1
+
+
+def test_zero_output_critics_start_at_zero_and_learn() -> None:
+    critic = _critic(PARTS).zero_output_()
+    z = torch.randn(2, 30, 3)
+    assert torch.equal(critic(z), torch.zeros(2, 3, 30))
+    x, y = minee.tasks.get("hg", rho=0.8, d=1).sample(1000, seed=0)
+    est = MINEE(init="zero-output", max_steps=1, eval_every=1, seed=0).fit(x, y)
+    assert all(v == 0.0 for v in est.estimate_.divergences.values())  # DV of f = 0
+    # uniform noise: the Gaussian part alone is ~0.3 nats short, so the critics must learn
+    x, y = minee.tasks.get("uniform_noise", d=1, noise=0.3).sample(2000, seed=0)
+    trained = MINEE(init="zero-output", max_steps=400, patience=None, seed=0).fit(x, y)
+    assert trained.estimate_.divergences["xy"] > 0.05
+
+
+def test_init_names_its_choices() -> None:
+    with pytest.raises(ValueError, match="'torch' or 'zero-output'"):
+        MINEE(init="zeros").settings()

@@ -41,12 +41,15 @@ class Estimator:
         max_steps: the most optimiser steps.
         eval_every: evaluate the full-sample estimate every this many steps.
         ensemble: K, independent critic sets trained together; the estimate is their mean.
-        hidden, depth, activation: critic MLP width, number of hidden layers, nonlinearity.
+        hidden, depth, activation: critic MLP width, number of hidden layers, nonlinearity
+            (a key of :data:`minee.critics.ACTIVATIONS`: ``"gelu"`` for the MI default,
+            ``"elu"`` for the others and the paper).
         critic_bound: b > 0 bounds every critic value softly to (-b, b) nats
             (``b * tanh(f / b)``), so that no single row far from the reference's samples can
             carry the estimate; 0: unbounded (the paper).
         init: a float s in (0, 1] draws weights from N(0, s^2) with zero biases (paper:
-            0.02); ``"torch"`` uses PyTorch's default initialisation.
+            0.02); ``"torch"`` uses PyTorch's default initialisation; ``"zero-output"``
+            the same with the output layer at 0, so that every critic starts as f = 0.
         val_fraction: share of rows held out; the estimate is read on them and training
             stops when it stops improving (0 = no held-out rows, paper protocol).
         patience: evaluations without held-out improvement before stopping.

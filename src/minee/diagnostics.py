@@ -12,8 +12,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["MineeWarning", "data_checks", "training_checks", "noise_checks", "emit", "collect",
-           "ceiling_checks"]
+__all__ = ["MineeWarning", "data_checks", "training_checks", "settings_checks",
+           "noise_checks", "emit", "collect", "ceiling_checks"]
 
 Z95 = 1.959964  # two-sided 95% normal quantile
 #: a column with one value this common has an atom: no density, no differential entropy
@@ -110,6 +110,23 @@ def training_checks(steps: np.ndarray, curve: np.ndarray, train_value: float,
             f"the training-row estimate ({train_value:.3g}) is far above the held-out one "
             f"({value:.3g}): the critic memorises the sample; the held-out value is reported")
     return flags
+
+
+#: Adam learning rates above this throw away what a critic learns (every step moves each
+#: weight by about lr); the presets use 1e-4 to 3e-3
+HIGH_LR = 0.05
+
+
+def settings_checks(lr: float) -> dict[str, str]:
+    """Flags about settings under which no critic trains, whatever the data (an absurd
+    learning rate); the estimate may still look plausible, since it falls back to the
+    reference's part (for MI with a Gaussian reference: the Gaussian MI)."""
+    if lr <= HIGH_LR:
+        return {}
+    return {"high_lr": (
+        f"lr={lr:g} is far above the learning rates Adam trains these critics with "
+        "(1e-4 to 1e-2): each step moves every weight by about lr, so the critics learn "
+        "little and the estimate is mostly the reference's part; lower lr")}
 
 
 def ceiling_checks(value: float, rows: int, ceiling: float | None = None) -> dict[str, str]:

@@ -176,9 +176,11 @@ def _critic(rows: torch.Tensor, heads: Heads, settings: Settings, seed: int) -> 
     mix = whitening((rows - shift) / scale, masks) if settings.whiten else None
     parts = torch.as_tensor(heads.parts(), device=rows.device) if settings.joint_residual \
         else None
-    return Critic(masks, members=members, form=settings.form, shift=shift[:, None],
-                  scale=scale[:, None], hidden=settings.hidden, depth=settings.depth,
-                  activation=settings.activation, bound=settings.critic_bound or None,
-                  init_std=None if settings.init == "torch" else float(settings.init),
-                  generator=torch.Generator().manual_seed(seed), parts=parts,
-                  mix=mix)
+    critic = Critic(masks, members=members, form=settings.form, shift=shift[:, None],
+                    scale=scale[:, None], hidden=settings.hidden, depth=settings.depth,
+                    activation=settings.activation, bound=settings.critic_bound or None,
+                    init_std=None if isinstance(settings.init, str) else float(settings.init),
+                    generator=torch.Generator().manual_seed(seed), parts=parts, mix=mix)
+    if settings.init == "zero-output":
+        critic.zero_output_()
+    return critic

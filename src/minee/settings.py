@@ -117,10 +117,11 @@ def _batch(name: str, v: Any) -> int | str:
 
 
 def _init(name: str, v: Any) -> float | str:
-    if v == "torch":
+    if v in ("torch", "zero-output"):
         return v
     if not _is_real(v) or not math.isfinite(v) or not 0 < v <= 1:
-        raise ValueError(f"init must be a std in (0, 1] or 'torch', got {v!r}")
+        raise ValueError(
+            f"init must be a std in (0, 1], 'torch' or 'zero-output', got {v!r}")
     return float(v)
 
 

@@ -127,6 +127,7 @@ def _estimate(run: Run, t: _Terms, p: int) -> Estimate:
         history.steps, history.estimate, float(np.nanmean(t.train_values[sl])), value,
         diverged=int(t.diverged[sl].sum()), members=k, stopped_early=engine.stopped_early,
         heldout=heldout))
+    flags.update(diagnostics.settings_checks(run.settings.lr))
     return Estimate(
         value=value,
         entropies={} if t.entropies is None
