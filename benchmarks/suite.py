@@ -79,7 +79,9 @@ SETS = {"report": REPORT, "tune": TUNE}
 
 #: The MI default before the GELU critic and the joint residual: the sweeps below that
 #: predate them pin it, so that every config names the same settings whatever the default.
-_ELU = {"activation": "elu", "joint_residual": False}
+_ELU = {"activation": "elu", "joint_residual": False, "max_steps": 1000}
+#: The GELU + joint-residual default before its budget rose to 2,000 steps.
+_GELU = {"activation": "gelu", "joint_residual": True, "max_steps": 1000}
 
 #: Candidate defaults for MI (the sweep): name -> options of mutual_information.
 CONFIGS: dict[str, dict[str, Any]] = {
@@ -108,24 +110,24 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "residual": {**_ELU, "joint_residual": True},
     "logistic": {**_ELU, "objective": "logistic"},
     "logistic-residual": {**_ELU, "objective": "logistic", "joint_residual": True},
-    "gelu": {"activation": "gelu", "joint_residual": False},
-    "gelu-residual": {"activation": "gelu", "joint_residual": True},  # the default now
-    "gelu-residual-whiten": {"activation": "gelu", "joint_residual": True, "whiten": True},
-    "min400": {"activation": "gelu", "joint_residual": True, "min_steps": 400},
-    "steps2k": {"activation": "gelu", "joint_residual": True, "max_steps": 2000},
-    "lr6e-3": {"activation": "gelu", "joint_residual": True, "lr": 6e-3},
-    "zero-output": {"activation": "gelu", "joint_residual": True, "init": "zero-output"},
+    "gelu": {**_GELU, "joint_residual": False},
+    "gelu-residual": {**_GELU},
+    "gelu-residual-whiten": {**_GELU, "whiten": True},
+    "min400": {**_GELU, "min_steps": 400},
+    "steps2k": {**_GELU, "max_steps": 2000},  # the default now
+    "lr6e-3": {**_GELU, "lr": 6e-3},
+    "zero-output": {**_GELU, "init": "zero-output"},
     # screened with --problems screen (seeds 100-101)
     "batch512": {**_ELU, "batch_size": 512},
     "ref8": {**_ELU, "ref_factor": 8},
     "depth3": {**_ELU, "depth": 3},
-    "tanh": {"activation": "tanh", "joint_residual": False},
-    "silu": {"activation": "silu", "joint_residual": False},
+    "tanh": {**_ELU, "activation": "tanh"},
+    "silu": {**_ELU, "activation": "silu"},
     "whiten-lr1e-2": {**_ELU, "whiten": True, "lr": 1e-2},
     "h64-lr1e-3-whiten": {**_ELU, "hidden": 64, "lr": 1e-3, "whiten": True},
-    "gelu-depth3": {"activation": "gelu", "depth": 3, "joint_residual": False},
-    "gelu-d3-residual": {"activation": "gelu", "depth": 3, "joint_residual": True},
-    "silu-residual": {"activation": "silu", "joint_residual": True},
+    "gelu-depth3": {**_GELU, "depth": 3, "joint_residual": False},
+    "gelu-d3-residual": {**_GELU, "depth": 3},
+    "silu-residual": {**_GELU, "activation": "silu"},
 }
 
 #: The five tuning problems the activation and optimisation levers were screened on.
