@@ -27,9 +27,12 @@ def test_large_reference_streams_only_for_separate_dv_heads():
     assert _run(objective="ma").engine.stream_chunk is None
 
 
-@pytest.mark.parametrize("chunk", [7, 100, 512])
-def test_streamed_steps_follow_the_plain_steps(chunk):
-    streamed = _run().engine
+@pytest.mark.parametrize(("chunk", "options"), [(7, {}), (100, {}), (512, {}),
+                                               (100, {"joint_residual": True})])
+def test_streamed_steps_follow_the_plain_steps(chunk, options):
+    # with the joint residual the joint head's softmax weights come from f_XY + f_X + f_Y
+    # while only f_XY's network takes its gradient: still one running scale per network
+    streamed = _run(**options).engine
     plain = copy.deepcopy(streamed)
     streamed.stream_chunk, plain.stream_chunk = chunk, None
     for _ in range(25):
