@@ -236,11 +236,11 @@ def whitening(rows: Tensor, masks: Tensor) -> Tensor:
     """
     k, n, d = rows.shape
     centred = (rows - rows.mean(1, keepdim=True)).double()
-    corr = centred.transpose(1, 2) @ centred / n  # (K, D, D)
+    cov = centred.transpose(1, 2) @ centred / n  # (K, D, D)
     out = torch.zeros(k, masks.shape[0], d, d, dtype=torch.float64, device=rows.device)
     for h, mask in enumerate(masks):
         cols = mask.nonzero().flatten()
-        block = corr[:, cols][:, :, cols]
+        block = cov[:, cols][:, :, cols]
         chol, info = torch.linalg.cholesky_ex(block)
         if bool(info.any()):
             raise ValueError("whiten=True needs columns that are not collinear; drop "
@@ -257,7 +257,8 @@ class DifferenceCritic(nn.Module):
     For MI-NEE's heads (xy, x, y) with signs (-1, +1, +1) this is
     $T = f_{XY} - f_X - f_Y$, MINE's critic in the authors' cross-training (eq. 17). It
     presents one head to the engine, so MINE's loss and evaluation run unchanged while one
-    Adam updates every network inside.
+    Adam updates every network inside. From a critic with ``parts`` (the joint residual)
+    $T$ is the joint network's own output, the dependence it learned.
 
     Arguments:
         critic: the trained :class:`Critic` with one head per variable set.
