@@ -85,8 +85,8 @@ _GELU = {"activation": "gelu", "joint_residual": True, "max_steps": 1000}
 
 #: Candidate defaults for MI (the sweep): name -> options of mutual_information.
 CONFIGS: dict[str, dict[str, Any]] = {
-    "old": {**_ELU, "preprocess": "none", "val_fraction": 0.0, "max_steps": 1000},
-    "rank": {**_ELU, "preprocess": "rank", "val_fraction": 0.0, "max_steps": 1000},
+    "old": {**_ELU, "preprocess": "none", "val_fraction": 0.0},
+    "rank": {**_ELU, "preprocess": "rank", "val_fraction": 0.0},
     "rank-val": {**_ELU, "preprocess": "rank", "val_fraction": 0.5},
     "rank-val3": {**_ELU, "preprocess": "rank", "val_fraction": 0.3},
     "rank-val-uniform": {**_ELU, "preprocess": "rank", "val_fraction": 0.5,

@@ -149,9 +149,6 @@ class Critic(nn.Module):
         self.bound = bound
         if parts is not None and not bool(parts.any()):
             parts = None  # no head is split by others: nothing to add
-        #: whether every head must be evaluated on the same rows (a head adds other heads'
-        #: values on its own rows)
-        self.shares_rows = parts is not None
         if form not in ("separate", "shared"):
             raise ValueError(f"form must be 'separate' or 'shared', got {form!r}")
         heads, dim = masks.shape
@@ -165,6 +162,12 @@ class Critic(nn.Module):
         groups, outs = (members * heads, 1) if form == "separate" else (members, heads)
         self.net = BatchedMLP(groups, dim, outs, hidden=hidden, depth=depth,
                               activation=activation, init_std=init_std, generator=generator)
+
+    @property
+    def shares_rows(self) -> bool:
+        """Whether every head must be evaluated on the same rows (a head adds other heads'
+        values on its own rows)."""
+        return self.parts is not None
 
     @torch.no_grad()
     def zero_output_(self) -> Critic:

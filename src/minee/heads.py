@@ -66,8 +66,7 @@ class Heads:
         for h, mask in enumerate(masks):
             inside = [g for g in range(len(masks))
                       if g != h and not (masks[g] & ~mask).any()]
-            counts = masks[inside].sum(0) if inside else np.zeros_like(mask, dtype=int)
-            if len(inside) > 1 and np.array_equal(counts, mask.astype(int)):
+            if len(inside) > 1 and np.array_equal(masks[inside].sum(0), mask):
                 out[h, inside] = 1.0
         return out
 

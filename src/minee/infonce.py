@@ -20,6 +20,8 @@ from typing import Any, cast
 import torch
 from torch import Tensor
 
+from .objectives import Stateless
+
 __all__ = ["InfoNCE", "infonce_bound"]
 
 
@@ -31,7 +33,7 @@ def infonce_bound(f_data: Tensor, f_grid: Tensor) -> Tensor:
     return f_data.mean(-1) - (torch.logsumexp(grid, dim=-1) - math.log(b)).mean(-1)
 
 
-class InfoNCE:
+class InfoNCE(Stateless):
     """The InfoNCE objective: negatives from the batch itself, read with the same bound.
 
     The engine asks it for the contrast rows of a batch (:meth:`contrast`) instead of
@@ -68,8 +70,3 @@ class InfoNCE:
         """The most the bound can reach with batches of ``batch`` rows: ln(batch), nats."""
         return math.log(batch)
 
-    def state_dict(self) -> dict[str, Any]:
-        return {}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        pass

@@ -117,7 +117,7 @@ def build_run(data: np.ndarray, heads: Heads, settings: Settings, *,
     masks = torch.as_tensor(heads.masks, device=device)
     reference = make_reference(rows, torch.as_tensor(heads.groups, device=device), settings)
     if critic is None:
-        critic = _critic(rows, heads, settings, seeds.init)
+        critic = _critic(rows, masks, heads, settings, seeds.init)
     critic = critic.to(device=device, dtype=dtype)
     engine = Engine(critic, reference, make_objective(settings), train, heldout,
                     engine_config(settings),
@@ -164,7 +164,8 @@ def _shuffled(data: np.ndarray, heads: Heads, rng: np.random.Generator) -> np.nd
     return null
 
 
-def _critic(rows: torch.Tensor, heads: Heads, settings: Settings, seed: int) -> Critic:
+def _critic(rows: torch.Tensor, masks: torch.Tensor, heads: Heads, settings: Settings,
+            seed: int) -> Critic:
     """The critic of every member; inputs standardised per member when ``scale_inputs``;
     a head split by others adds their values when ``joint_residual``."""
     members, _, dim = rows.shape
@@ -172,7 +173,6 @@ def _critic(rows: torch.Tensor, heads: Heads, settings: Settings, seed: int) -> 
         shift, scale = rows.mean(1, keepdim=True), rows.std(1, keepdim=True)
     else:
         shift, scale = rows.new_zeros(members, 1, dim), rows.new_ones(1, 1, dim)
-    masks = torch.as_tensor(heads.masks, device=rows.device)
     mix = whitening((rows - shift) / scale, masks) if settings.whiten else None
     parts = torch.as_tensor(heads.parts(), device=rows.device) if settings.joint_residual \
         else None

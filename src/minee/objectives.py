@@ -29,8 +29,8 @@ from torch import Tensor
 if TYPE_CHECKING:
     from .settings import Settings
 
-__all__ = ["Objective", "DV", "Logistic", "MovingAverage", "OBJECTIVES", "register_objective",
-           "make_objective", "dv_bound", "log_mean_exp"]
+__all__ = ["Objective", "Stateless", "DV", "Logistic", "MovingAverage", "OBJECTIVES",
+           "register_objective", "make_objective", "dv_bound", "log_mean_exp"]
 
 
 def log_mean_exp(f: Tensor) -> Tensor:
@@ -67,8 +67,18 @@ class Objective(Protocol):
     def load_state_dict(self, state: dict[str, Any]) -> None: ...
 
 
-class DV:
-    """Minus the Donsker-Varadhan bound (eq. 12); stateless.
+class Stateless:
+    """An objective with no running state: checkpoints store nothing for it."""
+
+    def state_dict(self) -> dict[str, Any]:
+        return {}
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        pass
+
+
+class DV(Stateless):
+    """Minus the Donsker-Varadhan bound (eq. 12).
 
     ``streams_reference``: the loss is exactly minus :func:`dv_bound`, so the engine may sum
     its reference term's gradient chunk by chunk (:mod:`minee.streaming`).
@@ -78,12 +88,6 @@ class DV:
 
     def loss(self, f_data: Tensor, f_ref: Tensor) -> Tensor:
         return -dv_bound(f_data, f_ref)
-
-    def state_dict(self) -> dict[str, Any]:
-        return {}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        pass
 
 
 class MovingAverage:
@@ -114,9 +118,9 @@ class MovingAverage:
         self.average = state["average"]
 
 
-class Logistic:
+class Logistic(Stateless):
     r"""The logistic (binary cross-entropy) loss of the critic as a classifier of data rows
-    against reference rows, the two classes weighted equally; stateless.
+    against reference rows, the two classes weighted equally.
 
     $L = \overline{\mathrm{softplus}(-f(Z))} + \overline{\mathrm{softplus}(f(Z'))}$,
     minimised by $f = \ln p/q$: the critic at which the DV bound equals the divergence.
@@ -128,12 +132,6 @@ class Logistic:
     def loss(self, f_data: Tensor, f_ref: Tensor) -> Tensor:
         softplus = torch.nn.functional.softplus
         return softplus(-f_data).mean(-1) + softplus(f_ref).mean(-1)
-
-    def state_dict(self) -> dict[str, Any]:
-        return {}
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        pass
 
 
 def _infonce(settings: Settings) -> Objective:

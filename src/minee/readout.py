@@ -155,4 +155,4 @@ def interval(value: float, error: float | None, *, least: float | None = None
     if error is None:
         return None
     low, high = value - Z95 * error, value + Z95 * error
-    return (low, high) if least is None or not math.isfinite(high) else (low, max(high, least))
+    return low, high if least is None else max(high, least)
