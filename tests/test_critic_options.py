@@ -1,5 +1,6 @@
 """Options of the critic and its training: the joint residual (a head adds the detached
-values of the heads that split it), whitened inputs, and the logistic objective."""
+values of the heads that split it), whitened inputs, the logistic objective, and reading
+the critic's moving-average weights."""
 
 from __future__ import annotations
 
@@ -144,3 +145,31 @@ def test_zero_output_critics_start_at_zero_and_learn() -> None:
 def test_init_names_its_choices() -> None:
     with pytest.raises(ValueError, match="'torch' or 'zero-output'"):
         MINEE(init="zeros").settings()
+
+
+def test_averaging_reads_the_moving_average_of_the_weights() -> None:
+    x, y = minee.tasks.get("hg", rho=0.8, d=1).sample(400, seed=0)
+    decay = 0.9
+    engine = MINEE(averaging=decay, seed=0).prepare_batch(x[None], y[None]).engine
+    expected = [p.detach().clone() for p in engine.critic.parameters()]
+    for n in range(30):  # n: updates averaged before this step's (the first one copies)
+        engine.train_step()
+        d = 0.0 if n == 0 else min(decay, (1 + n) / (10 + n))
+        for e, p in zip(expected, engine.critic.parameters(), strict=True):
+            e.mul_(d).add_(p.detach(), alpha=1 - d)
+    for e, p in zip(expected, engine.reader.parameters(), strict=True):
+        torch.testing.assert_close(p, e)
+    # evaluations read the averaged weights, not the last step's
+    state = engine.generator.get_state()
+
+    def evaluate() -> torch.Tensor:
+        engine.generator.set_state(state)  # the same reference rows each time
+        return engine.evaluate()["train"]
+
+    before = evaluate()
+    engine.critic.net.weights[-1].data.add_(1.0)
+    assert torch.equal(evaluate(), before)
+    engine.reader.net.weights[-1].data.add_(1.0)
+    assert not torch.equal(evaluate(), before)
+    plain = MINEE(averaging=0.0, seed=0).prepare_batch(x[None], y[None]).engine
+    assert plain.reader is plain.critic

@@ -64,6 +64,7 @@ def test_batch_larger_than_sample() -> None:
         ({"ensemble": 0}, "ensemble must be a positive"),
         ({"val_fraction": 1.0}, "val_fraction must be a number in"),
         ({"smoothing": 0.0}, "smoothing must be a number in"),
+        ({"averaging": 1.0}, "averaging must be a number in"),
         ({"preset": "fastest"}, "unknown preset"),
         ({"reference": "cauchy"}, "unknown reference"),
         ({"reference": "marginals"}, "MINE"),

@@ -55,6 +55,10 @@ class Estimator:
         patience: evaluations without held-out improvement before stopping.
         min_steps: never stop early before this step.
         smoothing: rate of the moving average over evaluations (paper: 0.01).
+        averaging: decay d in [0, 1) per step of a moving average of the critics' weights
+            (Polyak averaging), which the evaluations and the estimate read: averaged
+            weights are less noisy than the last step's, so they read higher on rows they
+            did not train on (0.99 for MI; 0: the last step's weights).
         scale_inputs: standardise the critics' inputs (a reparametrisation; the estimate's
             definition is unchanged).
         whiten: also decorrelate each head's inputs (:func:`minee.critics.whitening`;
@@ -92,6 +96,7 @@ class Estimator:
     patience: int | None = None
     min_steps: int | None = None
     smoothing: float | None = None
+    averaging: float | None = None
     scale_inputs: bool | None = None
     whiten: bool | None = None
     objective: str | None = None

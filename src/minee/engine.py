@@ -19,6 +19,7 @@ from typing import cast
 
 import torch
 from torch import Tensor
+from torch.optim.swa_utils import AveragedModel
 
 from .objectives import Objective
 from .references import Reference
@@ -48,6 +49,9 @@ class EngineConfig:
         smoothing: rate of the exponential moving average over evaluations that the
             reported divergences use (1 = no smoothing).
         tol: improvement (nats) that resets the patience counter.
+        averaging: decay d in [0, 1) of an exponential moving average of the critic's
+            weights over steps (Polyak averaging), which every evaluation and the estimate
+            read instead of the last step's weights; 0: no averaging.
     """
 
     lr: float
@@ -59,6 +63,7 @@ class EngineConfig:
     min_steps: int = 0
     smoothing: float = 1.0
     tol: float = 1e-3
+    averaging: float = 0.0
 
 
 class Engine:
@@ -124,6 +129,8 @@ class Engine:
         fused = train.device.type in ("cpu", "cuda")
         self.optimizer = torch.optim.Adam(critic.parameters(), lr=config.lr,
                                           fused=fused or None)
+        self.averaged = None if not config.averaging else AveragedModel(
+            critic, avg_fn=_moving_average(config.averaging), use_buffers=False)
         self.step = 0
         self.diverged = torch.zeros(k, dtype=torch.bool)
         self.stopped_early = False
@@ -163,7 +170,15 @@ class Engine:
             f_data, f_ref = f[..., : self.batch], f[..., self.batch:]
             self.objective.loss(f_data, f_ref).sum().backward()
         self.optimizer.step()
+        if self.averaged is not None:
+            self.averaged.update_parameters(self.critic)
         self.step += 1
+
+    @property
+    def reader(self) -> torch.nn.Module:
+        """The critic that evaluations and estimates read: the weights' moving average
+        when ``averaging`` is on, else the trained critic itself."""
+        return self.critic if self.averaged is None else self.averaged.module
 
     def _contrast(self, data: Tensor) -> Tensor:
         """The rows the batch ``data`` (K, H, B, D) is contrasted with: fresh reference
@@ -185,9 +200,9 @@ class Engine:
         """
         bound = self._own_bound
         if bound is not None:
-            out = {"train": bound(self.critic, self.train_rows, self.reference, self.batch)}
+            out = {"train": bound(self.reader, self.train_rows, self.reference, self.batch)}
             if self.heldout_rows is not None:
-                out["heldout"] = bound(self.critic, self.heldout_rows, self.reference,
+                out["heldout"] = bound(self.reader, self.heldout_rows, self.reference,
                                        self.batch)
             return out
         total = max(1, math.ceil(self.config.ref_factor * self.train_rows.shape[1]))
@@ -198,7 +213,7 @@ class Engine:
         parts = []
         for start in range(0, total, chunk):
             buf = self._eval_buffer[:, :, : min(chunk, total - start)]
-            f_ref = self.critic(self.reference.sample(buf, self.generator))  # heads share it
+            f_ref = self.reader(self.reference.sample(buf, self.generator))  # heads share it
             parts.append(torch.logsumexp(f_ref, dim=-1))
         lme = torch.logsumexp(torch.stack(parts), dim=0) - math.log(total)
         out = {"train": self._mean_critic(self.train_rows) - lme}
@@ -209,7 +224,7 @@ class Engine:
     def _mean_critic(self, rows: Tensor) -> Tensor:
         """Mean critic value over ``rows`` (K, n, D), chunked like the reference: (K, H)."""
         n = rows.shape[1]
-        total = cast(Tensor, sum(self.critic(rows[:, i: i + self._eval_rows]).sum(-1)
+        total = cast(Tensor, sum(self.reader(rows[:, i: i + self._eval_rows]).sum(-1)
                                  for i in range(0, n, self._eval_rows)))
         return total / n
 
@@ -287,6 +302,7 @@ class Engine:
         """Everything needed to resume bit-for-bit on CPU (critic, Adam, RNG, curves)."""
         return {
             "critic": self.critic.state_dict(), "optimizer": self.optimizer.state_dict(),
+            "averaged": None if self.averaged is None else self.averaged.state_dict(),
             "generator": self.generator.get_state(),
             "objective": self.objective.state_dict(),
             "step": self.step, "diverged": self.diverged, "records": self._records,
@@ -298,6 +314,8 @@ class Engine:
     def load_state_dict(self, state: dict) -> None:
         """Restore a :meth:`state_dict`."""
         self.critic.load_state_dict(state["critic"])
+        if self.averaged is not None:
+            self.averaged.load_state_dict(state["averaged"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.generator.set_state(state["generator"])
         self.objective.load_state_dict(state["objective"])
@@ -306,3 +324,20 @@ class Engine:
         self._smooth, self._best = state["smooth"], state["best"]
         self._since_best = state["since_best"]
         self.stopped_early = state["stopped_early"]
+
+
+def _moving_average(decay: float) -> Callable[[Tensor, Tensor, Tensor | int], Tensor]:
+    """The update of an exponential moving average of weights with decay ``decay``, for
+    :class:`~torch.optim.swa_utils.AveragedModel`.
+
+    While fewer than ~``1 / (1 - decay)`` steps have been averaged the decay is
+    ``(1 + n) / (10 + n)`` after n updates, so that an early average follows the training
+    instead of staying near the random initial weights for hundreds of steps.
+    """
+
+    def update(average: Tensor, current: Tensor, n: Tensor | int) -> Tensor:
+        count = torch.as_tensor(n, dtype=average.dtype, device=average.device)
+        d = ((1 + count) / (10 + count)).clamp(max=decay)
+        return average + (1 - d) * (current - average)
+
+    return update

@@ -172,7 +172,7 @@ class MINE(_PairEstimator):
         """
         if critic_from is None:
             return self._prepare_arrays({"x": xs, "y": ys})
-        trained = cast(Critic, critic_from.engine.critic)  # an entropic run's critic
+        trained = cast(Critic, critic_from.engine.reader)  # an entropic run's critic
         critic = DifferenceCritic(copy.deepcopy(trained), critic_from.heads)
         return self._prepare_arrays({"x": xs, "y": ys}, critic=critic)
 

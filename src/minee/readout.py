@@ -45,7 +45,7 @@ def row_values(run: Run, rows: Tensor | None = None) -> tuple[Tensor | None, Ten
         known density.
     """
     rows = evaluation_rows(run.engine) if rows is None else rows
-    f = run.engine.critic(rows).double()
+    f = run.engine.reader(rows).double()
     if not run.reference.has_density:
         return None, f
     return run.reference.neg_log_density(rows, run.masks).double(), f
