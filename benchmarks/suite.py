@@ -83,7 +83,7 @@ SETS = {"report": REPORT, "tune": TUNE}
 #: The MI default before the GELU critic and the joint residual: the sweeps below that
 #: predate them pin it, so that every config names the same settings whatever the default.
 _ELU = {"activation": "elu", "joint_residual": False, "max_steps": 1000, "averaging": 0.0,
-        "min_steps": 200}
+        "min_steps": 200, "weight_decay": 0.0}
 #: The GELU + joint-residual default before its budget rose to 2,000 steps.
 _GELU = {**_ELU, "activation": "gelu", "joint_residual": True}
 
@@ -139,6 +139,12 @@ CONFIGS: dict[str, dict[str, Any]] = {
                 "patience": 20},
     "avg-h64-min400": {**_GELU, "max_steps": 2000, "averaging": 0.99, "min_steps": 400,
                        "hidden": 64},  # the default now
+    "wd1e-2": {**_GELU, "max_steps": 2000, "averaging": 0.99, "min_steps": 400,
+               "hidden": 64, "weight_decay": 1e-2},
+    "wd1e-1": {**_GELU, "max_steps": 2000, "averaging": 0.99, "min_steps": 400,
+               "hidden": 64, "weight_decay": 1e-1},
+    "wd1": {**_GELU, "max_steps": 2000, "averaging": 0.99, "min_steps": 400,
+            "hidden": 64, "weight_decay": 1.0},
     "avg-student": {**_GELU, "max_steps": 2000, "averaging": 0.99, "min_steps": 600,
                     "reference": "student"},
     "lr6e-3": {**_GELU, "lr": 6e-3},

@@ -34,6 +34,7 @@ BASE: dict[str, Any] = {
     "min_steps": 200, "smoothing": 0.3, "reference": "gaussian", "margin": 0.05,
     # settings added to the presets since, pinned to what the sweep ran with
     "preprocess": "none", "activation": "elu", "joint_residual": False, "averaging": 0.0,
+    "weight_decay": 0.0,
 }
 
 #: name -> settings changed from :data:`BASE`. The chosen defaults are

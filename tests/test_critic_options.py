@@ -1,6 +1,6 @@
 """Options of the critic and its training: the joint residual (a head adds the detached
 values of the heads that split it), whitened inputs, the logistic objective, and reading
-the critic's moving-average weights."""
+the critic's moving-average weights, and weight decay."""
 
 from __future__ import annotations
 
@@ -173,3 +173,17 @@ def test_averaging_reads_the_moving_average_of_the_weights() -> None:
     assert not torch.equal(evaluate(), before)
     plain = MINEE(averaging=0.0, seed=0).prepare_batch(x[None], y[None]).engine
     assert plain.reader is plain.critic
+
+
+def test_weight_decay_uses_adamw_and_shrinks_the_weights() -> None:
+    x, y = minee.tasks.get("hg", rho=0.8, d=1).sample(400, seed=0)
+    norms = {}
+    for decay in (0.0, 10.0):
+        engine = MINEE(weight_decay=decay, averaging=0.0, seed=0).prepare_batch(
+            x[None], y[None]).engine
+        expected = torch.optim.AdamW if decay else torch.optim.Adam
+        assert type(engine.optimizer) is expected
+        for _ in range(50):
+            engine.train_step()
+        norms[decay] = sum(float(w.detach().norm()) for w in engine.critic.net.weights)
+    assert norms[10.0] < 0.5 * norms[0.0]

@@ -65,6 +65,7 @@ def test_batch_larger_than_sample() -> None:
         ({"val_fraction": 1.0}, "val_fraction must be a number in"),
         ({"smoothing": 0.0}, "smoothing must be a number in"),
         ({"averaging": 1.0}, "averaging must be a number in"),
+        ({"weight_decay": -1e-3}, "weight_decay must be a number in"),
         ({"preset": "fastest"}, "unknown preset"),
         ({"reference": "cauchy"}, "unknown reference"),
         ({"reference": "marginals"}, "MINE"),

@@ -59,6 +59,8 @@ class Estimator:
             (Polyak averaging), which the evaluations and the estimate read: averaged
             weights are less noisy than the last step's, so they read higher on rows they
             did not train on (0.99 for MI; 0: the last step's weights).
+        weight_decay: decoupled weight decay of the critics' weights (AdamW), per unit
+            learning rate; 0: plain Adam.
         scale_inputs: standardise the critics' inputs (a reparametrisation; the estimate's
             definition is unchanged).
         whiten: also decorrelate each head's inputs (:func:`minee.critics.whitening`;
@@ -97,6 +99,7 @@ class Estimator:
     min_steps: int | None = None
     smoothing: float | None = None
     averaging: float | None = None
+    weight_decay: float | None = None
     scale_inputs: bool | None = None
     whiten: bool | None = None
     objective: str | None = None

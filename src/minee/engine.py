@@ -15,6 +15,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import cast
 
 import torch
@@ -52,6 +53,7 @@ class EngineConfig:
         averaging: decay d in [0, 1) of an exponential moving average of the critic's
             weights over steps (Polyak averaging), which every evaluation and the estimate
             read instead of the last step's weights; 0: no averaging.
+        weight_decay: decoupled weight decay per unit learning rate (AdamW); 0: Adam.
     """
 
     lr: float
@@ -64,6 +66,7 @@ class EngineConfig:
     smoothing: float = 1.0
     tol: float = 1e-3
     averaging: float = 0.0
+    weight_decay: float = 0.0
 
 
 class Engine:
@@ -127,8 +130,10 @@ class Engine:
         self._eval_rows = max(_MIN_CHUNK, _EVAL_CHUNK // (k * h))
         # fused Adam: one kernel over all parameters (element-wise, so the same steps)
         fused = train.device.type in ("cpu", "cuda")
-        self.optimizer = torch.optim.Adam(critic.parameters(), lr=config.lr,
-                                          fused=fused or None)
+        # AdamW only when asked, so that runs without decay keep Adam's exact steps
+        adam = partial(torch.optim.AdamW, weight_decay=config.weight_decay) \
+            if config.weight_decay else torch.optim.Adam
+        self.optimizer = adam(critic.parameters(), lr=config.lr, fused=fused or None)
         self.averaged = None if not config.averaging else AveragedModel(
             critic, avg_fn=_moving_average(config.averaging), use_buffers=False)
         self.step = 0

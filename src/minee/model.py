@@ -132,7 +132,8 @@ def engine_config(settings: Settings) -> EngineConfig:
         lr=settings.lr, batch_size=settings.batch_size, ref_factor=settings.ref_factor,
         max_steps=settings.max_steps, eval_every=settings.eval_every,
         patience=settings.patience, min_steps=settings.min_steps,
-        smoothing=settings.smoothing, averaging=settings.averaging)
+        smoothing=settings.smoothing, averaging=settings.averaging,
+        weight_decay=settings.weight_decay)
 
 
 def _heldout_rows(n: int, fraction: float) -> int:

@@ -19,7 +19,7 @@ _PAPER = {
     "lr": 1e-4, "batch_size": 100, "ref_factor": 10.0, "max_steps": 20000, "eval_every": 1,
     "hidden": 100, "depth": 2, "activation": "elu", "critic_bound": 0.0, "init": 0.02,
     "val_fraction": 0.0,
-    "patience": None, "min_steps": 0, "smoothing": 0.01, "averaging": 0.0,
+    "patience": None, "min_steps": 0, "smoothing": 0.01, "averaging": 0.0, "weight_decay": 0.0,
     "reference": "uniform",
     "margin": 0.0, "form": "separate", "joint_residual": False, "ma_rate": 0.01,
     "scale_inputs": False, "whiten": False,
@@ -42,7 +42,7 @@ _DEFAULT = {
     "lr": 3e-3, "batch_size": "auto", "ref_factor": 2.0, "max_steps": 1000, "eval_every": 20,
     "hidden": 64, "depth": 2, "activation": "elu", "critic_bound": 0.0, "init": "torch",
     "val_fraction": 0.0,
-    "patience": 10, "min_steps": 200, "smoothing": 0.3, "averaging": 0.0,
+    "patience": 10, "min_steps": 200, "smoothing": 0.3, "averaging": 0.0, "weight_decay": 0.0,
     "reference": "gaussian",
     "margin": 0.05, "form": "separate", "joint_residual": False, "ma_rate": 0.01,
     "scale_inputs": True, "whiten": False,
@@ -102,8 +102,10 @@ _DEFAULT = {
 #   the 4+4 Student-t -0.220 -> -0.155 nats, all 13 problems 0.059 -> 0.054; at N = 5,000
 #   (seeds 100-101) 0.039 -> 0.031, worst 0.218 -> 0.140, CPU +15% at equal clock.
 # Whitened critic inputs (0.041), a logistic training objective, a third layer, SiLU or
-# tanh, larger batches or references, critics starting at 0 (0.042) or lr 6e-3 (0.037)
-# were tried and not adopted (benchmarks/README.md).
+# tanh, larger batches or references, critics starting at 0 (0.042) or lr 6e-3 (0.037),
+# and later a slower average (0.998), lr 1e-3, 20% held out, critics bounded to 5 nats,
+# patience 20, a fitted Student-t reference and weight decay were tried and not adopted
+# (benchmarks/README.md).
 _MI = {**_DEFAULT, "preprocess": "rank", "val_fraction": 0.3,
        "auto_batch": 256, "activation": "gelu", "joint_residual": True, "max_steps": 2000,
        "averaging": 0.99, "min_steps": 400}

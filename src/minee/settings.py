@@ -208,6 +208,7 @@ class Settings:
     min_steps: int
     smoothing: float
     averaging: float
+    weight_decay: float
     reference: str
     margin: float
     form: str
@@ -242,7 +243,7 @@ _VALIDATORS: dict[str, Callable[[str, Any], Any]] = {
     "activation": one_of(_activations), "critic_bound": _critic_bound, "init": _init,
     "val_fraction": in_range(0.0, 1.0, high_open=True), "patience": _patience,
     "min_steps": non_negative_int, "smoothing": in_range(0.0, 1.0, low_open=True),
-    "averaging": in_range(0.0, 1.0, high_open=True),
+    "averaging": in_range(0.0, 1.0, high_open=True), "weight_decay": in_range(0.0, 100.0),
     "reference": one_of(_references),
     "margin": in_range(0.0, 10.0), "form": one_of(("separate", "shared")),
     "joint_residual": boolean,
