@@ -145,6 +145,8 @@ CONFIGS: dict[str, dict[str, Any]] = {
                "hidden": 64, "weight_decay": 1e-1},
     "wd1": {**_GELU, "max_steps": 2000, "averaging": 0.99, "min_steps": 400,
             "hidden": 64, "weight_decay": 1.0},
+    "ref1": {**_GELU, "max_steps": 2000, "averaging": 0.99, "min_steps": 400,
+             "hidden": 64, "ref_factor": 1.0},
     "avg-student": {**_GELU, "max_steps": 2000, "averaging": 0.99, "min_steps": 600,
                     "reference": "student"},
     "lr6e-3": {**_GELU, "lr": 6e-3},

@@ -104,8 +104,8 @@ _DEFAULT = {
 # Whitened critic inputs (0.041), a logistic training objective, a third layer, SiLU or
 # tanh, larger batches or references, critics starting at 0 (0.042) or lr 6e-3 (0.037),
 # and later a slower average (0.998), lr 1e-3, 20% held out, critics bounded to 5 nats,
-# patience 20, a fitted Student-t reference and weight decay were tried and not adopted
-# (benchmarks/README.md).
+# patience 20, a fitted Student-t reference, weight decay and ref_factor 1 were tried and
+# not adopted (benchmarks/README.md).
 _MI = {**_DEFAULT, "preprocess": "rank", "val_fraction": 0.3,
        "auto_batch": 256, "activation": "gelu", "joint_residual": True, "max_steps": 2000,
        "averaging": 0.99, "min_steps": 400}
