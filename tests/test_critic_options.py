@@ -1,6 +1,6 @@
 """Options of the critic and its training: the joint residual (a head adds the detached
-values of the heads that split it), whitened inputs, the logistic objective, and reading
-the critic's moving-average weights, and weight decay."""
+values of the heads that split it), whitened inputs, the logistic objective, reading the
+critics' weights averaged over steps, and weight decay."""
 
 from __future__ import annotations
 
