@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from dataclasses import replace
 from pathlib import Path
 
@@ -28,6 +29,10 @@ def test_round_trip(tmp_path: Path, kind: str) -> None:
     np.testing.assert_array_equal(loaded.history_.train, fitted.history_.train)
     assert loaded.get_params()["seed"] == fitted.run_.seed  # the seed that was drawn
     for a, b in zip(loaded.engine_.critic.parameters(), fitted.engine_.critic.parameters(),
+                    strict=True):
+        assert torch.equal(a, b)
+    # the weights the estimate reads (averaged over steps for MI) are restored too
+    for a, b in zip(loaded.engine_.reader.parameters(), fitted.engine_.reader.parameters(),
                     strict=True):
         assert torch.equal(a, b)
     assert [p.name for p in tmp_path.iterdir()] == ["model.pt"]  # no temporary left over
@@ -77,3 +82,11 @@ def test_errors(tmp_path: Path) -> None:
     torch.save({"format": "other"}, tmp_path / "other.pt")
     with pytest.raises(ValueError, match="format 'other'"):
         minee.load(tmp_path / "other.pt")
+
+
+def test_a_fitted_estimator_pickles() -> None:
+    """joblib, multiprocessing and ``torch.save(est)`` pickle estimators whole."""
+    x, y = tasks.get("hg", rho=0.8, d=1).sample(300, seed=0)
+    fitted = minee.MINEE(seed=0, averaging=0.99, **QUICK).fit(x, y)
+    again = pickle.loads(pickle.dumps(fitted))
+    assert again.estimate_.to_dict() == fitted.estimate_.to_dict()

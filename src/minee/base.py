@@ -58,7 +58,8 @@ class Estimator:
         averaging: decay d in [0, 1) per step of a moving average of the critics' weights
             (Polyak averaging), which the evaluations and the estimate read: averaged
             weights are less noisy than the last step's, so they read higher on rows they
-            did not train on (0.99 for MI; 0: the last step's weights).
+            did not train on (0.99 for MI, reached after a warm-up of
+            ``(10 d - 1) / (1 - d)`` steps; 0: the last step's weights).
         weight_decay: decoupled weight decay of the critics' weights (AdamW), per unit
             learning rate; 0: plain Adam.
         scale_inputs: standardise the critics' inputs (a reparametrisation; the estimate's

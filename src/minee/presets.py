@@ -84,8 +84,9 @@ _DEFAULT = {
 #   held-out early stopping ends most runs long before); at N = 2,000, 0.037 -> 0.036.
 # Then (13 tuning problems: the 11 and a 4+4 Student-t with rho = 0 and 2-D uniform noise,
 # the two families still failed; N = 2,000, seeds 100-103: mean absolute error 0.077 ->
-# 0.059 nats, worst 0.368 -> 0.243, median CPU +50%):
-# - the critics' weights averaged over steps (Polyak averaging, decay 0.99), and the
+# 0.054 nats, worst 0.368 -> 0.231, median CPU-s per estimate 2.05 -> 2.75):
+# - the critics' weights averaged over steps (Polyak averaging, decay 0.99 after a warm-up
+#   that ends at step ~890, so most runs average over fewer steps), and the
 #   evaluations and the estimate read the average: the last step's weights carry Adam's
 #   step-to-step noise, which a DV bound read on unseen rows pays for (swirl -0.124 ->
 #   -0.104, 4+4 Student-t -0.242 -> -0.220);
@@ -94,8 +95,9 @@ _DEFAULT = {
 #   moments, and a critic near its initialisation is close to a quadratic function of its
 #   inputs, so its gradient is almost pure minibatch noise) and held-out stopping ended it
 #   there, reading the Gaussian part alone (-0.36 nats); by step 400 every run had left
-#   that start (-0.20; 600 gave the same values on the hard problems at 50% more cost on
-#   the easy ones, which stop at the first allowed step). Larger initial first-layer
+#   that start (-0.18 with the 64-wide critics below; a 600-step minimum gave the same
+#   values on the hard problems and took 1.5x the steps on the easy ones, which stop at
+#   the first allowed step). Larger initial first-layer
 #   weights or biases (x2, x3) also left it, but overfit elsewhere (mean error
 #   0.122-0.132 vs 0.128 on 7 problems);
 # - 64-wide critics again (the 32-wide ones above were chosen for cost with ELU critics):
@@ -103,9 +105,10 @@ _DEFAULT = {
 #   (seeds 100-101) 0.039 -> 0.031, worst 0.218 -> 0.140, CPU +15% at equal clock.
 # Whitened critic inputs (0.041), a logistic training objective, a third layer, SiLU or
 # tanh, larger batches or references, critics starting at 0 (0.042) or lr 6e-3 (0.037),
-# and later a slower average (0.998), lr 1e-3, 20% held out, critics bounded to 5 nats,
-# patience 20, a fitted Student-t reference, weight decay and ref_factor 1 were tried and
-# not adopted (benchmarks/README.md).
+# and later a slower average (0.998: the same warm-up, so it differs only past step
+# ~890), lr 1e-3, 20% held out, critics bounded to 5 nats, patience 20, a fitted Student-t
+# reference, weight decay and ref_factor 1 were tried and not adopted
+# (benchmarks/README.md).
 _MI = {**_DEFAULT, "preprocess": "rank", "val_fraction": 0.3,
        "auto_batch": 256, "activation": "gelu", "joint_residual": True, "max_steps": 2000,
        "averaging": 0.99, "min_steps": 400}
