@@ -89,6 +89,11 @@ _ELU = {"activation": "elu", "joint_residual": False, "max_steps": 1000, "averag
 _FIRST = {**_ELU, "hidden": 64, "batch_size": 512}
 #: The GELU + joint-residual default before its budget rose to 2,000 steps.
 _GELU = {**_ELU, "activation": "gelu", "joint_residual": True}
+#: That default with 2,000 steps, averaged weights and no stop before step 600: the base
+#: of the screen on the hard problems.
+_AVG = {**_GELU, "max_steps": 2000, "averaging": 0.99, "min_steps": 600}
+#: The MI default now (64-wide critics, no stop before step 400).
+_NOW = {**_AVG, "hidden": 64, "min_steps": 400}
 
 #: Candidate defaults for MI (the sweep): name -> options of mutual_information.
 CONFIGS: dict[str, dict[str, Any]] = {
@@ -98,16 +103,14 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "rank-val3": {**_FIRST, "preprocess": "rank", "val_fraction": 0.3},
     "rank-val-uniform": {**_FIRST, "preprocess": "rank", "val_fraction": 0.5,
                          "reference": "uniform"},
-    "rank-val-small": {**_ELU, "preprocess": "rank", "val_fraction": 0.5, "hidden": 32,
-                       "batch_size": 256},
+    "rank-val-small": {**_ELU, "preprocess": "rank", "val_fraction": 0.5, "batch_size": 256},
     "rank-val-lr1e-3": {**_FIRST, "preprocess": "rank", "val_fraction": 0.5, "lr": 1e-3},
     "rank-val-h32-lr1e-3": {**_FIRST, "preprocess": "rank", "val_fraction": 0.5, "lr": 1e-3,
                             "hidden": 32},
     "rank-val-h16": {**_FIRST, "preprocess": "rank", "val_fraction": 0.5, "hidden": 16},
     "rank-val-lr1e-3-p20": {**_FIRST, "preprocess": "rank", "val_fraction": 0.5, "lr": 1e-3,
                             "patience": 20},
-    "rank-val3-small": {**_ELU, "preprocess": "rank", "val_fraction": 0.3, "hidden": 32,
-                        "batch_size": 256},
+    "rank-val3-small": {**_ELU, "preprocess": "rank", "val_fraction": 0.3, "batch_size": 256},
     "default": {**_ELU},  # the ELU default (rank-val3-small)
     "steps3k": {**_ELU, "max_steps": 3000},
     "steps3k-p20": {**_ELU, "max_steps": 3000, "patience": 20},
@@ -124,34 +127,21 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "steps2k": {**_GELU, "max_steps": 2000},
     "average": {**_GELU, "max_steps": 2000, "averaging": 0.99},
     "min600": {**_GELU, "max_steps": 2000, "min_steps": 600},
-    "average-min600": {**_GELU, "max_steps": 2000, "averaging": 0.99,
-                       "min_steps": 600},
+    "average-min600": {**_AVG},
     # screened on top of it with --problems hard (seeds 100-101)
-    "avg998": {**_GELU, "max_steps": 2000, "averaging": 0.998, "min_steps": 600},
-    "avg-lr1e-3": {**_GELU, "max_steps": 2000, "averaging": 0.99, "min_steps": 600,
-                   "lr": 1e-3},
-    "avg-h64": {**_GELU, "max_steps": 2000, "averaging": 0.99, "min_steps": 600,
-                "hidden": 64},
-    "avg-val2": {**_GELU, "max_steps": 2000, "averaging": 0.99, "min_steps": 600,
-                 "val_fraction": 0.2},
-    "avg-bound5": {**_GELU, "max_steps": 2000, "averaging": 0.99, "min_steps": 600,
-                   "critic_bound": 5.0},
-    "avg-batch512": {**_GELU, "max_steps": 2000, "averaging": 0.99, "min_steps": 600,
-                     "batch_size": 512},
-    "avg-p20": {**_GELU, "max_steps": 2000, "averaging": 0.99, "min_steps": 600,
-                "patience": 20},
-    "avg-h64-min400": {**_GELU, "max_steps": 2000, "averaging": 0.99, "min_steps": 400,
-                       "hidden": 64},  # the default now
-    "wd1e-2": {**_GELU, "max_steps": 2000, "averaging": 0.99, "min_steps": 400,
-               "hidden": 64, "weight_decay": 1e-2},
-    "wd1e-1": {**_GELU, "max_steps": 2000, "averaging": 0.99, "min_steps": 400,
-               "hidden": 64, "weight_decay": 1e-1},
-    "wd1": {**_GELU, "max_steps": 2000, "averaging": 0.99, "min_steps": 400,
-            "hidden": 64, "weight_decay": 1.0},
-    "ref1": {**_GELU, "max_steps": 2000, "averaging": 0.99, "min_steps": 400,
-             "hidden": 64, "ref_factor": 1.0},
-    "avg-student": {**_GELU, "max_steps": 2000, "averaging": 0.99, "min_steps": 600,
-                    "reference": "student"},
+    "avg998": {**_AVG, "averaging": 0.998},
+    "avg-lr1e-3": {**_AVG, "lr": 1e-3},
+    "avg-h64": {**_AVG, "hidden": 64},
+    "avg-val2": {**_AVG, "val_fraction": 0.2},
+    "avg-bound5": {**_AVG, "critic_bound": 5.0},
+    "avg-batch512": {**_AVG, "batch_size": 512},
+    "avg-p20": {**_AVG, "patience": 20},
+    "avg-student": {**_AVG, "reference": "student"},
+    "avg-h64-min400": {**_NOW},  # the default now
+    "wd1e-2": {**_NOW, "weight_decay": 1e-2},
+    "wd1e-1": {**_NOW, "weight_decay": 1e-1},
+    "wd1": {**_NOW, "weight_decay": 1.0},
+    "ref1": {**_NOW, "ref_factor": 1.0},
     "lr6e-3": {**_GELU, "lr": 6e-3},
     "zero-output": {**_GELU, "init": "zero-output"},
     # screened with --problems screen (seeds 100-101)

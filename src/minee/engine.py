@@ -13,7 +13,7 @@ It knows nothing of entropies or MI: the estimators combine the divergences it r
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import partial
 from typing import cast
@@ -135,7 +135,7 @@ class Engine:
             if config.weight_decay else torch.optim.Adam
         self.optimizer = adam(critic.parameters(), lr=config.lr, fused=fused or None)
         self.averaged = None if not config.averaging else AveragedModel(
-            critic, avg_fn=_MovingAverage(config.averaging), use_buffers=False)
+            critic, multi_avg_fn=_MovingAverage(config.averaging), use_buffers=False)
         self.step = 0
         self.diverged = torch.zeros(k, dtype=torch.bool)
         self.stopped_early = False
@@ -332,7 +332,7 @@ class Engine:
 
 
 class _MovingAverage:
-    """The update of an exponential moving average of weights, for
+    """The in-place update of an exponential moving average of weights, for
     :class:`~torch.optim.swa_utils.AveragedModel` (a class, not a closure, so that fitted
     estimators stay picklable).
 
@@ -340,13 +340,16 @@ class _MovingAverage:
     spans roughly the steps so far instead of staying near the random initial weights.
     It reaches ``decay`` only after ``(10 decay - 1) / (1 - decay)`` updates (890 for
     0.99), so most early-stopped runs average with a somewhat lower decay (0.978 at step
-    400).
+    400). The decay is computed once per step for all parameters (half the cost of a
+    per-parameter update; it runs after every optimiser step).
     """
 
     def __init__(self, decay: float):
         self.decay = decay
 
-    def __call__(self, average: Tensor, current: Tensor, n: Tensor | int) -> Tensor:
-        count = torch.as_tensor(n, dtype=average.dtype, device=average.device)
-        d = ((1 + count) / (10 + count)).clamp(max=self.decay)
-        return average + (1 - d) * (current - average)
+    def __call__(self, averages: Sequence[Tensor], currents: Sequence[Tensor],
+                 n: Tensor | int) -> None:
+        count = torch.as_tensor(n, dtype=averages[0].dtype, device=averages[0].device)
+        weight = 1 - ((1 + count) / (10 + count)).clamp(max=self.decay)
+        for average, current in zip(averages, currents, strict=True):
+            average.add_((current - average) * weight)
