@@ -12,7 +12,7 @@ import pytest
 import minee
 from minee import tasks
 from minee.diagnostics import MineeWarning, noise_checks
-from minee.readout import interval
+from minee.readout import BIAS_SHARE, OPTIMISM_SHARE, bias_allowance, interval
 
 QUICK = {"max_steps": 60, "eval_every": 10, "min_steps": 0}
 
@@ -93,6 +93,40 @@ def test_noise_checks_rules() -> None:
     assert noise_checks(0.5, 0.02, null=0.01, null_stderr=0.02) == {}
     assert "noise_level" in noise_checks(0.06, 0.02, null=0.01, null_stderr=0.02)
     assert noise_checks(math.nan, 0.02) == {}
+
+
+def test_noise_level_counts_the_bias_allowance() -> None:
+    """Without a null, noise level means the whole interval (bias allowance included)
+    reaches 0; with a null the allowance cancels (both share the critic's bias)."""
+    assert noise_checks(0.1, 0.01) == {}
+    assert "noise_level" in noise_checks(0.1, 0.01, bias=0.06)
+    assert noise_checks(0.1, 0.01, null=0.0, null_stderr=0.01, bias=0.06) == {}
+
+
+def test_bias_allowance_grows_with_the_value_and_the_training_rows_optimism() -> None:
+    assert bias_allowance(0.0, 0.0) == 0.0
+    assert bias_allowance(1.0, 1.0) == pytest.approx(BIAS_SHARE)
+    assert bias_allowance(-1.0, -1.0) == pytest.approx(BIAS_SHARE)
+    assert bias_allowance(0.0, 0.2) == pytest.approx(OPTIMISM_SHARE * 0.2)
+    assert bias_allowance(1.0, 1.3) == pytest.approx(math.hypot(BIAS_SHARE, 0.3 * OPTIMISM_SHARE))
+    assert bias_allowance(math.nan, 0.3) == 0.0
+    assert interval(1.0, 0.03, bias=0.04) == pytest.approx((1 - 1.96 * 0.05, 1 + 1.96 * 0.05),
+                                                         abs=1e-4)
+
+
+def test_an_mi_interval_carries_the_bias_allowance_and_an_entropy_none() -> None:
+    x, y = tasks.get("hg", rho=0.8, d=1).sample(1000, seed=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MineeWarning)
+        est = minee.mutual_information(x, y, seed=0, **QUICK)
+        h = minee.entropy(x, seed=0, **QUICK)
+    train = float(np.nanmean(est.history.train[-4:]))  # near the smoothed training reading
+    assert est.bias > BIAS_SHARE * est.value * 0.99 and est.bias < 0.2
+    assert est.bias == pytest.approx(bias_allowance(est.value, train), abs=0.02)
+    half = (est.ci[1] - est.ci[0]) / 2
+    assert half == pytest.approx(1.959964 * math.hypot(est.stderr, est.bias), rel=1e-6)
+    assert est.to_dict()["bias"] == est.bias
+    assert h.bias == 0.0 and (h.ci[1] - h.ci[0]) / 2 == pytest.approx(1.959964 * h.stderr)
 
 
 def test_an_mi_interval_wholly_below_zero_reaches_zero() -> None:

@@ -29,13 +29,16 @@ def mutual_information(x: Any, y: Any, *, method: str = "minee", seed: int | Non
     Returns:
         An :class:`~minee.Estimate`; ``.value`` is I(X;Y) in nats.
 
-    Uncertainty: ``.stderr`` and ``.ci`` (95%, ``value +- 1.96 stderr``) combine the
-    sampling error of the rows the estimate is read on (held-out rows when
-    ``val_fraction > 0``, computed in closed form as a bootstrap over those rows would give
-    it) with the spread of the ensemble members (``ensemble=K``). The critic's bias is not
-    in them. ``null=True`` adds a permutation null (the same estimate with Y's rows
-    shuffled) as ``.null``; ``.diagnostics`` flags ``noise_level`` when the estimate does not
-    stand out from it (or, without a null, from 0).
+    Uncertainty: ``.stderr`` combines the sampling error of the rows the estimate is read
+    on (held-out rows when ``val_fraction > 0``, computed in closed form as a bootstrap
+    over those rows would give it) with the spread of the ensemble members
+    (``ensemble=K``); ``.bias`` is an allowance for the critic's bias (a share of the value
+    and of the training rows' optimism, calibrated on problems with known answers:
+    :func:`minee.readout.bias_allowance`); ``.ci`` is the 95% interval
+    ``value +- 1.96 sqrt(stderr^2 + bias^2)``. ``null=True`` adds a permutation null (the
+    same estimate with Y's rows shuffled) as ``.null``; ``.diagnostics`` flags
+    ``noise_level`` when the estimate does not stand out from it (or, without a null, when
+    its interval reaches 0).
 
     Example:
         >>> import numpy as np, minee

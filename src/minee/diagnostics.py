@@ -153,16 +153,17 @@ def ceiling_checks(value: float, rows: int, ceiling: float | None = None) -> dic
 
 
 def noise_checks(value: float, stderr: float | None, null: float | None = None,
-                 null_stderr: float | None = None) -> dict[str, str]:
+                 null_stderr: float | None = None, *, bias: float = 0.0) -> dict[str, str]:
     """Flag an (conditional) MI estimate that does not stand out from noise.
 
     With a permutation null (the estimate on shuffled Y), the estimate is at noise level
-    when it is not above the null by 1.96 combined standard errors; without one, when its
-    95% interval reaches 0.
+    when it is not above the null by 1.96 combined standard errors (the null shares the
+    critic's bias); without one, when its 95% interval (bias allowance included) reaches 0.
 
     Arguments:
         value, stderr: the estimate and its standard error, nats.
         null, null_stderr: the permutation-null estimate and its standard error, nats.
+        bias: the estimate's bias allowance, nats (:func:`minee.readout.bias_allowance`).
     """
     if not np.isfinite(value):
         return {}
@@ -176,11 +177,11 @@ def noise_checks(value: float, stderr: float | None, null: float | None = None,
             "clipped, so that averages over repeats stay unbiased)")
     if stderr is None:
         return flags
-    return {**flags, **_noise_level(value, stderr, null, null_stderr)}
+    return {**flags, **_noise_level(value, stderr, null, null_stderr, bias)}
 
 
 def _noise_level(value: float, stderr: float, null: float | None,
-                 null_stderr: float | None) -> dict[str, str]:
+                 null_stderr: float | None, bias: float) -> dict[str, str]:
     if null is not None and null_stderr is not None and np.isfinite(null):
         margin = Z95 * float(np.hypot(stderr, null_stderr))
         if value - null <= margin:
@@ -189,9 +190,10 @@ def _noise_level(value: float, stderr: float, null: float | None,
                 f"permutation null ({null:.3g} nats, Y shuffled): no evidence of dependence "
                 "at this sample size")}
         return {}
-    if value - Z95 * stderr <= 0:
+    half = Z95 * float(np.hypot(stderr, bias))
+    if value - half <= 0:
         return {"noise_level": (
-            f"the estimate ({value:.3g} +- {Z95 * stderr:.2g} nats) is not distinguishable "
+            f"the estimate ({value:.3g} +- {half:.2g} nats) is not distinguishable "
             "from 0 at this sample size; pass null=True for a permutation (shuffled Y) null "
             "level")}
     return {}

@@ -82,7 +82,10 @@ class Estimate:
             sampling error of the held-out rows the value is read on, plus the spread of
             the ensemble members (see :meth:`minee.MINEE.fit`). Bias of the critic is not
             in it.
-        ci: 95% confidence interval ``value +- 1.96 stderr`` or ``None``.
+        bias: for an MI, an allowance for the critic's bias (a standard deviation, nats;
+            :func:`minee.readout.bias_allowance`), calibrated on problems with known
+            answers; 0 for an entropy.
+        ci: 95% interval ``value +- 1.96 sqrt(stderr^2 + bias^2)`` or ``None``.
         quantity: what was estimated (``"mutual_information"``, ``"entropy"``, ...).
         null: the same estimator on the sample with Y's rows shuffled (the dependence
             destroyed, the marginals kept), nats: the level an estimate of no dependence
@@ -99,6 +102,7 @@ class Estimate:
     diagnostics: dict[str, str]
     members: np.ndarray
     stderr: float | None = None
+    bias: float = 0.0
     ci: tuple[float, float] | None = None
     quantity: str = "mutual_information"
     null: float | None = None
@@ -123,6 +127,7 @@ class Estimate:
             "quantity": self.quantity,
             "value": clean(self.value),
             "stderr": clean(self.stderr),
+            "bias": clean(self.bias),
             "ci": None if self.ci is None else [clean(self.ci[0]), clean(self.ci[1])],
             "entropies": {k: clean(v) for k, v in self.entropies.items()},
             "divergences": {k: clean(v) for k, v in self.divergences.items()},

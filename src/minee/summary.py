@@ -16,7 +16,7 @@ import torch
 
 from . import diagnostics
 from .model import Run
-from .readout import evaluation_rows, evaluation_terms, interval, stderr
+from .readout import bias_allowance, evaluation_rows, evaluation_terms, interval, stderr
 from .results import Estimate, History
 
 __all__ = ["summarise"]
@@ -50,7 +50,7 @@ def summarise(run: Run) -> list[Estimate]:
             est = replace(est, null=null.value, null_stderr=null.stderr)
         if run.quantity != "entropy":
             est.diagnostics.update(diagnostics.noise_checks(
-                est.value, est.stderr, est.null, est.null_stderr))
+                est.value, est.stderr, est.null, est.null_stderr, bias=est.bias))
             est.diagnostics.update(diagnostics.ceiling_checks(
                 est.value, evaluation_rows(run.engine).shape[1], _ceiling(run)))
         results.append(est)
@@ -121,10 +121,13 @@ def _estimate(run: Run, t: _Terms, p: int) -> Estimate:
         if heldout else {},
         stopped_early=engine.stopped_early)
     error = stderr(members[finite], t.variance[sl][finite])
+    train_value = float(np.nanmean(t.train_values[sl]))
+    mi = run.quantity != "entropy"
+    bias = bias_allowance(value, train_value) if mi else 0.0
     flags = diagnostics.data_checks(run.data[p % run.data.shape[0]],
                                     float(t.outside[sl].mean()))
     flags.update(diagnostics.training_checks(
-        history.steps, history.estimate, float(np.nanmean(t.train_values[sl])), value,
+        history.steps, history.estimate, train_value, value,
         diverged=int(t.diverged[sl].sum()), members=k, stopped_early=engine.stopped_early,
         heldout=heldout))
     flags.update(diagnostics.settings_checks(run.settings.lr))
@@ -133,7 +136,7 @@ def _estimate(run: Run, t: _Terms, p: int) -> Estimate:
         entropies={} if t.entropies is None
         else {h: float(v) for h, v in per_head(avg(t.entropies)).items()},
         divergences={h: float(v) for h, v in per_head(avg(t.divergences)).items()},
-        history=history, diagnostics=flags, members=members, stderr=error,
-        ci=interval(value, error, least=None if run.quantity == "entropy" else 0.0),
+        history=history, diagnostics=flags, members=members, stderr=error, bias=bias,
+        ci=interval(value, error, least=0.0 if mi else None, bias=bias),
         quantity=run.quantity,
         preprocess=run.settings.preprocess)

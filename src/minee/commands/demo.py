@@ -141,6 +141,6 @@ def _table(label: str, args: argparse.Namespace, dx: int, dy: int, truth: float,
               f"read on {read_on}); diagnostics: {flags}",
               "Nats of mutual information; error = value - truth (the task's closed form); "
               "the 95%",
-              "interval is minee's: sampling error and ensemble spread, not the critic's bias. "
+              "interval is minee's: sampling error and an allowance for the critic's bias. "
               "CPU s: all threads."]
     return "\n".join(lines)
