@@ -144,6 +144,8 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "ref1": {**_NOW, "ref_factor": 1.0},
     # the default again, its interval now with the critic's bias allowance (the same values)
     "now": {**_NOW},
+    # the default again, read at one critic state for all heads (the best held-out MI)
+    "joint-select": {**_NOW},
     "lr6e-3": {**_GELU, "lr": 6e-3},
     "zero-output": {**_GELU, "init": "zero-output"},
     # screened with --problems screen (seeds 100-101)

@@ -192,3 +192,44 @@ def test_hidden_width_one_runs_every_layer() -> None:
         if i < len(net.weights) - 1:
             expected = torch.nn.functional.elu(expected)
     assert torch.allclose(net(x), expected, atol=1e-6)
+
+
+def _record_heldout(eng: Engine, rows: list[list[float]]) -> None:
+    """Record held-out divergences (one member, heads xy, x, y) as if evaluated."""
+    for values in rows:
+        v = torch.tensor([values])
+        eng._record({"train": v, "heldout": v})
+
+
+def test_an_mi_is_read_at_one_state_for_all_heads() -> None:
+    """With selection weights the reported divergences are all heads' at the evaluation
+    where the weighted score peaked, not each head's own best (which would mix states);
+    patience still follows each head's own progress."""
+    data = torch.randn(1, 50, 3, generator=torch.Generator().manual_seed(0))
+    critic = _critic(members=1)
+    config = EngineConfig(lr=1e-3, batch_size=None, ref_factor=1.0, max_steps=1,
+                          eval_every=1, selection=(1.0, -1.0, -1.0))
+    eng = Engine(critic, UniformBox(data), DV(), data, data[:, :10], config,
+                 torch.Generator().manual_seed(0))
+    # scores D_xy - D_x - D_y: 0.2, 0.3, 0.1; the x head peaks at the third evaluation
+    _record_heldout(eng, [[0.5, 0.2, 0.1], [0.8, 0.3, 0.2], [0.9, 0.5, 0.3]])
+    torch.testing.assert_close(eng.divergences(), torch.tensor([[0.8, 0.3, 0.2]]))
+    assert eng._since_best == 0  # the heads still improved at the last evaluation
+    _record_heldout(eng, [[0.9, 0.5, 0.3]])
+    assert eng._since_best == 1
+    per_head = Engine(critic, UniformBox(data), DV(), data, data[:, :10],
+                      EngineConfig(lr=1e-3, batch_size=None, ref_factor=1.0, max_steps=1,
+                                   eval_every=1), torch.Generator().manual_seed(0))
+    _record_heldout(per_head, [[0.5, 0.2, 0.1], [0.8, 0.3, 0.2], [0.9, 0.5, 0.3]])
+    torch.testing.assert_close(per_head.divergences(), torch.tensor([[0.9, 0.5, 0.3]]))
+
+
+def test_a_fitted_mi_is_its_best_smoothed_heldout_reading() -> None:
+    x, y = minee.tasks.get("student", dof=2.0, dx=2, dy=2, rho=0.0).sample(600, seed=1)
+    est = minee.MINEE(seed=0, max_steps=200, eval_every=20, min_steps=200).fit(x, y)
+    curve = est.history_.heldout[:, 0]  # the estimate per evaluation, nats
+    smoothed, s = [], None
+    for v in curve:
+        s = v if s is None else s + est.settings_.smoothing * (v - s)
+        smoothed.append(s)
+    assert est.mutual_information_ == pytest.approx(max(smoothed), abs=1e-6)  # float32

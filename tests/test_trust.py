@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import math
 import warnings
+from typing import Any
 
 import numpy as np
 import pytest
 
 import minee
+import minee.readout
 from minee import tasks
 from minee.diagnostics import MineeWarning, noise_checks
 from minee.readout import BIAS_SHARE, OPTIMISM_SHARE, bias_allowance, interval
@@ -109,24 +111,46 @@ def test_bias_allowance_grows_with_the_value_and_the_training_rows_optimism() ->
     assert bias_allowance(-1.0, -1.0) == pytest.approx(BIAS_SHARE)
     assert bias_allowance(0.0, 0.2) == pytest.approx(OPTIMISM_SHARE * 0.2)
     assert bias_allowance(1.0, 1.3) == pytest.approx(math.hypot(BIAS_SHARE, 0.3 * OPTIMISM_SHARE))
-    assert bias_allowance(math.nan, 0.3) == 0.0
+    assert bias_allowance(1.0, 0.7) == pytest.approx(bias_allowance(1.0, 1.3))
+    assert math.isnan(bias_allowance(math.nan, 0.3))
+    assert bias_allowance(0.4, math.nan) == pytest.approx(BIAS_SHARE * 0.4)
     assert interval(1.0, 0.03, bias=0.04) == pytest.approx((1 - 1.96 * 0.05, 1 + 1.96 * 0.05),
                                                          abs=1e-4)
 
 
-def test_an_mi_interval_carries_the_bias_allowance_and_an_entropy_none() -> None:
-    x, y = tasks.get("hg", rho=0.8, d=1).sample(1000, seed=2)
+def _fit_quietly(fit: Any) -> Any:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MineeWarning)
-        est = minee.mutual_information(x, y, seed=0, **QUICK)
-        h = minee.entropy(x, seed=0, **QUICK)
-    train = float(np.nanmean(est.history.train[-4:]))  # near the smoothed training reading
-    assert est.bias > BIAS_SHARE * est.value * 0.99 and est.bias < 0.2
-    assert est.bias == pytest.approx(bias_allowance(est.value, train), abs=0.02)
+        return fit()
+
+
+def test_an_mi_interval_carries_the_bias_allowance_and_an_entropy_none(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each share enters the estimate's allowance: the value's share alone, then the
+    training rows' optimism alone, on small independent samples whose critics overfit."""
+    x, y = tasks.get("hg", rho=0.8, d=1).sample(1000, seed=2)
+    monkeypatch.setattr(minee.readout, "OPTIMISM_SHARE", 0.0)
+    est = _fit_quietly(lambda: minee.mutual_information(x, y, seed=0, **QUICK))
+    assert est.bias == pytest.approx(BIAS_SHARE * abs(est.value), rel=1e-9)
     half = (est.ci[1] - est.ci[0]) / 2
     assert half == pytest.approx(1.959964 * math.hypot(est.stderr, est.bias), rel=1e-6)
     assert est.to_dict()["bias"] == est.bias
+    h = _fit_quietly(lambda: minee.entropy(x, seed=0, **QUICK))
     assert h.bias == 0.0 and (h.ci[1] - h.ci[0]) / 2 == pytest.approx(1.959964 * h.stderr)
+
+    monkeypatch.setattr(minee.readout, "BIAS_SHARE", 0.0)
+    monkeypatch.setattr(minee.readout, "OPTIMISM_SHARE", 1.0)
+    rng = np.random.default_rng(3)
+    a, b = rng.standard_normal((300, 6)), rng.standard_normal((300, 6))
+    fit = _fit_quietly(lambda: minee.MINEE(
+        seed=0, max_steps=300, eval_every=20, min_steps=300).fit(a, b))
+    est, train = fit.estimate_, None
+    for v in est.history.train[:, 0]:  # the smoothed training-row reading at the end
+        train = v if train is None else train + fit.settings_.smoothing * (v - train)
+    assert est.bias > 0.05 and est.bias == pytest.approx(abs(train - est.value), rel=1e-5)
+    cmi = _fit_quietly(lambda: minee.conditional_mutual_information(
+        a[:, :2], b[:, :2], a[:, 2:4], seed=0, **QUICK))
+    assert cmi.bias > 0.0  # the optimism alone, as shares go
 
 
 def test_an_mi_interval_wholly_below_zero_reaches_zero() -> None:

@@ -157,8 +157,9 @@ def noise_checks(value: float, stderr: float | None, null: float | None = None,
     """Flag an (conditional) MI estimate that does not stand out from noise.
 
     With a permutation null (the estimate on shuffled Y), the estimate is at noise level
-    when it is not above the null by 1.96 combined standard errors (the null shares the
-    critic's bias); without one, when its 95% interval (bias allowance included) reaches 0.
+    when it is not above the null by 1.96 combined standard errors (the null is estimated
+    the same way, so the comparison leaves the bias allowance out); without one, when its
+    95% interval (bias allowance included) reaches 0.
 
     Arguments:
         value, stderr: the estimate and its standard error, nats.
@@ -191,6 +192,11 @@ def _noise_level(value: float, stderr: float, null: float | None,
                 "at this sample size")}
         return {}
     half = Z95 * float(np.hypot(stderr, bias))
+    if value - half <= 0 and bias > stderr:
+        return {"noise_level": (
+            f"the estimate ({value:.3g} +- {half:.2g} nats, mostly the allowance for the "
+            "critic's bias) is not distinguishable from 0; see the overfitting or "
+            "still_increasing flags, or pass null=True to compare with a permutation null")}
     if value - half <= 0:
         return {"noise_level": (
             f"the estimate ({value:.3g} +- {half:.2g} nats) is not distinguishable "

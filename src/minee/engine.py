@@ -54,6 +54,12 @@ class EngineConfig:
             weights over steps (Polyak averaging), which every evaluation and the estimate
             read instead of the last step's weights; 0: no averaging.
         weight_decay: decoupled weight decay per unit learning rate (AdamW); 0: Adam.
+        selection: with held-out rows, the weights (H,) of the heads' smoothed held-out
+            divergences in the score that picks the critic state an estimate is read at:
+            one state for all heads, where the score was highest (an MI: the weights that
+            make the score its divergence part, $D_{XY} - D_X - D_Y$). ``None``: each head
+            its own best state (an entropy's single head; many entropies trained
+            together). Early stopping follows each head's own best either way.
     """
 
     lr: float
@@ -67,6 +73,7 @@ class EngineConfig:
     tol: float = 1e-3
     averaging: float = 0.0
     weight_decay: float = 0.0
+    selection: tuple[float, ...] | None = None
 
 
 class Engine:
@@ -143,6 +150,10 @@ class Engine:
         self._steps: list[int] = []
         self._smooth: dict[str, Tensor] = {}
         self._best = train.new_full((k, h), -math.inf)
+        self._head_best = self._best
+        self._best_score = train.new_full((k,), -math.inf)
+        self._selection = None if config.selection is None else train.new_tensor(
+            config.selection)
         self._since_best = 0
 
     def step_work(self) -> float:
@@ -244,11 +255,24 @@ class Engine:
             self._smooth[name] = ema(self._smooth.get(name), v, self.config.smoothing)
         self._steps.append(self.step)
         if "heldout" in values:
-            cur = self._smooth["heldout"]
-            better = torch.isfinite(cur) & (cur > self._best + self.config.tol)
-            improved = bool(better.any())
-            self._best = torch.where(better, cur, self._best)
-            self._since_best = 0 if improved else self._since_best + 1
+            self._select(self._smooth["heldout"])
+
+    def _select(self, cur: Tensor) -> None:
+        """Keep the best smoothed held-out divergences ``cur`` (K, H) so far: per head, or
+        all heads at the state where the selection score was highest. Early stopping
+        follows each head's own best either way: a score of differences can stall while
+        its heads still improve (stopping on it ended Student-t runs at step 400, 0.06
+        nats lower)."""
+        better = torch.isfinite(cur) & (cur > self._head_best + self.config.tol)
+        self._head_best = torch.where(better, cur, self._head_best)
+        self._since_best = 0 if bool(better.any()) else self._since_best + 1
+        if self._selection is None:
+            self._best = self._head_best
+            return
+        score = (cur * self._selection).sum(-1)
+        higher = torch.isfinite(score) & (score > self._best_score)
+        self._best_score = torch.where(higher, score, self._best_score)
+        self._best = torch.where(higher[:, None], cur, self._best)
 
     def run(self, callback: Callable[[Engine], None] | None = None,
             until: int | None = None) -> None:
@@ -290,9 +314,11 @@ class Engine:
     def divergences(self) -> Tensor:
         """Reported divergences (K, H) in nats.
 
-        With held-out rows: each head's best smoothed held-out divergence (a DV bound is a
-        supremum over critics, so the best critic on unseen rows is the estimate). Without:
-        the last finite smoothed training-row divergence.
+        With held-out rows: the best smoothed held-out divergences (a DV bound is a
+        supremum over critics, so the best critic on unseen rows is the estimate), each
+        head's own best, or with ``selection`` every head's at the one state where the
+        selection score was highest (``EngineConfig.selection``). Without: the last finite
+        smoothed training-row divergence.
         """
         if self.heldout_rows is not None:
             return self._best.cpu()
@@ -312,6 +338,7 @@ class Engine:
             "objective": self.objective.state_dict(),
             "step": self.step, "diverged": self.diverged, "records": self._records,
             "steps": self._steps, "smooth": self._smooth, "best": self._best,
+            "head_best": self._head_best, "best_score": self._best_score,
             "since_best": self._since_best,
             "stopped_early": self.stopped_early,
         }
@@ -327,6 +354,7 @@ class Engine:
         self.step, self.diverged = state["step"], state["diverged"]
         self._records, self._steps = state["records"], state["steps"]
         self._smooth, self._best = state["smooth"], state["best"]
+        self._head_best, self._best_score = state["head_best"], state["best_score"]
         self._since_best = state["since_best"]
         self.stopped_early = state["stopped_early"]
 

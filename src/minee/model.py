@@ -119,8 +119,8 @@ def build_run(data: np.ndarray, heads: Heads, settings: Settings, *,
     if critic is None:
         critic = _critic(rows, masks, heads, settings, seeds.init)
     critic = critic.to(device=device, dtype=dtype)
-    engine = Engine(critic, reference, make_objective(settings), train, heldout,
-                    engine_config(settings),
+    config = replace(engine_config(settings), selection=_selection(heads, quantity))
+    engine = Engine(critic, reference, make_objective(settings), train, heldout, config,
                     torch.Generator(device=device).manual_seed(seeds.engine))
     return Run(settings, engine, reference, heads, masks, data, log_scale, quantity)
 
@@ -134,6 +134,20 @@ def engine_config(settings: Settings) -> EngineConfig:
         patience=settings.patience, min_steps=settings.min_steps,
         smoothing=settings.smoothing, averaging=settings.averaging,
         weight_decay=settings.weight_decay)
+
+
+def _selection(heads: Heads, quantity: str) -> tuple[float, ...] | None:
+    r"""How held-out readings pick the critic state an estimate is read at.
+
+    An MI (or conditional MI) is read at the one state where its own held-out value is
+    highest, all heads together: heads read at their separate best states do not cancel
+    (with the joint residual the marginal critics' values enter the joint head exactly,
+    and cancel only at the same state), and on independent heavy-tailed columns the sum
+    of the marginal heads' separate maxima read the MI 0.02-0.17 nats low. The target is
+    $\sum_h s_h (c_h - D_h)$ with constant cross-entropies $c_h$, so the weights of the
+    divergences are $-s_h$. An entropy keeps each head's own best divergence.
+    """
+    return None if quantity == "entropy" else tuple(float(-s) for s in heads.signs)
 
 
 def _heldout_rows(n: int, fraction: float) -> int:

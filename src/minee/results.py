@@ -82,10 +82,11 @@ class Estimate:
             sampling error of the held-out rows the value is read on, plus the spread of
             the ensemble members (see :meth:`minee.MINEE.fit`). Bias of the critic is not
             in it.
-        bias: for an MI, an allowance for the critic's bias (a standard deviation, nats;
-            :func:`minee.readout.bias_allowance`), calibrated on problems with known
-            answers; 0 for an entropy.
-        ci: 95% interval ``value +- 1.96 sqrt(stderr^2 + bias^2)`` or ``None``.
+        bias: for an MI or conditional MI, an allowance for the critic's bias (a standard
+            deviation, nats; :func:`minee.readout.bias_allowance`), calibrated on MI
+            problems with known answers; 0 for an entropy; NaN for a non-finite value.
+        ci: 95% interval ``value +- 1.96 sqrt(stderr^2 + bias^2)`` (an MI interval lying
+            wholly below 0 is stretched up to 0) or ``None``.
         quantity: what was estimated (``"mutual_information"``, ``"entropy"``, ...).
         null: the same estimator on the sample with Y's rows shuffled (the dependence
             destroyed, the marginals kept), nats: the level an estimate of no dependence

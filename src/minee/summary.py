@@ -121,7 +121,8 @@ def _estimate(run: Run, t: _Terms, p: int) -> Estimate:
         if heldout else {},
         stopped_early=engine.stopped_early)
     error = stderr(members[finite], t.variance[sl][finite])
-    train_value = float(np.nanmean(t.train_values[sl]))
+    # the finite members', as for the value
+    train_value = float(np.nanmean(t.train_values[sl][finite])) if finite.any() else math.nan
     mi = run.quantity != "entropy"
     bias = bias_allowance(value, train_value) if mi else 0.0
     flags = diagnostics.data_checks(run.data[p % run.data.shape[0]],

@@ -42,7 +42,8 @@ def report_table(est: Any, path: str, columns: dict[str, list[str]], rows: int, 
         return f"  {label:<10} {value:>10.4f} nats{extra}"
 
     ci = "" if est.ci is None else (f"   95% CI [{est.ci[0]:.4f}, {est.ci[1]:.4f}]"
-                                    f"   stderr {est.stderr:.4f}")
+                                    f"   stderr {est.stderr:.4f}"
+                                    + (f"   bias allowance {est.bias:.4f}" if est.bias else ""))
     lines.append(row(quantity, est.value, ci))
     if est.null is not None:
         lines.append(row("null", est.null, "   (Y rows shuffled)"))
