@@ -1,6 +1,6 @@
 """Estimates against closed-form ground truth, with default settings.
 
-Tolerances are the issue's acceptance bounds; each check is one seeded run, so a failure
+Tolerances are the acceptance bounds; each check is one seeded run, so a failure
 means the defaults moved, not bad luck: the seeds are fixed.
 """
 

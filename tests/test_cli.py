@@ -134,7 +134,7 @@ def test_help_has_examples(capsys: pytest.CaptureFixture[str]) -> None:
     assert "minee entropy data.csv --cols" in capsys.readouterr().out
 
 
-# The errors the issue names run as subprocesses; the rest go through the same entry point
+# The errors a user meets first run as subprocesses; the rest go through the same entry point
 # in-process (argv in, exit code and stderr out), which spares a 2-3 s interpreter start each.
 @pytest.mark.parametrize(("args", "message"), [
     (("estimate", "absent.csv", "--x", "a1", "--y", "b1"), "no such file"),

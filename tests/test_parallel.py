@@ -213,7 +213,7 @@ def test_cli_relevance_ranks_and_rejects_bad_input(tmp_path):
 
 @pytest.mark.slow
 def test_acceptance_matrix_default_settings_local_and_dask(client):
-    """The issue's check: 1,500 rows, default settings, seed 0, in-process and on Dask."""
+    """The acceptance check: 1,500 rows, default settings, seed 0, in-process and on Dask."""
     df = _table(1500)
     local = minee.mi_matrix(df, seed=0)
     _check_structure(local)
