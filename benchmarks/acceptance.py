@@ -1,4 +1,4 @@
-"""Issue 4's acceptance with default settings: one ``minee.mutual_information`` call per
+"""Acceptance with default settings: one ``minee.mutual_information`` call per
 seed on MG(0.9) and HG(0.9, 6), N = 400; median relative error and time per call.
 
 Wall time is what a user waits; process CPU time (with ``--threads 1``) is what the call
@@ -20,7 +20,7 @@ import minee
 
 __all__ = ["main"]
 
-LIMITS = {"MG(0.9) N=400": 5.0, "HG(0.9,6) N=400": 20.0}  # seconds per call (the issue)
+LIMITS = {"MG(0.9) N=400": 5.0, "HG(0.9,6) N=400": 20.0}  # seconds per call (the acceptance limits)
 
 
 def main(argv: list[str] | None = None) -> None:

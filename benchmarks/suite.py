@@ -142,7 +142,8 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "wd1e-1": {**_NOW, "weight_decay": 1e-1},
     "wd1": {**_NOW, "weight_decay": 1.0},
     "ref1": {**_NOW, "ref_factor": 1.0},
-    # the default again, its interval now with the critic's bias allowance (the same values)
+    # the default again, recorded with the critic's bias allowance while the engine still
+    # read each head at its own best state (rerunning it now reads at one state)
     "now": {**_NOW},
     # the default again, read at one critic state for all heads (the best held-out MI)
     "joint-select": {**_NOW},
@@ -195,6 +196,7 @@ def estimate(method: str, x: np.ndarray, y: np.ndarray, seed: int) -> dict[str, 
     return {"value": est.value, "ci": est.ci, "stderr": est.stderr, "bias": est.bias,
             "flags": sorted(est.diagnostics),
             "steps": int(est.history.steps[-1]),
+            # the last raw training-row reading (the allowance uses the smoothed one)
             "train_value": float(np.nanmean(est.history.train[-1]))}
 
 

@@ -64,6 +64,7 @@ def test_table_and_progress(data: Path) -> None:
     assert out.returncode == 0, out.stderr
     assert "I(X;Y)" in out.stdout and "95% CI" in out.stdout and "H(X,Y)" in out.stdout
     assert "X: a1, a2" in out.stdout and "diagnostics:" in out.stdout
+    assert "bias allowance" in out.stdout
     assert "MINEE" in out.stderr  # the progress bar, on stderr
 
 

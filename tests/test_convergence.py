@@ -1,4 +1,4 @@
-"""Issue 4's accuracy acceptance with default settings, over 5 seeds (slow: minutes).
+"""Accuracy acceptance with default settings, over 5 seeds (slow: minutes).
 
 Each seed draws its own sample of N = 400 rows and trains with that seed; the check is on
 the median relative error of the final answers, the acceptance criterion. Wall time per call

@@ -233,3 +233,35 @@ def test_a_fitted_mi_is_its_best_smoothed_heldout_reading() -> None:
         s = v if s is None else s + est.settings_.smoothing * (v - s)
         smoothed.append(s)
     assert est.mutual_information_ == pytest.approx(max(smoothed), abs=1e-6)  # float32
+    # the heads peak at different evaluations here, so reading each at its own best differs
+    per_head = est.history_.heldout_divergences
+    best = {}
+    for head, values in per_head.items():
+        s = None
+        for v in values:
+            s = v if s is None else s + est.settings_.smoothing * (v - s)
+            best[head] = max(best.get(head, -np.inf), s)
+    mixed = best["xy"] - best["x"] - best["y"]
+    read = est.estimate_.divergences["xy"] - est.estimate_.divergences["x"] \
+        - est.estimate_.divergences["y"]
+    assert abs(mixed - read) > 1e-3
+
+
+@pytest.mark.parametrize(("estimator", "weights"), [
+    (minee.MINEE, (1.0, -1.0, -1.0)), (minee.MINE, (1.0,)), (minee.NEE, None)])
+def test_selection_weights_make_the_score_the_estimates_divergence_part(
+        estimator: type, weights: tuple[float, ...] | None) -> None:
+    x, y = minee.tasks.get("hg", rho=0.5, d=1).sample(200, seed=0)
+    est = estimator(seed=0, max_steps=20, eval_every=10, min_steps=0, val_fraction=0.3)
+    est = est.fit(x) if estimator is minee.NEE else est.fit(x, y)
+    assert est.engine_.config.selection == weights
+
+
+def test_conditional_mi_selects_on_its_divergence_part() -> None:
+    rng = np.random.default_rng(0)
+    x, y, z = (rng.standard_normal((200, 1)) for _ in range(3))
+    est = minee.CMINEE(seed=0, max_steps=20, eval_every=10, min_steps=0).fit(x, y, z)
+    names, weights = est.run_.heads.names, est.engine_.config.selection
+    # I(X;Y|Z) = D_XYZ + D_Z - D_XZ - D_YZ
+    assert dict(zip(names, weights, strict=True)) == {"xyz": 1.0, "z": 1.0, "xz": -1.0,
+                                                      "yz": -1.0}

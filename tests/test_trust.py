@@ -99,9 +99,11 @@ def test_noise_checks_rules() -> None:
 
 def test_noise_level_counts_the_bias_allowance() -> None:
     """Without a null, noise level means the whole interval (bias allowance included)
-    reaches 0; with a null the allowance cancels (both share the critic's bias)."""
+    reaches 0; with a null the comparison is of two estimates made the same way, without
+    the allowance."""
     assert noise_checks(0.1, 0.01) == {}
-    assert "noise_level" in noise_checks(0.1, 0.01, bias=0.06)
+    assert "allowance" in noise_checks(0.1, 0.01, bias=0.06)["noise_level"]
+    assert "allowance" not in noise_checks(0.03, 0.02, bias=0.01)["noise_level"]
     assert noise_checks(0.1, 0.01, null=0.0, null_stderr=0.01, bias=0.06) == {}
 
 

@@ -51,7 +51,7 @@ class Estimator:
             0.02); ``"torch"`` uses PyTorch's default initialisation; ``"zero-output"``
             the same with the output layer at 0, so that every critic starts as f = 0.
         val_fraction: share of rows held out; the estimate is read on them and training
-            stops when it stops improving (0 = no held-out rows, paper protocol).
+            stops when no critic improves on them (0 = no held-out rows, paper protocol).
         patience: evaluations without held-out improvement before stopping.
         min_steps: never stop early before this step.
         smoothing: rate of the moving average over evaluations (paper: 0.01).

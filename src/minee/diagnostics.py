@@ -195,8 +195,8 @@ def _noise_level(value: float, stderr: float, null: float | None,
     if value - half <= 0 and bias > stderr:
         return {"noise_level": (
             f"the estimate ({value:.3g} +- {half:.2g} nats, mostly the allowance for the "
-            "critic's bias) is not distinguishable from 0; see the overfitting or "
-            "still_increasing flags, or pass null=True to compare with a permutation null")}
+            "critic's bias: its training-row reading is far from the held-out one) is not "
+            "distinguishable from 0; pass null=True to compare with a permutation null")}
     if value - half <= 0:
         return {"noise_level": (
             f"the estimate ({value:.3g} +- {half:.2g} nats) is not distinguishable "

@@ -152,6 +152,9 @@ class Engine:
         self._best = train.new_full((k, h), -math.inf)
         self._head_best = self._best
         self._best_score = train.new_full((k,), -math.inf)
+        if config.selection is not None and len(config.selection) != h:
+            raise ValueError(f"selection has {len(config.selection)} weights for {h} heads; "
+                             "give one weight per head")
         self._selection = None if config.selection is None else train.new_tensor(
             config.selection)
         self._since_best = 0
@@ -354,7 +357,10 @@ class Engine:
         self.step, self.diverged = state["step"], state["diverged"]
         self._records, self._steps = state["records"], state["steps"]
         self._smooth, self._best = state["smooth"], state["best"]
-        self._head_best, self._best_score = state["head_best"], state["best_score"]
+        # states saved before the one-state reading (reproduce checkpoints, which hold no
+        # held-out rows and so never select) lack these two
+        self._head_best = state.get("head_best", self._best)
+        self._best_score = state.get("best_score", torch.full_like(self._best_score, -math.inf))
         self._since_best = state["since_best"]
         self.stopped_early = state["stopped_early"]
 

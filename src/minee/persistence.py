@@ -31,7 +31,8 @@ __all__ = ["save", "load", "FORMAT"]
 
 # 2: checksummed container (files.save_checked); 3: the resolved settings, not the
 # preset's blanks, so a file rebuilds the critic it was trained with whatever the
-# presets become; 4: the critic's averaged weights (``averaging``)
+# presets become; 4: the critic's averaged weights (``averaging``); 5: the held-out
+# selection state (an MI read at one critic state for all heads)
 FORMAT = "minee-model-5"
 _ADVICE = "save the fitted estimator again with minee.save"
 # the state's entries and their types; a file lacking one is refused, not half-loaded

@@ -103,6 +103,12 @@ _DEFAULT = {
 # - 64-wide critics again (the 32-wide ones above were chosen for cost with ELU critics):
 #   the 4+4 Student-t -0.220 -> -0.155 nats, all 13 problems 0.059 -> 0.054; at N = 5,000
 #   (seeds 100-101) 0.039 -> 0.031, worst 0.218 -> 0.140, CPU +15% at equal clock.
+# Whitened critic inputs (0.041), a logistic training objective, a third layer, SiLU or
+# tanh, larger batches or references, critics starting at 0 (0.042) or lr 6e-3 (0.037),
+# and later a slower average (0.998: the same warm-up, so it differs only past step
+# ~890), lr 1e-3, 20% held out, critics bounded to 5 nats, patience 20, a fitted Student-t
+# reference, weight decay and ref_factor 1 were tried and not adopted
+# (benchmarks/README.md).
 # Then, in how the estimate is read rather than in these settings (the engine's selection,
 # minee.model._selection; 13 tuning problems, N = 2,000, seeds 100-103: mean absolute error
 # 0.054 -> 0.045, worst 0.231 -> 0.192; N = 5,000, seeds 100-101: 0.030 -> 0.025): an MI is
@@ -110,12 +116,6 @@ _DEFAULT = {
 # that state, instead of each head at its own best (4+4 Student-t -0.155 -> -0.103,
 # independent Student-t 3+3 -0.028 -> +0.001). Early stopping on that value instead of on
 # the heads' own progress stalled the Student-t runs at step 400 (-0.214) and was not kept.
-# Whitened critic inputs (0.041), a logistic training objective, a third layer, SiLU or
-# tanh, larger batches or references, critics starting at 0 (0.042) or lr 6e-3 (0.037),
-# and later a slower average (0.998: the same warm-up, so it differs only past step
-# ~890), lr 1e-3, 20% held out, critics bounded to 5 nats, patience 20, a fitted Student-t
-# reference, weight decay and ref_factor 1 were tried and not adopted
-# (benchmarks/README.md).
 _MI = {**_DEFAULT, "preprocess": "rank", "val_fraction": 0.3,
        "auto_batch": 256, "activation": "gelu", "joint_residual": True, "max_steps": 2000,
        "averaging": 0.99, "min_steps": 400}

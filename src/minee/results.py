@@ -26,8 +26,8 @@ class History:
         divergences: per head name, the training-row divergence averaged over members, (T,).
         heldout_divergences: per head name, the held-out divergence averaged over members,
             (T,); empty without held-out rows.
-        stopped_early: whether training ended because the held-out estimate stopped
-            improving (rather than at ``max_steps``).
+        stopped_early: whether training ended because no critic improved on the
+            held-out rows any more (rather than at ``max_steps``).
     """
 
     steps: np.ndarray

@@ -58,7 +58,7 @@ def report_table(est: Any, path: str, columns: dict[str, list[str]], rows: int, 
                           "the data)")
     steps = int(est.history.steps[-1]) if len(est.history.steps) else 0
     lines.append(f"  {'training':<10} {steps} steps, " + (
-        "stopped early (held-out estimate stopped improving)" if est.history.stopped_early
+        "stopped early (no critic improved on the held-out rows)" if est.history.stopped_early
         else "ran to --max-steps"))
     if seed is not None:  # a drawn seed is shown so that the run can be repeated
         lines.append(f"  {'seed':<10} {seed} (--seed {seed} repeats this run)")
