@@ -151,7 +151,6 @@ class Engine:
         self._smooth: dict[str, Tensor] = {}
         self._best = train.new_full((k, h), -math.inf)
         self._head_best = self._best
-        self._best_score = train.new_full((k,), -math.inf)
         if config.selection is not None and len(config.selection) != h:
             raise ValueError(f"selection has {len(config.selection)} weights for {h} heads; "
                              "give one weight per head")
@@ -273,8 +272,8 @@ class Engine:
             self._best = self._head_best
             return
         score = (cur * self._selection).sum(-1)
-        higher = torch.isfinite(score) & (score > self._best_score)
-        self._best_score = torch.where(higher, score, self._best_score)
+        kept = (self._best * self._selection).sum(-1)  # NaN or -inf before any reading
+        higher = torch.isfinite(score) & ~(score <= kept)
         self._best = torch.where(higher[:, None], cur, self._best)
 
     def run(self, callback: Callable[[Engine], None] | None = None,
@@ -341,7 +340,7 @@ class Engine:
             "objective": self.objective.state_dict(),
             "step": self.step, "diverged": self.diverged, "records": self._records,
             "steps": self._steps, "smooth": self._smooth, "best": self._best,
-            "head_best": self._head_best, "best_score": self._best_score,
+            "head_best": self._head_best,
             "since_best": self._since_best,
             "stopped_early": self.stopped_early,
         }
@@ -358,9 +357,8 @@ class Engine:
         self._records, self._steps = state["records"], state["steps"]
         self._smooth, self._best = state["smooth"], state["best"]
         # states saved before the one-state reading (reproduce checkpoints, which hold no
-        # held-out rows and so never select) lack these two
+        # held-out rows and so never select) lack it
         self._head_best = state.get("head_best", self._best)
-        self._best_score = state.get("best_score", torch.full_like(self._best_score, -math.inf))
         self._since_best = state["since_best"]
         self.stopped_early = state["stopped_early"]
 
