@@ -76,6 +76,8 @@ TUNE: dict[str, tuple[str, dict[str, Any]]] = {
     # added with the weight-averaging sweep: the two families the default still failed
     "student dof2.5 4+4 rho0": ("student", {"dof": 2.5, "dx": 4, "dy": 4, "rho": 0.0}),
     "uniform noise 2-D n0.8": ("uniform_noise", {"d": 2, "noise": 0.8}),
+    # added with the reference screen: heavy-tailed dependence in more columns
+    "student dof4 6+6 rho0": ("student", {"dof": 4, "dx": 6, "dy": 6, "rho": 0.0}),
 }
 
 SETS = {"report": REPORT, "tune": TUNE}
@@ -147,6 +149,11 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "now": {**_NOW},
     # the default again, read at one critic state for all heads (the best held-out MI)
     "joint-select": {**_NOW},
+    # the same with a fitted Student-t reference for every head
+    "joint-student": {**_NOW, "reference": "student"},
+    # joint-student recorded before the Student-t reference had its fit correction
+    # (rerunning it gives joint-student)
+    "joint-student-uncorrected": {**_NOW, "reference": "student"},
     "lr6e-3": {**_GELU, "lr": 6e-3},
     "zero-output": {**_GELU, "init": "zero-output"},
     # screened with --problems screen (seeds 100-101)

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from .settings import Settings
 
 __all__ = ["Reference", "UniformBox", "Gaussian", "Marginals", "ReferenceFactory",
-           "REFERENCES", "register_reference", "has_density", "make_reference"]
+           "location_scale_fit_gap", "REFERENCES", "register_reference", "has_density", "make_reference"]
 
 
 class Reference:
@@ -67,7 +67,7 @@ class Reference:
     def fit_correction(self, masks: Tensor) -> Tensor:
         """Per column set, what to add to the cross-entropy measured on the rows the
         reference was fitted on to remove the fit's own finite-sample bias, (H,) nats.
-        Zero unless the reference is fitted to the sample (the Gaussian)."""
+        Zero unless the reference is fitted to the sample (the Gaussian, the Student-t)."""
         return torch.zeros(masks.shape[0], dtype=torch.float64)
 
     def outside(self, z: Tensor) -> Tensor:
@@ -109,6 +109,32 @@ class UniformBox(Reference):
         return ((z < self.low[:, None]) | (z > high[:, None])).any(dim=-1)
 
 
+def location_scale_fit_gap(masks: Tensor, n: int) -> Tensor:
+    r"""What a location and full scale matrix fitted to the same n rows gain on them, per
+    column set (H,) nats: the fit correction of the fitted references.
+
+    A Gaussian fitted to n rows fits them better than the population: with S the unbiased
+    covariance, $E \ln\det S = \ln\det\Sigma + d \ln\frac{2}{n-1} + \sum_{i=1}^{d}
+    \psi(\frac{n-i}{2})$ (Wishart), about $-d(d+1)/(2n)$, and the in-sample mean
+    Mahalanobis distance is $d(n-1)/n$ instead of $d$. Adding half of each gap makes the
+    cross-entropy of Gaussian data exactly unbiased; without it an MI of two independent
+    blocks of $d_x$ and $d_y$ columns reads $d_x d_y / (2n)$ nats too high (0.06 at
+    25 + 25 columns and n = 5,000). To first order this is $k/(2n)$ for the $k = d +
+    d(d+1)/2$ parameters, the optimism of any maximum-likelihood fit with that many
+    (Akaike), so a Student-t's fitted location and scale take the same correction.
+
+    Arguments:
+        masks: boolean column sets, (H, D).
+        n: the rows the reference was fitted on.
+    """
+    out = []
+    for d in masks.sum(-1).tolist():
+        i = torch.arange(1, int(d) + 1, dtype=torch.float64)
+        log_det_gap = -d * math.log(2 / (n - 1)) - torch.special.digamma((n - i) / 2).sum()
+        out.append(0.5 * (float(log_det_gap) + d / n))
+    return torch.tensor(out, dtype=torch.float64)
+
+
 class Gaussian(Reference):
     """Gaussian with the sample's mean and full covariance (any reference is allowed, §3.1).
 
@@ -136,20 +162,8 @@ class Gaussian(Reference):
         self.rows = data.shape[1]
 
     def fit_correction(self, masks: Tensor) -> Tensor:
-        r"""The Gaussian fitted to the same n rows fits them better than the population:
-        with S the unbiased covariance, $E \ln\det S = \ln\det\Sigma + d \ln\frac{2}{n-1}
-        + \sum_{i=1}^{d} \psi(\frac{n-i}{2})$ (Wishart), about $-d(d+1)/(2n)$, and the
-        in-sample mean Mahalanobis distance is $d(n-1)/n$ instead of $d$. Adding half of
-        each gap makes the cross-entropy that of Gaussian data exactly unbiased; without
-        it an MI of two independent blocks of $d_x$ and $d_y$ columns reads
-        $d_x d_y / (2n)$ nats too high (0.06 at 25 + 25 columns and n = 5,000)."""
-        n = self.rows
-        out = []
-        for d in masks.sum(-1).tolist():
-            i = torch.arange(1, int(d) + 1, dtype=torch.float64)
-            log_det_gap = -d * math.log(2 / (n - 1)) - torch.special.digamma((n - i) / 2).sum()
-            out.append(0.5 * (float(log_det_gap) + d / n))
-        return torch.tensor(out, dtype=torch.float64)
+        """See :func:`location_scale_fit_gap`."""
+        return location_scale_fit_gap(masks, self.rows)
 
     def sample(self, out: Tensor, generator: torch.Generator) -> Tensor:
         out.normal_(generator=generator)

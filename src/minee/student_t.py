@@ -23,7 +23,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from .references import Reference
+from .references import Reference, location_scale_fit_gap
 
 __all__ = ["StudentT", "fit_student_t", "sample_chi2"]
 
@@ -164,6 +164,13 @@ class StudentT(Reference):
         self.dof = tensor([f[2] for f in fits])  # (P,)
         self.chol = torch.linalg.cholesky(self.scale.double()).to(data.dtype)
         self.dim = data.shape[-1]
+        self.rows = data.shape[1]
+
+    def fit_correction(self, masks: Tensor) -> Tensor:
+        """The location and scale were fitted to these rows: see
+        :func:`~minee.references.location_scale_fit_gap` (the degrees of freedom, one
+        parameter shared by every head, add a negligible 1/(2n))."""
+        return location_scale_fit_gap(masks, self.rows)
 
     def sample(self, out: Tensor, generator: torch.Generator) -> Tensor:
         p, _, r, _ = out.shape
