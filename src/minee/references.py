@@ -25,7 +25,8 @@ if TYPE_CHECKING:
     from .settings import Settings
 
 __all__ = ["Reference", "UniformBox", "Gaussian", "Marginals", "ReferenceFactory",
-           "location_scale_fit_gap", "REFERENCES", "register_reference", "has_density", "make_reference"]
+           "location_scale_fit_gap", "REFERENCES", "register_reference", "has_density",
+           "make_reference"]
 
 
 class Reference:
