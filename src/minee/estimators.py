@@ -113,9 +113,10 @@ class MINEE(_PairEstimator):
     Arguments:
         reference: ``"uniform"`` (paper; the joint box is the product of the marginal
             boxes, so the cross-entropies cancel, Proposition 2), ``"gaussian"`` (fitted
-            mean and covariance; sits close to the data in high dimensions; the default),
-            ``"student"`` (a fitted multivariate Student-t) or any registered reference
-            with a density.
+            mean and covariance; sits close to the data in high dimensions),
+            ``"student"`` (a fitted multivariate Student-t, :mod:`minee.student_t`; the
+            default: it also fits heavy-tailed dependence, and on Gaussian-like data its
+            fitted dof is large) or any registered reference with a density.
         margin: relative widening of the uniform box on each side.
         form: ``"separate"`` (three critics, the authors' code) or ``"shared"`` (one critic
             with three outputs, §3.2).
