@@ -13,7 +13,8 @@ The layers, each importing only from those below it::
     estimators, base        NEE, MINEE, MINE, CMINEE, InfoNCE: settings -> model -> fit
     summary, readout        trained model -> Estimate (results); per-row values, errors
     model                   Settings + samples -> Run (critic, reference, objective, engine)
-    engine, streaming       the one batched training loop; knows nothing of entropies
+    engine, streaming,      the one batched training loop; knows nothing of entropies
+    averaging               (averaging: the critics' weights averaged over steps)
     critics, references,    batched MLPs; reference and objective registries (student_t:
     objectives, heads       the fitted Student-t); variable sets and how terms combine
     settings, presets,      typed settings and seeds; inputs, preprocessing, files,
