@@ -152,6 +152,14 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "joint-select": {**_NOW},
     # the same with a fitted Student-t reference for every head
     "joint-student": {**_NOW, "reference": "student"},
+    # the default (joint-student) with no minimum before step 200 (the patience's 10
+    # evaluations): small samples overfit in 400 steps
+    "student-min200": {**_NOW, "reference": "student", "min_steps": 200},
+    # the default (joint-student) cross-fitted: each half of the rows held out by its own
+    # critics, every row read once
+    "student-folds2": {**_NOW, "reference": "student", "folds": 2},
+    # the same in three folds: each critic trains on two thirds of the rows
+    "student-folds3": {**_NOW, "reference": "student", "folds": 3},
     # joint-student recorded before the Student-t reference had its fit correction
     # (rerunning it gives joint-student)
     "joint-student-uncorrected": {**_NOW, "reference": "student"},

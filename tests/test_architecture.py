@@ -47,9 +47,10 @@ Y = 0.8 * X + 0.6 * rng.normal(size=(500, 2))
 # averaged over steps and stops no earlier than step 400 (0.9984 -> 1.0034); and the
 # Student-t reference's fitted location and scale are corrected as the Gaussian's are
 # (matrix -0.0010 each: d_x d_y / (2n) at one column a side); and the MI default's
-# reference is the fitted Student-t (1.0034 -> 0.9973).
+# reference is the fitted Student-t (1.0034 -> 0.9973); and the MI default cross-fits
+# samples under 1,000 rows in three folds (0.9973 -> 0.9947).
 PINNED = {
-    "default_mi": 0.9972986845240079,
+    "default_mi": 0.9946777083329871,
     "paper_200": -0.0029579009860754013,
     "mine_200": 0.8273516893386841,
     "matrix": (0.5477377149214246, 0.002272107970967774, 0.018395145417840597),

@@ -41,6 +41,14 @@ class Estimator:
         max_steps: the most optimiser steps.
         eval_every: evaluate the full-sample estimate every this many steps.
         ensemble: K, independent critic sets trained together; the estimate is their mean.
+        folds: F > 1 cross-fits: the rows are split into F disjoint folds and each fold is
+            held out by its own critic set(s) (``ensemble`` per fold, all trained together),
+            so every row is read once, by critics that did not train on it, and the
+            estimate is the mean over folds (F times the training cost; ``val_fraction``
+            is then not used). 1: one split at ``val_fraction``. ``"auto"`` (the MI
+            default): :data:`minee.model.AUTO_FOLDS` folds below
+            :data:`minee.model.CROSS_FIT_ROWS` rows, else 1; passing ``val_fraction``
+            alone means 1.
         hidden, depth, activation: critic MLP width, number of hidden layers, nonlinearity
             (a key of :data:`minee.critics.ACTIVATIONS`: ``"gelu"`` for the MI default,
             ``"elu"`` for the others and the paper).
@@ -90,6 +98,7 @@ class Estimator:
     max_steps: int | None = None
     eval_every: int | None = None
     ensemble: int = 1
+    folds: int | str | None = None
     hidden: int | None = None
     depth: int | None = None
     activation: str | None = None

@@ -27,7 +27,11 @@ from .threads import thread_limit
 if TYPE_CHECKING:
     from .results import Estimate
 
-__all__ = ["Run", "build_run"]
+__all__ = ["Run", "build_run", "AUTO_FOLDS", "CROSS_FIT_ROWS"]
+
+#: ``folds="auto"`` (the MI default) cross-fits with AUTO_FOLDS folds below CROSS_FIT_ROWS
+#: rows: chosen in :mod:`minee.presets` on tuning problems at 500 and 1,000 rows.
+AUTO_FOLDS, CROSS_FIT_ROWS = 3, 1000
 
 
 @dataclass(eq=False)
@@ -58,7 +62,7 @@ class Run:
     @property
     def null(self) -> bool:
         """Whether the engine's members also hold the P permutation-null problems (after the
-        P problems: member index = (P + p) * ensemble + k)."""
+        P problems: member index = (P + p) * members + k)."""
         return self.settings.null
 
     @property
@@ -88,7 +92,8 @@ def build_run(data: np.ndarray, heads: Heads, settings: Settings, *,
 
     Arguments:
         data: P samples of the same shape, (P, n, D), already preprocessed; each gets
-            ``settings.ensemble`` members (member index = problem * ensemble + k), and with
+            ``settings.members`` members (member index = problem * members + k; with
+            ``folds`` F > 1 member k holds out fold k mod F), and with
             ``settings.null`` each also gets a copy with Y's rows shuffled (problem P + p).
         heads: the variable sets.
         settings: the resolved settings.
@@ -104,15 +109,15 @@ def build_run(data: np.ndarray, heads: Heads, settings: Settings, *,
     n = data.shape[1]
     device, dtype = resolve_device(settings.device), resolve_dtype(settings.dtype)
     seeds = Seeds.from_seed(settings.seed)
-    n_val = _heldout_rows(n, settings.val_fraction)
-    settings = replace(settings, batch_size=_batch_size(settings, n - n_val))
+    settings = replace(settings, folds=_folds(settings, n))
+    heldout_idx, train_idx = _split(seeds.split.permutation(n), settings)
+    settings = replace(settings, batch_size=_batch_size(settings, train_idx.shape[1]))
     problems = data if not settings.null else np.concatenate(
         [data, _shuffled(data, heads, seeds.null)])
     rows = torch.as_tensor(problems, dtype=dtype, device=device).repeat_interleave(
-        settings.ensemble, 0)
-    order = seeds.split.permutation(n)
-    train = rows[:, torch.as_tensor(np.sort(order[n_val:]), device=device)]
-    heldout = rows[:, torch.as_tensor(np.sort(order[:n_val]), device=device)] if n_val \
+        settings.members, 0)
+    train = _member_rows(rows, train_idx, settings.members)
+    heldout = _member_rows(rows, heldout_idx, settings.members) if heldout_idx.shape[1] \
         else None
     masks = torch.as_tensor(heads.masks, device=device)
     reference = make_reference(rows, torch.as_tensor(heads.groups, device=device), settings)
@@ -150,13 +155,35 @@ def _selection(heads: Heads, quantity: str) -> tuple[float, ...] | None:
     return None if quantity == "entropy" else tuple(float(-s) for s in heads.signs)
 
 
-def _heldout_rows(n: int, fraction: float) -> int:
-    n_val = int(round(fraction * n))
-    if fraction and (n_val < 5 or n - n_val < 5):
+def _folds(settings: Settings, rows: int) -> int:
+    if settings.folds != "auto":
+        return int(settings.folds)
+    return AUTO_FOLDS if rows < CROSS_FIT_ROWS else 1
+
+
+def _split(order: np.ndarray, settings: Settings) -> tuple[np.ndarray, np.ndarray]:
+    """Held-out and training row indices, (F, n_val) and (F, n - n_val), each row sorted:
+    one split at ``val_fraction`` (F = 1), or F disjoint folds of ``n // F`` rows of the
+    permutation ``order`` (the ``n mod F`` rows left over train every member and are read
+    by none)."""
+    n, folds = order.size, settings.fold_count
+    n_val = n // folds if folds > 1 else int(round(settings.val_fraction * n))
+    name = f"folds={folds}" if folds > 1 else f"val_fraction={settings.val_fraction}"
+    if (n_val or folds > 1) and (n_val < 5 or n - n_val < 5):
         raise ValueError(
-            f"val_fraction={fraction} leaves {n - n_val} training and {n_val} held-out "
-            "rows; provide more rows or set val_fraction=0")
-    return n_val
+            f"{name} leaves {n - n_val} training and {n_val} held-out rows; provide more "
+            "rows" + (" or fewer folds" if folds > 1 else " or set val_fraction=0"))
+    heldout = order[: folds * n_val].reshape(folds, n_val)
+    train = np.stack([np.setdiff1d(order, fold) for fold in heldout])  # sorted
+    return np.sort(heldout, axis=1), train
+
+
+def _member_rows(rows: torch.Tensor, idx: np.ndarray, members: int) -> torch.Tensor:
+    """``rows`` (M, n, D) at each member's indices, (M, r, D): row ``m mod members mod F``
+    of ``idx`` (F, r) for member m."""
+    per_member = torch.as_tensor(idx, device=rows.device)[
+        torch.arange(rows.shape[0], device=rows.device) % members % idx.shape[0]]
+    return torch.gather(rows, 1, per_member[..., None].expand(-1, -1, rows.shape[2]))
 
 
 def _batch_size(settings: Settings, rows: int) -> int:

@@ -60,7 +60,9 @@ def row_values(run: Run, rows: Tensor | None = None) -> tuple[Tensor | None, Ten
 
 
 def pointwise(run: Run) -> np.ndarray:
-    """Per problem, head and evaluation row, the member-mean of $c_h - f_h$, (P, H, n_eval).
+    """Per problem, head and evaluation row, the member-mean of $c_h - f_h$, (P, H, n_eval);
+    with F folds, each fold's rows read by its own members, one fold after another
+    (n_eval = F x the rows of a fold).
 
     Its mean over rows is each head's entropy up to a constant per head (the reference's
     log-mean-exp), so per-row differences of entropies give standard errors of MI.
@@ -71,9 +73,11 @@ def pointwise(run: Run) -> np.ndarray:
     c, f = row_values(run)
     if c is None:
         raise ValueError("per-row entropies need a reference with a known density")
-    k, p = run.settings.ensemble, len(run.data)
-    per_member = (c - f)[: p * k]  # the null problems, if any, come after
-    return per_member.reshape(p, k, *per_member.shape[1:]).nanmean(1).cpu().numpy()
+    s, p = run.settings, len(run.data)
+    per_member = (c - f)[: p * s.members]  # the null problems, if any, come after
+    # member index = (problem * ensemble + k) * folds + fold; each fold averages its members
+    per_fold = per_member.reshape(p, s.ensemble, s.fold_count, *per_member.shape[1:]).nanmean(1)
+    return per_fold.transpose(1, 2).flatten(2).cpu().numpy()
 
 
 class EvaluationTerms(NamedTuple):
@@ -137,19 +141,23 @@ def evaluation_terms(run: Run) -> EvaluationTerms:
                            variance.clamp_min(0).cpu().numpy())
 
 
-def stderr(members: np.ndarray, variance: np.ndarray) -> float | None:
+def stderr(members: np.ndarray, variance: np.ndarray, folds: int = 1) -> float | None:
     """Standard error of the member mean, nats (``None`` when it cannot be assessed).
 
     Arguments:
         members: the finite members' estimates, (K,).
         variance: the sampling variance of each over the evaluation rows, (K,), nats^2.
-            Members share those rows, so their mean has (about) the mean variance; their
-            spread adds what differs between trainings (initialisation, batches).
+            Members of one fold share those rows, so their mean has (about) the mean
+            variance; their spread adds what differs between trainings (initialisation,
+            batches).
+        folds: F disjoint folds, each read by its own members: the mean reads F times
+            the rows, so the sampling variance is divided by F (the members' spread then
+            also holds sampling error, counted twice: the error errs on the large side).
     """
     if not members.size or not np.isfinite(variance).all():
         return None
     spread = float(np.var(members, ddof=1)) / members.size if members.size > 1 else 0.0
-    return math.sqrt(float(variance.mean()) + spread)
+    return math.sqrt(float(variance.mean()) / folds + spread)
 
 
 def bias_allowance(value: float, train_value: float) -> float:

@@ -112,7 +112,7 @@ def draw_seed() -> int:
     return int(np.random.SeedSequence().entropy % SEED_LIMIT)  # type: ignore[operator]
 
 
-def _batch(name: str, v: Any) -> int | str:
+def _auto_or_positive(name: str, v: Any) -> int | str:
     return v if v == "auto" else positive_int(name, v)
 
 
@@ -138,10 +138,6 @@ def _dtype(name: str, v: Any) -> str:
     from .inputs import resolve_dtype
 
     return "float64" if resolve_dtype(v) == torch.float64 else "float32"
-
-
-def _threads(name: str, v: Any) -> int | str:
-    return v if v == "auto" else positive_int(name, v)
 
 
 def _critic_bound(name: str, v: Any) -> float:
@@ -218,6 +214,7 @@ class Settings:
     scale_inputs: bool
     whiten: bool
     ensemble: int
+    folds: int | str
     preprocess: str
     null: bool
     device: str
@@ -231,13 +228,25 @@ class Settings:
             if check is not None:
                 object.__setattr__(self, f.name, check(f.name, getattr(self, f.name)))
 
+    @property
+    def fold_count(self) -> int:
+        """``folds`` once resolved against the rows (:func:`minee.model.build_run` does)."""
+        assert isinstance(self.folds, int), "resolve folds='auto' against the rows first"
+        return self.folds
+
+    @property
+    def members(self) -> int:
+        """Critic sets trained per problem: ``ensemble`` for each of the folds."""
+        return self.ensemble * self.fold_count
+
     def to_dict(self) -> dict[str, Any]:
         """The settings as a JSON-ready dict."""
         return asdict(self)
 
 
 _VALIDATORS: dict[str, Callable[[str, Any], Any]] = {
-    "lr": in_range(0.0, 1.0, low_open=True), "batch_size": _batch, "auto_batch": positive_int,
+    "lr": in_range(0.0, 1.0, low_open=True), "batch_size": _auto_or_positive,
+    "auto_batch": positive_int,
     "ref_factor": in_range(0.01, 1e4), "max_steps": positive_int,
     "eval_every": positive_int, "hidden": positive_int, "depth": positive_int,
     "activation": one_of(_activations), "critic_bound": _critic_bound, "init": _init,
@@ -249,8 +258,9 @@ _VALIDATORS: dict[str, Callable[[str, Any], Any]] = {
     "joint_residual": boolean,
     "objective": one_of(_objectives),
     "ma_rate": in_range(0.0, 1.0, low_open=True), "scale_inputs": boolean, "whiten": boolean,
-    "ensemble": positive_int, "preprocess": one_of(_transforms), "null": boolean,
-    "device": _device, "dtype": _dtype, "threads": _threads, "seed": lambda name, v: check_seed(v),
+    "ensemble": positive_int, "folds": _auto_or_positive, "preprocess": one_of(_transforms),
+    "null": boolean, "device": _device, "dtype": _dtype, "threads": _auto_or_positive,
+    "seed": lambda name, v: check_seed(v),
 }
 
 
@@ -261,7 +271,8 @@ def resolve(preset: str, kind: str, given: dict[str, Any]) -> Settings:
         preset: a key of :data:`minee.presets.PRESETS`.
         kind: ``"mi"``, ``"mine"`` or ``"entropy"``.
         given: hyperparameters by name (``None`` = take the preset's); names that are not
-            settings (``preset`` itself) are ignored; ``seed=None`` draws a seed.
+            settings (``preset`` itself) are ignored; ``seed=None`` draws a seed; a given
+            ``val_fraction`` without ``folds`` sets ``folds=1`` (one split of that share).
 
     Raises:
         ValueError, TypeError: an unknown preset or an invalid value (naming it).
@@ -269,6 +280,8 @@ def resolve(preset: str, kind: str, given: dict[str, Any]) -> Settings:
     one_of(PRESETS)("preset", preset)
     values = dict(PRESETS[preset][kind])
     values.update({k: v for k, v in given.items() if v is not None and k in _NAMES})
+    if given.get("val_fraction") is not None and given.get("folds") is None:
+        values["folds"] = 1  # a share to hold out asks for one split of that share
     values["seed"] = draw_seed() if given.get("seed") is None else given["seed"]
     return Settings(**values)
 

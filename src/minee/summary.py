@@ -66,7 +66,7 @@ def _ceiling(run: Run) -> float | None:
 def _scale_offset(run: Run) -> torch.Tensor:
     """ln of the preprocessing scales per member and head, (M, H): H(data) = H(scaled) +
     this (zero for the null problems, whose terms are MI only)."""
-    k, n_problems = run.settings.ensemble, run.data.shape[0]
+    k, n_problems = run.settings.members, run.data.shape[0]
     members = cast(int, run.engine.critic.members)  # problems x ensemble: an int on every critic
     offset = torch.zeros(members, len(run.heads.names), dtype=torch.float64)
     if run.log_scale is not None:
@@ -98,7 +98,7 @@ def _terms(run: Run) -> _Terms:
 
 def _estimate(run: Run, t: _Terms, p: int) -> Estimate:
     """The estimate of problem ``p`` (a null problem when ``p`` >= P)."""
-    k, engine, names = run.settings.ensemble, run.engine, run.heads.names
+    k, engine, names = run.settings.members, run.engine, run.heads.names
     sl = slice(p * k, (p + 1) * k)
     members = t.values[sl]
     finite = np.isfinite(members)
@@ -120,7 +120,7 @@ def _estimate(run: Run, t: _Terms, p: int) -> Estimate:
         heldout_divergences=per_head(avg(t.history["heldout"].double().numpy()).T)
         if heldout else {},
         stopped_early=engine.stopped_early)
-    error = stderr(members[finite], t.variance[sl][finite])
+    error = stderr(members[finite], t.variance[sl][finite], run.settings.fold_count)
     # the finite members', as for the value
     train_value = float(np.nanmean(t.train_values[sl][finite])) if finite.any() else math.nan
     mi = run.quantity != "entropy"

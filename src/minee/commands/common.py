@@ -125,8 +125,8 @@ def positive_int(text: str) -> int:
     return value
 
 
-def threads(text: str) -> int | str:
-    """``--threads``: ``auto`` or a positive integer."""
+def positive_or_auto(text: str) -> int | str:
+    """``--threads``, ``--folds``: ``auto`` or a positive integer."""
     return text if text == "auto" else positive_int(text)
 
 
@@ -146,6 +146,9 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
                     metavar="NAME", help="default or paper")
     hp.add_argument("--ensemble", type=int, default=1, metavar="K",
                     help="train K critics; the estimate is their mean (default 1)")
+    hp.add_argument("--folds", type=positive_or_auto, metavar="F|auto",
+                    help="cross-fit: each of F disjoint folds held out by its own critics, "
+                         "every row read once (F times the cost)")
     hp.add_argument("--preprocess", choices=Registry("preprocessing", "TRANSFORMS"),
                     default=None, metavar="NAME",
                     help="per-column transform first: none, standardize or rank (default: "
@@ -159,19 +162,19 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
                     help="evaluations without held-out improvement before stopping")
     hp.add_argument("--reference", choices=Registry("references", "REFERENCES", density=True),
                     metavar="NAME",
-                    help="reference distribution with a density: uniform or gaussian "
-                         "(default), or a registered one (MI-NEE and entropy only)")
+                    help="reference distribution with a density: student (default), "
+                         "gaussian, uniform, or a registered one (MI-NEE and entropy only)")
     hp.add_argument("--ref-factor", type=finite_float, metavar="F")
     hp.add_argument("--hidden", type=int, metavar="N", help="critic width")
     hp.add_argument("--device", default="auto", help="cpu, cuda or auto (default)")
-    hp.add_argument("--threads", type=threads, default="auto", metavar="N|auto",
+    hp.add_argument("--threads", type=positive_or_auto, default="auto", metavar="N|auto",
                     help="torch threads during the fit (default auto: one for small models, "
                          "a count set by OMP_NUM_THREADS kept)")
 
 
 def estimator_options(args: argparse.Namespace) -> dict[str, Any]:
     """The estimator keyword arguments given on the command line."""
-    names = ("seed", "preset", "ensemble", "preprocess", "max_steps", "lr", "batch_size",
+    names = ("seed", "preset", "ensemble", "folds", "preprocess", "max_steps", "lr", "batch_size",
              "val_fraction", "patience", "reference", "ref_factor", "hidden", "device",
              "threads")
     options = {name: getattr(args, name) for name in names}
@@ -195,7 +198,7 @@ def add_shared_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-steps", type=int, metavar="N",
                         help="most training steps per chunk (default: the preset's)")
     parser.add_argument("--device", default="auto", help="cpu, cuda or auto (default)")
-    parser.add_argument("--threads", type=threads, default="auto", metavar="N|auto",
+    parser.add_argument("--threads", type=positive_or_auto, default="auto", metavar="N|auto",
                         help="torch threads per chunk (default auto: one for small models)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
 

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from .common import check_outputs, positive_int, seed, side_write, threads
+from .common import check_outputs, positive_int, positive_or_auto, seed, side_write
 
 __all__ = ["add_parser", "run", "parse_task"]
 
@@ -47,7 +47,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("--seed", type=seed, default=0,
                         help="seed of the sample and of minee's training (default 0)")
     parser.add_argument("--plot", metavar="OUT", help="also draw the values (.png, .pdf, .svg)")
-    parser.add_argument("--threads", type=threads, default="auto", metavar="N|auto",
+    parser.add_argument("--threads", type=positive_or_auto, default="auto", metavar="N|auto",
                         help="torch threads (default auto: one for small problems)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     parser.set_defaults(func=run)
