@@ -80,3 +80,10 @@ def test_auto_folds_cross_fit_small_samples_only() -> None:
         est = minee.MINEE(folds="auto", seed=0, **QUICK).fit(x, y)
         assert est.settings_.folds == folds
         assert est.estimate_.members.shape == (folds,)
+
+
+def test_a_given_val_fraction_asks_for_one_split() -> None:
+    assert minee.MINEE().settings().folds == "auto"
+    assert minee.MINEE(val_fraction=0.2).settings().folds == 1
+    assert minee.MINEE(val_fraction=0.2, folds=4).settings().folds == 4
+    assert minee.NEE().settings().folds == 1

@@ -77,7 +77,8 @@ class Estimate:
         history: training curves.
         diagnostics: named warnings about this estimate (name -> message); empty when
             nothing looked wrong.
-        members: the estimate of each ensemble member, shape (K,).
+        members: the estimate of each critic set, shape (K,): the ensemble's members, for
+            each fold in turn when cross-fitted (member = k * folds + fold).
         stderr: standard error of ``value`` (``None`` when it cannot be assessed): the
             sampling error of the held-out rows the value is read on, plus the spread of
             the ensemble members (see :meth:`minee.MINEE.fit`). Bias of the critic is not
