@@ -9,6 +9,7 @@ import pytest
 from sklearn.base import clone
 
 import minee
+from minee.model import AUTO_FOLDS
 from tests.conftest import QUICK
 
 rng = np.random.default_rng(1)
@@ -50,8 +51,8 @@ def test_contract(case: str) -> None:
     assert math.isfinite(_value(est)) and _value(est) == result.value
     assert set(result.entropies) == names
     # one critic set, or one per fold where the MI default cross-fits a small sample
-    members = 3 if isinstance(est, minee.MINEE | minee.CMINEE) and est.preset == "default" \
-        else 1
+    members = AUTO_FOLDS if isinstance(est, minee.MINEE | minee.CMINEE) \
+        and est.preset == "default" else 1
     assert est.settings_.members == members and result.members.shape == (members,)
     steps = result.history.steps
     assert steps[0] == 0 and steps[-1] <= QUICK["max_steps"]
