@@ -164,6 +164,16 @@ CONFIGS: dict[str, dict[str, Any]] = {
     # joint-student recorded before the Student-t reference had its fit correction
     # (rerunning it gives joint-student)
     "joint-student-uncorrected": {**_NOW, "reference": "student"},
+    # joint-student (the default at N >= 1,000) after its reference's chi-squared draws
+    # moved to torch's Gamma sampler: the same law, another random stream; the base of
+    # the cost levers below
+    "gamma": {**_NOW, "reference": "student"},
+    "gamma-ref1": {**_NOW, "reference": "student", "ref_factor": 1.0},
+    # half the evaluations, the same stopping horizon (5 x 40 steps) and smoothing time
+    # constant (1 - 0.7^2 per evaluation)
+    "gamma-eval40": {**_NOW, "reference": "student", "eval_every": 40, "patience": 5,
+                     "smoothing": 0.51},
+    "gamma-min300": {**_NOW, "reference": "student", "min_steps": 300},
     "lr6e-3": {**_GELU, "lr": 6e-3},
     "zero-output": {**_GELU, "init": "zero-output"},
     # screened with --problems screen (seeds 100-101)

@@ -115,31 +115,19 @@ def fit_student_t(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
 
 
 def sample_chi2(dof: Tensor, shape: tuple[int, ...], generator: torch.Generator) -> Tensor:
-    r"""Chi-squared draws with ``generator`` as the only source of randomness.
+    """Chi-squared draws with ``generator`` as the only source of randomness.
 
-    Marsaglia and Tsang's (2000) squeeze method for Gamma(a) with a = dof / 2 + 1 (accepts
-    > 95% of proposals; rejected entries are drawn again), then $G_a U^{1/(a-1)}$ for the
-    shape a - 1, doubled.
+    Twice a Gamma(dof / 2) draw from torch's own sampler (the one behind
+    ``torch.distributions.Gamma``, which takes no generator): one kernel, where a
+    rejection loop written in tensor operations cost ~15x as much and ~8% of a training
+    step at 5 + 5 columns (its reference rows are drawn afresh every step).
 
     Arguments:
         dof: degrees of freedom per leading index, shape (P,), > 0.
         shape: the output shape, (P, ...).
     """
-    a = (dof / 2 + 1).reshape(-1, *([1] * (len(shape) - 1))).expand(shape)
-    d = a - 1 / 3
-    c = 1 / torch.sqrt(9 * d)
-    out = torch.empty(shape, dtype=dof.dtype, device=dof.device)
-    todo = torch.ones(shape, dtype=torch.bool, device=dof.device)
-    while bool(todo.any()):
-        z = torch.randn(shape, generator=generator, dtype=dof.dtype, device=dof.device)
-        u = torch.rand(shape, generator=generator, dtype=dof.dtype, device=dof.device)
-        v = (1 + c * z) ** 3
-        ok = (v > 0) & (torch.log(u) < 0.5 * z**2 + d - d * v + d * torch.log(v.clamp_min(
-            1e-30))) & todo
-        out = torch.where(ok, d * v, out)
-        todo &= ~ok
-    u = torch.rand(shape, generator=generator, dtype=dof.dtype, device=dof.device)
-    return 2 * out * u ** (1 / (a - 1))
+    half = (dof / 2).reshape(-1, *([1] * (len(shape) - 1))).expand(shape).contiguous()
+    return 2 * torch._standard_gamma(half, generator=generator)
 
 
 class StudentT(Reference):
@@ -174,7 +162,7 @@ class StudentT(Reference):
 
     def sample(self, out: Tensor, generator: torch.Generator) -> Tensor:
         p, _, r, _ = out.shape
-        g = sample_chi2(self.dof.double(), (p, r), generator).to(out.dtype)
+        g = sample_chi2(self.dof, (p, r), generator)
         out.normal_(generator=generator)
         out.copy_(out @ self.chol[:, None].transpose(-1, -2))
         return out.mul_(torch.sqrt(self.dof[:, None] / g)[:, None, :, None]).add_(
