@@ -25,9 +25,12 @@ def moving_average(critic: torch.nn.Module, decay: float) -> AveragedModel:
 
 
 class Pairs(NamedTuple):
-    """The tensors :func:`update_average` folds together, listed once per fit: walking a
-    module's parameters costs more than the update itself, which runs after every step."""
+    """An average and the tensors :func:`update_average` folds into it, listed once per
+    fit: walking a module's parameters costs more than the update itself, which runs
+    after every step. The lists stay valid while the modules live: loading a state dict
+    copies into the same tensors."""
 
+    averaged: AveragedModel
     averages: list[Tensor]
     currents: list[Tensor]
     average_buffers: list[Tensor]
@@ -35,21 +38,22 @@ class Pairs(NamedTuple):
 
 
 def pairs(averaged: AveragedModel, critic: torch.nn.Module) -> Pairs:
-    """The parameters and buffers of ``averaged`` and ``critic``, in the same order."""
-    return Pairs(list(averaged.module.parameters()), list(critic.parameters()),
+    """``averaged`` with its and ``critic``'s parameters and buffers, in the same order."""
+    return Pairs(averaged, list(averaged.module.parameters()), list(critic.parameters()),
                  list(averaged.module.buffers()), list(critic.buffers()))
 
 
 @torch.no_grad()
-def update_average(averaged: AveragedModel, tensors: Pairs, *, first: bool) -> None:
-    """Fold the critic's weights into ``averaged``: ``averaged.update_parameters(critic)``,
-    the same updates without its per-call grouping of tensors by device and dtype (all of
+def update_average(tensors: Pairs, *, first: bool) -> None:
+    """Fold the critic's weights into the average: ``averaged.update_parameters(critic)``
+    up to rounding, without its per-call grouping of tensors by device and dtype (all of
     a critic's share both), which was a twelfth of a 5+5-column step's CPU.
 
     Arguments:
-        tensors: :func:`pairs` of ``averaged`` and the critic.
-        first: the first update since ``averaged`` was made from the critic (it copies).
+        tensors: :func:`pairs` of the average and the critic.
+        first: the first update since the average was made from the critic (it copies).
     """
+    averaged = tensors.averaged
     if first:
         torch._foreach_copy_(tensors.averages, tensors.currents)
     else:
@@ -69,8 +73,8 @@ class WeightAverage:
     spans roughly the steps so far instead of staying near the random initial weights.
     It reaches ``decay`` only after ``(10 decay - 1) / (1 - decay)`` updates (890 for
     0.99), so most early-stopped runs average with a somewhat lower decay (0.978 at step
-    400). The decay is computed once per step for all parameters (half the cost of a
-    per-parameter update; it runs after every optimiser step).
+    400). The weight is computed once per step, as a Python number (the update count
+    lives on the CPU, so reading it never waits for a GPU), for all parameters.
     """
 
     def __init__(self, decay: float):
@@ -78,7 +82,7 @@ class WeightAverage:
 
     def __call__(self, averages: Sequence[Tensor], currents: Sequence[Tensor],
                  n: Tensor | int) -> None:
-        count = torch.as_tensor(n, dtype=averages[0].dtype, device=averages[0].device)
-        weight = 1 - ((1 + count) / (10 + count)).clamp(max=self.decay)
-        # one kernel for all of them: average += weight * (current - average)
-        torch._foreach_lerp_(list(averages), list(currents), [weight] * len(averages))
+        count = int(n)
+        weight = 1 - min((1 + count) / (10 + count), self.decay)
+        # average += weight * (current - average), one call for all tensors
+        torch._foreach_lerp_(list(averages), list(currents), weight)

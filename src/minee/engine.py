@@ -143,7 +143,7 @@ class Engine:
         self.optimizer = adam(critic.parameters(), lr=config.lr, fused=fused or None)
         self.averaged = None if not config.averaging else moving_average(
             critic, config.averaging)
-        self._average_pairs = None if self.averaged is None else pairs(self.averaged, critic)
+        self._average = None if self.averaged is None else pairs(self.averaged, critic)
         self.step = 0
         self.diverged = torch.zeros(k, dtype=torch.bool)
         self.stopped_early = False
@@ -191,8 +191,8 @@ class Engine:
             f_data, f_ref = f[..., : self.batch], f[..., self.batch:]
             self.objective.loss(f_data, f_ref).sum().backward()
         self.optimizer.step()
-        if self.averaged is not None and self._average_pairs is not None:
-            update_average(self.averaged, self._average_pairs, first=self.step == 0)
+        if self._average is not None:
+            update_average(self._average, first=self.step == 0)
         self.step += 1
 
     @property

@@ -120,13 +120,16 @@ def sample_chi2(dof: Tensor, shape: tuple[int, ...], generator: torch.Generator)
     Twice a Gamma(dof / 2) draw from torch's own sampler (the one behind
     ``torch.distributions.Gamma``, which takes no generator): one kernel, where a
     rejection loop written in tensor operations cost ~15x as much and ~8% of a training
-    step at 5 + 5 columns (its reference rows are drawn afresh every step).
+    step at 5 + 5 columns (its reference rows are drawn afresh every step). The sampler
+    never returns 0 (it floors draws at the dtype's smallest normal number), so a
+    Student-t row built from a draw stays finite.
 
     Arguments:
-        dof: degrees of freedom per leading index, shape (P,), > 0.
+        dof: degrees of freedom per leading index, shape (P,), > 0; the draws take its
+            dtype and device (and ``generator`` must be on that device).
         shape: the output shape, (P, ...).
     """
-    half = (dof / 2).reshape(-1, *([1] * (len(shape) - 1))).expand(shape).contiguous()
+    half = (dof / 2).reshape(-1, *([1] * (len(shape) - 1))).expand(shape)
     return 2 * torch._standard_gamma(half, generator=generator)
 
 
