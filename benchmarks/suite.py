@@ -174,6 +174,8 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "gamma-eval40": {**_NOW, "reference": "student", "eval_every": 40, "patience": 5,
                      "smoothing": 0.51},
     "gamma-min300": {**_NOW, "reference": "student", "min_steps": 300},
+    # a faster learning rate: fewer steps on the problems that train long?
+    "gamma-lr5e-3": {**_NOW, "reference": "student", "lr": 5e-3},
     "lr6e-3": {**_GELU, "lr": 6e-3},
     "zero-output": {**_GELU, "init": "zero-output"},
     # screened with --problems screen (seeds 100-101)

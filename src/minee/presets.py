@@ -143,7 +143,8 @@ _DEFAULT = {
 # steps (patience 5: the same horizon) saved 8% of the CPU and read uniform noise 0.02
 # lower; no stop before step 300 took 25% off easy problems, but stopped Student-t 6+6 runs
 # in a stall that the default trains through (steps 1,200-1,540), with narrow intervals
-# that missed (coverage 0.89 -> 0.82).
+# that missed (coverage 0.89 -> 0.82); lr 5e-3 trained 10-12% fewer steps and was better
+# at N = 5,000 (0.030 -> 0.029) but worse at N = 2,000 (0.042 -> 0.044).
 _MI = {**_DEFAULT, "preprocess": "rank", "val_fraction": 0.3,
        "auto_batch": 256, "activation": "gelu", "joint_residual": True, "max_steps": 2000,
        "averaging": 0.99, "min_steps": 400, "reference": "student", "folds": "auto"}
