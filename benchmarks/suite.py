@@ -168,7 +168,6 @@ CONFIGS: dict[str, dict[str, Any]] = {
     # moved to torch's Gamma sampler: the same law, another random stream; the base of
     # the cost levers below
     "gamma": {**_NOW, "reference": "student"},
-    "gamma-ref1": {**_NOW, "reference": "student", "ref_factor": 1.0},
     # half the evaluations, the same stopping horizon (5 x 40 steps) and smoothing time
     # constant (1 - 0.7^2 per evaluation)
     "gamma-eval40": {**_NOW, "reference": "student", "eval_every": 40, "patience": 5,

@@ -8,7 +8,6 @@ checkpoints hold); it is updated here after every optimiser step.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import NamedTuple
 
 import torch
@@ -80,9 +79,9 @@ class WeightAverage:
     def __init__(self, decay: float):
         self.decay = decay
 
-    def __call__(self, averages: Sequence[Tensor], currents: Sequence[Tensor],
-                 n: Tensor | int) -> None:
+    def __call__(self, averages: list[Tensor] | tuple[Tensor, ...],
+                 currents: list[Tensor] | tuple[Tensor, ...], n: Tensor | int) -> None:
         count = int(n)
         weight = 1 - min((1 + count) / (10 + count), self.decay)
         # average += weight * (current - average), one call for all tensors
-        torch._foreach_lerp_(list(averages), list(currents), weight)
+        torch._foreach_lerp_(averages, currents, weight)

@@ -20,6 +20,7 @@ from typing import cast
 
 import torch
 from torch import Tensor
+from torch.optim.swa_utils import AveragedModel
 
 from .averaging import moving_average, pairs, update_average
 from .objectives import Objective
@@ -141,9 +142,8 @@ class Engine:
         adam = partial(torch.optim.AdamW, weight_decay=config.weight_decay) \
             if config.weight_decay else torch.optim.Adam
         self.optimizer = adam(critic.parameters(), lr=config.lr, fused=fused or None)
-        self.averaged = None if not config.averaging else moving_average(
-            critic, config.averaging)
-        self._average = None if self.averaged is None else pairs(self.averaged, critic)
+        self._average = None if not config.averaging else pairs(
+            moving_average(critic, config.averaging), critic)
         self.step = 0
         self.diverged = torch.zeros(k, dtype=torch.bool)
         self.stopped_early = False
@@ -194,6 +194,11 @@ class Engine:
         if self._average is not None:
             update_average(self._average, first=self.step == 0)
         self.step += 1
+
+    @property
+    def averaged(self) -> AveragedModel | None:
+        """The critic's weights averaged over steps (``averaging`` > 0), else ``None``."""
+        return None if self._average is None else self._average.averaged
 
     @property
     def reader(self) -> torch.nn.Module:
