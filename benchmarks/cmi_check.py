@@ -42,6 +42,8 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "before": {"hidden": 32, "averaging": 0.0, "min_steps": 200, "reference": "gaussian"},
     # the default but for its reference: the fitted Gaussian it had before the t
     "gaussian": {"reference": "gaussian"},
+    # the default before its Student-t scores and its critics' input box
+    "normal-scores": {"preprocess": "rank", "clamp_inputs": False},
     "default": {},
 }
 

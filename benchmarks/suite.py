@@ -175,6 +175,12 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "gamma-min300": {**_NOW, "reference": "student", "min_steps": 300},
     # a faster learning rate: fewer steps on the problems that train long?
     "gamma-lr5e-3": {**_NOW, "reference": "student", "lr": 5e-3},
+    # Student-t scores of the ranks, the dof of the sample's own t copula (minee.copula)
+    "rank-t": {**_NOW, "reference": "student", "preprocess": "rank-t"},
+    # the same with each critic input held inside its training rows' range: the default
+    # now (three folds below 1,000 rows, as the default)
+    "rank-t-clamp": {**_NOW, "reference": "student", "preprocess": "rank-t",
+                     "clamp_inputs": True, "folds": "auto"},
     "lr6e-3": {**_GELU, "lr": 6e-3},
     "zero-output": {**_GELU, "init": "zero-output"},
     # screened with --problems screen (seeds 100-101)

@@ -51,25 +51,32 @@ Y = 0.8 * X + 0.6 * rng.normal(size=(500, 2))
 # samples under 1,000 rows in three folds (0.9973 -> 0.9947); and the Student-t reference's
 # chi-squared draws come from torch's Gamma sampler, another random stream (default MI
 # 0.9947 -> 0.9957; matrix 0.5477, 0.0023, 0.0184 -> 0.5464, 0.0021, 0.0198), and the
-# weight average is one lerp with a float weight (the default MI's last digits, ~2e-10).
+# weight average is one lerp with a float weight (the default MI's last digits, ~2e-10);
+# and the MI default reads Student-t scores of the ranks with the critics' inputs held in
+# their training rows' range, and the Student-t fits' dof search is scipy's bounded Brent
+# (default MI 0.99568 -> 0.99619; matrix 7th digit).
 PINNED = {
-    "default_mi": 0.9956828911886532,
-    "paper_200": -0.0029579009860754013,
+    "default_mi": 0.9961890667789639,
+    "paper_200": -0.002957926131784916,
     "mine_200": 0.8273516893386841,
-    "matrix": (0.5464121555410768, 0.002093654385718402, 0.0197624499210598),
+    "matrix": (0.5464125046161445, 0.0020938703959778593, 0.019762302867786463),
 }
+# float32 kernels differ between CPUs (AVX2, AVX-512): the same code and seed read up to
+# ~4e-7 nats apart on two machines; every deliberate change above moved a pin by more
+# than 1e-5
+TOLERANCE = 5e-6
 
 
 def test_pinned_values() -> None:
     est = minee.mutual_information(X, Y, seed=0, device="cpu")
-    assert est.value == pytest.approx(PINNED["default_mi"], abs=1e-12)
+    assert est.value == pytest.approx(PINNED["default_mi"], abs=TOLERANCE)
     paper = minee.MINEE(preset="paper", max_steps=200, seed=0, device="cpu").fit(X, Y)
-    assert paper.mutual_information_ == pytest.approx(PINNED["paper_200"], abs=1e-12)
+    assert paper.mutual_information_ == pytest.approx(PINNED["paper_200"], abs=TOLERANCE)
     mine = minee.mutual_information(X, Y, method="mine", seed=0, device="cpu", max_steps=200)
-    assert mine.value == pytest.approx(PINNED["mine_200"], abs=1e-12)
+    assert mine.value == pytest.approx(PINNED["mine_200"], abs=TOLERANCE)
     table = np.column_stack([X[:, 0], Y[:, 0], rng_table()])
     m = minee.mi_matrix(table, seed=0, max_steps=200, device="cpu").to_numpy()
-    np.testing.assert_allclose([m[0, 1], m[0, 2], m[1, 2]], PINNED["matrix"], atol=1e-12)
+    np.testing.assert_allclose([m[0, 1], m[0, 2], m[1, 2]], PINNED["matrix"], atol=TOLERANCE)
 
 
 def rng_table() -> np.ndarray:

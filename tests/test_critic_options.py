@@ -187,3 +187,31 @@ def test_weight_decay_uses_adamw_and_shrinks_the_weights() -> None:
             engine.train_step()
         norms[decay] = sum(float(w.detach().norm()) for w in engine.critic.net.weights)
     assert norms[10.0] < 0.5 * norms[0.0]
+
+
+def _gelu_critic(box: tuple[torch.Tensor, torch.Tensor] | None) -> Critic:
+    return Critic(MASKS, members=2, form="separate", shift=torch.zeros(2, 1, 1, 3),
+                  scale=torch.ones(2, 1, 1, 3), hidden=8, depth=2, activation="gelu",
+                  init_std=None, generator=torch.Generator().manual_seed(0), box=box)
+
+
+def test_a_box_holds_each_input_at_the_training_rows_edge() -> None:
+    boxed = _gelu_critic((torch.full((2, 1, 1, 3), -1.0), torch.full((2, 1, 1, 3), 2.0)))
+    gen = torch.Generator().manual_seed(1)
+    far = torch.randn(2, 40, 3, generator=gen) * 10
+    torch.testing.assert_close(boxed(far), boxed(far.clamp(-1.0, 2.0)))
+    assert not torch.allclose(boxed(far), _gelu_critic(None)(far))
+    inside = torch.rand(2, 40, 3, generator=gen) * 3 - 1  # the box changes nothing there
+    torch.testing.assert_close(boxed(inside), _gelu_critic(None)(inside))
+
+
+def test_clamp_inputs_uses_each_members_training_rows() -> None:
+    x, y = minee.tasks.get("student", dof=2, dx=1, dy=1, rho=0.5).sample(600, seed=0)
+    run = MINEE(clamp_inputs=True, folds=2, seed=0).prepare_batch(x[None], y[None])
+    critic, train = run.engine.critic, run.engine.train_rows
+    scaled = (train[:, None] - critic.shift) / critic.scale  # (K, 1, r, D)
+    torch.testing.assert_close(critic.low, scaled.amin(2, keepdim=True))
+    torch.testing.assert_close(critic.high, scaled.amax(2, keepdim=True))
+    assert not torch.equal(critic.low[0], critic.low[1])  # two folds, two training sets
+    unboxed = MINEE(clamp_inputs=False, seed=0).prepare_batch(x[None], y[None])
+    assert unboxed.engine.critic.low is None

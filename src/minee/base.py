@@ -72,6 +72,10 @@ class Estimator:
             learning rate; 0: plain Adam.
         scale_inputs: standardise the critics' inputs (a reparametrisation; the estimate's
             definition is unchanged).
+        clamp_inputs: hold each critic input inside the range its training rows span
+            (per member and column): outside it a critic keeps its value at the edge
+            instead of extrapolating, so one far reference or held-out row cannot carry
+            an estimate. Still a critic, so every bound stays a bound.
         whiten: also decorrelate each head's inputs (:func:`minee.critics.whitening`;
             a reparametrisation, so the estimate's definition is unchanged): strongly
             dependent columns no longer make the first layer learn slowly.
@@ -86,9 +90,10 @@ class Estimator:
         seed: integer seed in [0, 2**63); the same seed gives the same numbers on CPU.
         progress: show a progress bar on stderr.
         preprocess: per-column transform first: ``"none"``, ``"standardize"`` (entropies
-            are corrected back to the data's scale) or ``"rank"`` (Gaussian copula: keeps
-            MI, changes entropies); see :mod:`minee.preprocessing`. ``None``: the
-            preset's.
+            are corrected back to the data's scale), ``"rank"`` (normal scores: keeps MI,
+            changes entropies) or ``"rank-t"`` (Student-t scores of the ranks, with the
+            dof of their own t copula: keeps MI, changes entropies); see
+            :mod:`minee.preprocessing`. ``None``: the preset's.
     """
 
     preset: str = "default"
@@ -111,6 +116,7 @@ class Estimator:
     averaging: float | None = None
     weight_decay: float | None = None
     scale_inputs: bool | None = None
+    clamp_inputs: bool | None = None
     whiten: bool | None = None
     objective: str | None = None
     device: str = "auto"

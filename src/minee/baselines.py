@@ -95,9 +95,13 @@ def gaussian_mi(x: Any, y: Any) -> float:
     corr = data.T @ data / (data.shape[0] - 1)  # (dx + dy, dx + dy)
     dx = xs.shape[1]
     logdets = []
+    # a singular matrix's determinant can come out as a small positive number, so the
+    # rank is judged by the smallest eigenvalue against the largest
+    eigenvalues = torch.linalg.eigvalsh(corr)
+    singular = bool(eigenvalues[0] <= 1e-10 * eigenvalues[-1])
     for block in (corr, corr[:dx, :dx], corr[dx:, dx:]):
         sign, logdet = torch.linalg.slogdet(block)
-        if sign <= 0 or not torch.isfinite(logdet):
+        if singular or sign <= 0 or not torch.isfinite(logdet):
             raise ValueError("the sample correlation matrix is singular: gaussian_mi needs "
                              "more rows than columns and no column that is a linear "
                              "combination of others")

@@ -124,6 +124,12 @@ class Critic(nn.Module):
             critic function is still reachable and every bound unchanged, but a direction
             in which the data are narrow (y - x of a strongly dependent pair) is learned at
             the speed of any other.
+        box: per member and column the (low, high) range of the inputs after ``shift`` and
+            ``scale``, each (K, 1, 1, D), or ``None``. Given, inputs are clamped into it:
+            the critic is a function of the clamped row, constant along a column beyond
+            its edge. A network extrapolates (linearly, for GELU) where it saw no rows,
+            and one far row then carries a DV reading; ``minee.model`` passes the range of
+            each member's training rows.
         parts: (H, H) 0/1, :meth:`Heads.parts <minee.heads.Heads.parts>`, or ``None``.
             Given, head h's value is its own network's plus the other networks' marked in
             row h, evaluated on the same rows and *detached*: MI-NEE's joint critic becomes
@@ -139,12 +145,14 @@ class Critic(nn.Module):
     scale: Tensor
     parts: Tensor | None
     mix: Tensor | None
+    low: Tensor | None
+    high: Tensor | None
 
     def __init__(self, masks: Tensor, *, members: int, form: str, shift: Tensor,
                  scale: Tensor, hidden: int, depth: int, activation: str,
                  init_std: float | None, generator: torch.Generator,
                  bound: float | None = None, parts: Tensor | None = None,
-                 mix: Tensor | None = None):
+                 mix: Tensor | None = None, box: tuple[Tensor, Tensor] | None = None):
         super().__init__()
         self.bound = bound
         if parts is not None and not bool(parts.any()):
@@ -159,6 +167,8 @@ class Critic(nn.Module):
         self.register_buffer("scale", scale)
         self.register_buffer("parts", None if parts is None else parts.to(shift.dtype))
         self.register_buffer("mix", None if mix is None else mix.to(shift.dtype))
+        self.register_buffer("low", None if box is None else box[0].to(shift.dtype))
+        self.register_buffer("high", None if box is None else box[1].to(shift.dtype))
         groups, outs = (members * heads, 1) if form == "separate" else (members, heads)
         self.net = BatchedMLP(groups, dim, outs, hidden=hidden, depth=depth,
                               activation=activation, init_std=init_std, generator=generator)
@@ -197,6 +207,8 @@ class Critic(nn.Module):
         k, h = self.members, self.heads
         m, d = z.shape[2], z.shape[3]
         z = (z - self.shift) / self.scale
+        if self.low is not None:
+            z = torch.clamp(z, self.low, self.high)
         net = self.net
         # first layer per (member, head): the head's mask zeroes rows of the weight
         if self.form == "separate":

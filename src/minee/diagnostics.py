@@ -27,12 +27,15 @@ class MineeWarning(UserWarning):
     """A diagnostic about an estimate (see ``Estimate.diagnostics``)."""
 
 
-def data_checks(data: np.ndarray, outside_share: float | None = None) -> dict[str, str]:
+def data_checks(data: np.ndarray, outside_share: float | None = None, *,
+                ranked: bool = False) -> dict[str, str]:
     """Flags about the sample itself, shape (n, D).
 
     Arguments:
         data: all rows.
         outside_share: share of evaluation rows outside the reference's support.
+        ranked: the rows are rank scores (``preprocess="rank"`` or ``"rank-t"``): their
+            values are quantiles the transform chose, so none is an outlier.
     """
     flags: dict[str, str] = {}
     n, d = data.shape
@@ -46,14 +49,14 @@ def data_checks(data: np.ndarray, outside_share: float | None = None) -> dict[st
             f"column(s) {discrete.tolist()} put {ATOM_SHARE:.0%} or more of the rows on one "
             "value: a differential entropy does not exist for data with atoms (discrete or "
             "zero-inflated); add small noise (dequantise) or use a discrete estimator")
-    far = _outlying(data)
+    far = np.array([], dtype=int) if ranked else _outlying(data)
     if far.size:
         flags["outliers"] = (
             f"column(s) {far.tolist()} hold values more than {OUTLIER_SPREADS:g} robust "
             "standard deviations from the median: a Gaussian or uniform reference and the "
             "critics' input scale follow them (the entropy default's Student-t reference "
             "and bounded critics resist them); check those rows, or for mutual "
-            "information use preprocess='rank' (the MI default), which they cannot drive")
+            "information use a rank transform (the MI default), which they cannot drive")
     if outside_share:
         flags["outside_support"] = (
             f"{outside_share:.1%} of evaluation rows fall outside the uniform reference box "

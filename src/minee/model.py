@@ -122,7 +122,7 @@ def build_run(data: np.ndarray, heads: Heads, settings: Settings, *,
     masks = torch.as_tensor(heads.masks, device=device)
     reference = make_reference(rows, torch.as_tensor(heads.groups, device=device), settings)
     if critic is None:
-        critic = _critic(rows, masks, heads, settings, seeds.init)
+        critic = _critic(rows, train, masks, heads, settings, seeds.init)
     critic = critic.to(device=device, dtype=dtype)
     config = replace(engine_config(settings), selection=_selection(heads, quantity))
     engine = Engine(critic, reference, make_objective(settings), train, heldout, config,
@@ -206,23 +206,29 @@ def _shuffled(data: np.ndarray, heads: Heads, rng: np.random.Generator) -> np.nd
     return null
 
 
-def _critic(rows: torch.Tensor, masks: torch.Tensor, heads: Heads, settings: Settings,
-            seed: int) -> Critic:
-    """The critic of every member; inputs standardised per member when ``scale_inputs``;
-    a head split by others adds their values when ``joint_residual``."""
+def _critic(rows: torch.Tensor, train: torch.Tensor, masks: torch.Tensor, heads: Heads,
+            settings: Settings, seed: int) -> Critic:
+    """The critic of every member (``rows`` (K, n, D) all its rows, ``train`` (K, r, D)
+    those it trains on); inputs standardised per member when ``scale_inputs``, clamped
+    to the training rows' range when ``clamp_inputs``; a head split by others adds their
+    values when ``joint_residual``."""
     members, _, dim = rows.shape
     if settings.scale_inputs:
         shift, scale = rows.mean(1, keepdim=True), rows.std(1, keepdim=True)
     else:
         shift, scale = rows.new_zeros(members, 1, dim), rows.new_ones(1, 1, dim)
     mix = whitening((rows - shift) / scale, masks) if settings.whiten else None
+    scaled = (train - shift) / scale
+    box = (scaled.amin(1, keepdim=True)[:, None], scaled.amax(1, keepdim=True)[:, None]) \
+        if settings.clamp_inputs else None
     parts = torch.as_tensor(heads.parts(), device=rows.device) if settings.joint_residual \
         else None
     critic = Critic(masks, members=members, form=settings.form, shift=shift[:, None],
                     scale=scale[:, None], hidden=settings.hidden, depth=settings.depth,
                     activation=settings.activation, bound=settings.critic_bound or None,
                     init_std=None if isinstance(settings.init, str) else float(settings.init),
-                    generator=torch.Generator().manual_seed(seed), parts=parts, mix=mix)
+                    generator=torch.Generator().manual_seed(seed), parts=parts, mix=mix,
+                    box=box)
     if settings.init == "zero-output":
         critic.zero_output_()
     return critic

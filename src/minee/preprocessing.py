@@ -10,6 +10,12 @@ r"""Per-column transforms applied before estimation, and what they do to the ans
   tails no longer drive training. It is not affine: the entropies that come out are those of
   the transformed data (each column then is close to a standard normal), **not** of the
   data as given.
+* ``"rank-t"``: Student-t scores $z_j = t_\nu^{-1}(\mathrm{rank}(x_j) / (n + 1))$, one
+  $\nu$ for every column, that of the t copula fitted to the ranks
+  (:mod:`minee.copula`). Strictly increasing per column like ``"rank"``, so MI is
+  unchanged; on data whose dependence has heavy tails the scores are then close to a
+  multivariate Student-t, which the fitted Student-t reference matches, and the critics
+  train in a fraction of the steps. On Gaussian-copula data $\nu$ is large: normal scores.
 * ``"none"``: the data as given. Every affine transform, this one included, is applied
   in float64 before the float32 cast: each column is centred and scaled, and the entropies
   are corrected back exactly (as for ``"standardize"``), so an offset of 1e8 or a scale of
@@ -25,11 +31,15 @@ columns of very different scales).
 from __future__ import annotations
 
 import numpy as np
-import torch
 
-__all__ = ["TRANSFORMS", "transform"]
+from . import copula
 
-TRANSFORMS = ("none", "standardize", "rank")
+__all__ = ["RANK_TRANSFORMS", "TRANSFORMS", "transform"]
+
+TRANSFORMS = ("none", "standardize", "rank", "rank-t")
+#: the transforms that replace each value by a quantile of its rank: not affine, so the
+#: entropies that come out are of the transformed columns, and no value is an outlier
+RANK_TRANSFORMS = ("rank", "rank-t")
 
 
 def transform(data: np.ndarray, method: str) -> tuple[np.ndarray, np.ndarray | None]:
@@ -54,17 +64,11 @@ def transform(data: np.ndarray, method: str) -> tuple[np.ndarray, np.ndarray | N
         _check_resolution(data, z)
         return z, np.log(scale)
     if method == "rank":
-        ranks = np.stack([_mean_ranks(col) for col in data.T], axis=1)
-        quantiles = torch.as_tensor(ranks / (data.shape[0] + 1), dtype=torch.float64)
-        return torch.special.ndtri(quantiles).numpy(), None
+        return copula.normal_scores(copula.uniform_ranks(data)), None
+    if method == "rank-t":
+        u = copula.uniform_ranks(data)
+        return copula.student_scores(u, copula.copula_dof(u)), None
     raise ValueError(f"unknown preprocess {method!r}; choose one of {', '.join(TRANSFORMS)}")
-
-
-def _mean_ranks(col: np.ndarray) -> np.ndarray:
-    """Ranks 1..n of a column (n,), tied values sharing their mean rank."""
-    _, inverse, counts = np.unique(col, return_inverse=True, return_counts=True)
-    last = np.cumsum(counts)
-    return ((last - counts + 1 + last) / 2)[inverse]
 
 
 def _check_resolution(data: np.ndarray, z: np.ndarray) -> None:

@@ -212,6 +212,7 @@ class Settings:
     objective: str
     ma_rate: float
     scale_inputs: bool
+    clamp_inputs: bool
     whiten: bool
     ensemble: int
     folds: int | str
@@ -257,7 +258,8 @@ _VALIDATORS: dict[str, Callable[[str, Any], Any]] = {
     "margin": in_range(0.0, 10.0), "form": one_of(("separate", "shared")),
     "joint_residual": boolean,
     "objective": one_of(_objectives),
-    "ma_rate": in_range(0.0, 1.0, low_open=True), "scale_inputs": boolean, "whiten": boolean,
+    "ma_rate": in_range(0.0, 1.0, low_open=True), "scale_inputs": boolean,
+    "clamp_inputs": boolean, "whiten": boolean,
     "ensemble": positive_int, "folds": _auto_or_positive, "preprocess": one_of(_transforms),
     "null": boolean, "device": _device, "dtype": _dtype, "threads": _auto_or_positive,
     "seed": lambda name, v: check_seed(v),

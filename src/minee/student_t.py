@@ -21,11 +21,12 @@ from typing import Any
 
 import numpy as np
 import torch
+from scipy import optimize
 from torch import Tensor
 
 from .references import Reference, location_scale_fit_gap
 
-__all__ = ["StudentT", "fit_student_t", "sample_chi2"]
+__all__ = ["StudentT", "fit_student_t", "argmax_bounded", "sample_chi2"]
 
 _DOF_RANGE = (0.5, 1000.0)  # fitted degrees of freedom are kept in this range
 _EM_STEPS = 100
@@ -53,24 +54,13 @@ def _dof_likelihood(log_dof: float, *, delta: np.ndarray, logdet: float, d: int)
     return _log_likelihood(math.exp(log_dof), delta, logdet, d)
 
 
-def _golden_max(f: Callable[[float], float], low: float, high: float,
-                tol: float = 1e-4) -> float:
-    """Argmax of a unimodal ``f`` on [low, high] by golden-section search (numpy only:
-    scipy is not a dependency of the package)."""
-    ratio = (math.sqrt(5) - 1) / 2
-    a, b = low, high
-    c, d = b - ratio * (b - a), a + ratio * (b - a)
-    fc, fd = f(c), f(d)
-    while b - a > tol:
-        if fc > fd:
-            b, d, fd = d, c, fc
-            c = b - ratio * (b - a)
-            fc = f(c)
-        else:
-            a, c, fc = c, d, fd
-            d = a + ratio * (b - a)
-            fd = f(d)
-    return (a + b) / 2
+def argmax_bounded(f: Callable[[float], float], low: float, high: float,
+                   tol: float = 1e-4) -> float:
+    """Argmax of a unimodal ``f`` on [low, high], to within ``tol`` (scipy's bounded Brent
+    search)."""
+    result = optimize.minimize_scalar(lambda v: -f(v), bounds=(low, high), method="bounded",
+                                      options={"xatol": tol})
+    return float(result.x)
 
 
 def fit_student_t(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
@@ -104,7 +94,7 @@ def fit_student_t(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
             break
         if logdet < floor:
             break
-        log_dof = _golden_max(functools.partial(_dof_likelihood, delta=delta, logdet=logdet,
+        log_dof = argmax_bounded(functools.partial(_dof_likelihood, delta=delta, logdet=logdet,
                                                 d=d), *(math.log(v) for v in _DOF_RANGE))
         change = (np.abs(new_mean - mean).max() / (1 + np.abs(mean).max())
                   + np.abs(new_scale - scale).max() / np.abs(scale).max())

@@ -16,6 +16,7 @@ import torch
 
 from . import diagnostics
 from .model import Run
+from .preprocessing import RANK_TRANSFORMS
 from .readout import bias_allowance, evaluation_rows, evaluation_terms, interval, stderr
 from .results import Estimate, History
 
@@ -126,7 +127,8 @@ def _estimate(run: Run, t: _Terms, p: int) -> Estimate:
     mi = run.quantity != "entropy"
     bias = bias_allowance(value, train_value) if mi else 0.0
     flags = diagnostics.data_checks(run.data[p % run.data.shape[0]],
-                                    float(t.outside[sl].mean()))
+                                    float(t.outside[sl].mean()),
+                                    ranked=run.settings.preprocess in RANK_TRANSFORMS)
     flags.update(diagnostics.training_checks(
         history.steps, history.estimate, train_value, value,
         diverged=int(t.diverged[sl].sum()), members=k, stopped_early=engine.stopped_early,

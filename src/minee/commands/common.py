@@ -151,8 +151,10 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
                          "every row read once (F times the cost)")
     hp.add_argument("--preprocess", choices=Registry("preprocessing", "TRANSFORMS"),
                     default=None, metavar="NAME",
-                    help="per-column transform first: none, standardize or rank (default: "
-                         "rank for MI, none for entropy); rank keeps MI but changes entropies")
+                    help="per-column transform first: none, standardize, rank (normal "
+                         "scores) or rank-t (Student-t scores, the dof of the ranks' t "
+                         "copula) (default: rank-t for MI, none for entropy); rank and "
+                         "rank-t keep MI but change entropies")
     hp.add_argument("--max-steps", type=int, metavar="N")
     hp.add_argument("--lr", type=finite_float)
     hp.add_argument("--batch-size", type=batch_size, metavar="N|auto")

@@ -16,6 +16,7 @@ PREPROCESSING = {
     "standardize": "standardize (mean 0, sd 1 per column; entropies corrected back to "
                    "the data's scale)",
     "rank": "rank (normal scores per column)",
+    "rank-t": "rank-t (Student-t scores per column, the dof of the ranks' t copula)",
 }
 
 
@@ -51,8 +52,10 @@ def report_table(est: Any, path: str, columns: dict[str, list[str]], rows: int, 
         if name != "NEE":
             lines.append(row(f"H({','.join(head.upper())})", value))
     lines.append(f"  {'preprocess':<10} {PREPROCESSING.get(est.preprocess, est.preprocess)}")
-    # rank is not affine, so no entropy can be corrected back to the data's scale
-    if est.preprocess == "rank" and (est.entropies or name == "NEE"):
+    from ..preprocessing import RANK_TRANSFORMS  # numpy: not imported for --help
+
+    # a rank transform is not affine, so no entropy can be corrected back to the data's scale
+    if est.preprocess in RANK_TRANSFORMS and (est.entropies or name == "NEE"):
         lines.append("  (the entropy of the transformed columns, not of the data)" if name == "NEE"
                      else "  (MI unchanged; entropies are of the transformed columns, not of "
                           "the data)")
