@@ -28,6 +28,9 @@ import torch
 
 __all__ = ["ksg", "gaussian_mi", "CHUNK_ELEMENTS"]
 
+_SINGULAR = ("the sample correlation matrix is singular: gaussian_mi needs more rows than "
+             "columns and no column that is a linear combination of others")
+
 #: pairwise distances held at once by :func:`ksg` (float64: 8 bytes each, a few arrays)
 CHUNK_ELEMENTS = 2**22
 
@@ -94,17 +97,16 @@ def gaussian_mi(x: Any, y: Any) -> float:
     data = torch.cat([_standardized(xs, "x"), _standardized(ys, "y")], dim=1)
     corr = data.T @ data / (data.shape[0] - 1)  # (dx + dy, dx + dy)
     dx = xs.shape[1]
-    logdets = []
     # a singular matrix's determinant can come out as a small positive number, so the
     # rank is judged by the smallest eigenvalue against the largest
     eigenvalues = torch.linalg.eigvalsh(corr)
-    singular = bool(eigenvalues[0] <= 1e-10 * eigenvalues[-1])
+    if bool(eigenvalues[0] <= 1e-10 * eigenvalues[-1]):
+        raise ValueError(_SINGULAR)
+    logdets = []
     for block in (corr, corr[:dx, :dx], corr[dx:, dx:]):
         sign, logdet = torch.linalg.slogdet(block)
-        if singular or sign <= 0 or not torch.isfinite(logdet):
-            raise ValueError("the sample correlation matrix is singular: gaussian_mi needs "
-                             "more rows than columns and no column that is a linear "
-                             "combination of others")
+        if sign <= 0 or not torch.isfinite(logdet):
+            raise ValueError(_SINGULAR)
         logdets.append(logdet)
     return max(0.0, float(-0.5 * (logdets[0] - logdets[1] - logdets[2])))
 

@@ -148,7 +148,7 @@ _DEFAULT = {
 # Then Student-t scores instead of normal scores (preprocess="rank-t": each column's ranks
 # through the quantiles of a t whose dof is that of the ranks' own t copula,
 # minee.copula), with every critic input held inside its training rows' range
-# (clamp_inputs). On t-copula data the scores are then exactly multivariate t, which the
+# (clamp_inputs). On t-copula data the scores are then close to multivariate t, which the
 # fitted t reference matches in every column set, and the critics stop at step 400 where
 # they trained 1,200-1,700 steps (4+4 and 6+6 Student-t). Without the clamp, heavy scores
 # let one far row carry a reading (a 2+2 Student-t with dof 1.5: +0.36 nats in 1 of 2

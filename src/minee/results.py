@@ -94,7 +94,8 @@ class Estimate:
             reaches; ``None`` unless requested with ``null=True``.
         null_stderr: the standard error of ``null``.
         preprocess: the per-column transform applied first (``"none"``, ``"standardize"``,
-            ``"rank"``); after ``"rank"`` the entropies are those of the transformed data.
+            ``"rank"``, ``"rank-t"``); after a rank transform the entropies are those of the
+            transformed data.
     """
 
     value: float

@@ -16,17 +16,16 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable
 from typing import Any
 
 import numpy as np
 import torch
-from scipy import optimize
 from torch import Tensor
 
+from .copula import argmax_bounded
 from .references import Reference, location_scale_fit_gap
 
-__all__ = ["StudentT", "fit_student_t", "argmax_bounded", "sample_chi2"]
+__all__ = ["StudentT", "fit_student_t", "sample_chi2"]
 
 _DOF_RANGE = (0.5, 1000.0)  # fitted degrees of freedom are kept in this range
 _EM_STEPS = 100
@@ -52,15 +51,6 @@ def _log_likelihood(dof: float, delta: np.ndarray, logdet: float, d: int) -> flo
 
 def _dof_likelihood(log_dof: float, *, delta: np.ndarray, logdet: float, d: int) -> float:
     return _log_likelihood(math.exp(log_dof), delta, logdet, d)
-
-
-def argmax_bounded(f: Callable[[float], float], low: float, high: float,
-                   tol: float = 1e-4) -> float:
-    """Argmax of a unimodal ``f`` on [low, high], to within ``tol`` (scipy's bounded Brent
-    search)."""
-    result = optimize.minimize_scalar(lambda v: -f(v), bounds=(low, high), method="bounded",
-                                      options={"xatol": tol})
-    return float(result.x)
 
 
 def fit_student_t(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
@@ -94,8 +84,8 @@ def fit_student_t(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
             break
         if logdet < floor:
             break
-        log_dof = argmax_bounded(functools.partial(_dof_likelihood, delta=delta, logdet=logdet,
-                                                d=d), *(math.log(v) for v in _DOF_RANGE))
+        likelihood = functools.partial(_dof_likelihood, delta=delta, logdet=logdet, d=d)
+        log_dof = argmax_bounded(likelihood, math.log(_DOF_RANGE[0]), math.log(_DOF_RANGE[1]))
         change = (np.abs(new_mean - mean).max() / (1 + np.abs(mean).max())
                   + np.abs(new_scale - scale).max() / np.abs(scale).max())
         mean, scale, dof = new_mean, new_scale, math.exp(log_dof)

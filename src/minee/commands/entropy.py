@@ -24,7 +24,7 @@ examples:
 
 COLS: as for 'minee estimate' (names, indices, START:STOP, FIRST:LAST). The entropy is
 differential, in nats: it exists for continuous columns only (see the 'discrete'
-diagnostic), and --preprocess rank changes it (standardize does not: it is corrected for).
+diagnostic), and --preprocess rank or rank-t changes it (standardize does not: it is corrected for).
 """
 
 

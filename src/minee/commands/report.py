@@ -52,7 +52,7 @@ def report_table(est: Any, path: str, columns: dict[str, list[str]], rows: int, 
         if name != "NEE":
             lines.append(row(f"H({','.join(head.upper())})", value))
     lines.append(f"  {'preprocess':<10} {PREPROCESSING.get(est.preprocess, est.preprocess)}")
-    from ..preprocessing import RANK_TRANSFORMS  # numpy: not imported for --help
+    from ..preprocessing import RANK_TRANSFORMS  # numpy, scipy: not imported for --help
 
     # a rank transform is not affine, so no entropy can be corrected back to the data's scale
     if est.preprocess in RANK_TRANSFORMS and (est.entropies or name == "NEE"):

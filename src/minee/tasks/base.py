@@ -1,8 +1,8 @@
 """The :class:`Task` interface, parameter validation and the special functions the truths need.
 
-Only numpy and the standard library are used here: scipy is a test-only dependency, so the
-digamma function and the normal expectations are computed by hand (and cross-checked against
-scipy in the tests).
+Only numpy and the standard library are used here: the digamma function and the normal
+expectations are computed by hand from their definitions (and cross-checked against scipy
+in the tests), so each truth is derived here rather than taken from a library.
 """
 
 from __future__ import annotations
