@@ -18,8 +18,8 @@ The layers, each importing only from those below it::
     critics, references,    batched MLPs; reference and objective registries (student_t:
     objectives, heads       the fitted Student-t); variable sets and how terms combine
     settings, presets,      typed settings and seeds; inputs, preprocessing (copula:
-    inputs, ...             rank scores), files, diagnostics, smoothing, progress,
-                            plotting, persistence
+    inputs, ...             rank scores; t_density: the t fits' numerics), files,
+                            diagnostics, smoothing, progress, plotting, persistence
 
 The package's names are imported on first use, so ``minee --help`` does not load torch.
 """

@@ -26,13 +26,13 @@ from __future__ import annotations
 
 import functools
 import math
-from collections.abc import Callable
 
 import numpy as np
-from scipy import optimize, special
+from scipy import special
 
-__all__ = ["DOF_RANGE", "argmax_bounded", "copula_dof", "normal_scores", "student_scores",
-           "uniform_ranks"]
+from .t_density import argmax_bounded, mahalanobis, mean_log_density
+
+__all__ = ["DOF_RANGE", "copula_dof", "normal_scores", "student_scores", "uniform_ranks"]
 
 #: degrees of freedom searched for the copula, (low, high); above ~100 the t scores are
 #: normal scores to within 1% in the bulk
@@ -52,15 +52,6 @@ def _mean_ranks(col: np.ndarray) -> np.ndarray:
     _, inverse, counts = np.unique(col, return_inverse=True, return_counts=True)
     last = np.cumsum(counts)
     return ((last - counts + 1 + last) / 2)[inverse]
-
-
-def argmax_bounded(f: Callable[[float], float], low: float, high: float,
-                   tol: float = 1e-4) -> float:
-    """Argmax of a unimodal ``f`` on [low, high], to within ``tol`` (scipy's bounded Brent
-    search; the Student-t fits' dof searches use it too)."""
-    result = optimize.minimize_scalar(lambda v: -f(v), bounds=(low, high), method="bounded",
-                                      options={"xatol": tol})
-    return float(result.x)
 
 
 def _distinct(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -86,21 +77,6 @@ def student_scores(u: np.ndarray, dof: float) -> np.ndarray:
     return _quantiles(dof, _distinct(u))
 
 
-def _t_log_density(delta: np.ndarray, dof: float, d: int, logdet: float) -> float:
-    """Mean log density of a centred d-variate t at squared distances ``delta`` (n,)."""
-    const = (math.lgamma((dof + d) / 2) - math.lgamma(dof / 2)
-             - 0.5 * d * math.log(dof * math.pi) - 0.5 * logdet)
-    return const - (dof + d) / 2 * float(np.log1p(delta / dof).mean())
-
-
-def _distances(q: np.ndarray, scatter: np.ndarray) -> tuple[np.ndarray, float]:
-    """Squared Mahalanobis distances of rows (n,) from 0, and ln det(scatter)."""
-    chol = np.linalg.cholesky(scatter)
-    # one small inverse and a matrix product: solving for the n rows directly costs ~10x
-    whitened = q @ np.linalg.inv(chol).T
-    return (whitened**2).sum(1), 2.0 * float(np.log(np.diag(chol)).sum())
-
-
 def _profile(log_dof: float, *, distinct: tuple[np.ndarray, np.ndarray],
              start: np.ndarray) -> float:
     """Mean t-copula log density at dof = exp(log_dof) of the ranks given by ``distinct``
@@ -111,12 +87,12 @@ def _profile(log_dof: float, *, distinct: tuple[np.ndarray, np.ndarray],
     n, d = q.shape
     scatter = start
     for _ in range(_EM_STEPS):
-        delta, _ = _distances(q, scatter)
+        delta, _ = mahalanobis(q, scatter)
         w = (dof + d) / (dof + delta)
         scatter = (w[:, None] * q).T @ q / n
-    delta, logdet = _distances(q, scatter)
-    columns = sum(_t_log_density(q[:, j] ** 2, dof, 1, 0.0) for j in range(d))
-    return _t_log_density(delta, dof, d, logdet) - columns
+    delta, logdet = mahalanobis(q, scatter)
+    columns = sum(mean_log_density(q[:, j] ** 2, dof, 1, 0.0) for j in range(d))
+    return mean_log_density(delta, dof, d, logdet) - columns
 
 
 def copula_dof(u: np.ndarray) -> float:
@@ -138,9 +114,9 @@ def copula_dof(u: np.ndarray) -> float:
         return DOF_RANGE[1]
     start = np.corrcoef(normal_scores(u), rowvar=False).reshape(d, d)
     try:
-        log_dof = argmax_bounded(functools.partial(_profile, distinct=_distinct(u),
-                                                   start=start),
-                              math.log(DOF_RANGE[0]), math.log(DOF_RANGE[1]), tol=_TOL)
+        profile = functools.partial(_profile, distinct=_distinct(u), start=start)
+        log_dof = argmax_bounded(profile, math.log(DOF_RANGE[0]), math.log(DOF_RANGE[1]),
+                                 tol=_TOL)
     except np.linalg.LinAlgError:
         return DOF_RANGE[1]
     return math.exp(log_dof)

@@ -208,7 +208,7 @@ class Critic(nn.Module):
         m, d = z.shape[2], z.shape[3]
         z = (z - self.shift) / self.scale
         if self.low is not None:
-            z = torch.clamp(z, self.low, self.high)
+            z.clamp_(self.low, self.high)  # z is this call's own tensor
         net = self.net
         # first layer per (member, head): the head's mask zeroes rows of the weight
         if self.form == "separate":

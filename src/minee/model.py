@@ -218,9 +218,10 @@ def _critic(rows: torch.Tensor, train: torch.Tensor, masks: torch.Tensor, heads:
     else:
         shift, scale = rows.new_zeros(members, 1, dim), rows.new_ones(1, 1, dim)
     mix = whitening((rows - shift) / scale, masks) if settings.whiten else None
-    scaled = (train - shift) / scale
-    box = (scaled.amin(1, keepdim=True)[:, None], scaled.amax(1, keepdim=True)[:, None]) \
-        if settings.clamp_inputs else None
+    box = None
+    if settings.clamp_inputs:
+        scaled = (train - shift) / scale
+        box = (scaled.amin(1, keepdim=True)[:, None], scaled.amax(1, keepdim=True)[:, None])
     parts = torch.as_tensor(heads.parts(), device=rows.device) if settings.joint_residual \
         else None
     critic = Critic(masks, members=members, form=settings.form, shift=shift[:, None],

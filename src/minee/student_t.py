@@ -22,8 +22,8 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from .copula import argmax_bounded
 from .references import Reference, location_scale_fit_gap
+from .t_density import argmax_bounded, mahalanobis, mean_log_density
 
 __all__ = ["StudentT", "fit_student_t", "sample_chi2"]
 
@@ -33,24 +33,8 @@ _TOL = 1e-7  # relative change of the location and scale that ends EM
 _COLLAPSE = 20.0  # nats of log det(scale) below the sample covariance's: a degenerate fit
 
 
-def _mahalanobis(z: np.ndarray, mean: np.ndarray, scale: np.ndarray) -> tuple[np.ndarray,
-                                                                              float]:
-    """Squared Mahalanobis distances (n,) and ln det(scale)."""
-    chol = np.linalg.cholesky(scale)
-    sol = np.linalg.solve(chol, (z - mean).T)
-    return (sol**2).sum(0), 2.0 * float(np.log(np.diag(chol)).sum())
-
-
-def _log_likelihood(dof: float, delta: np.ndarray, logdet: float, d: int) -> float:
-    """Mean log density of a t with ``dof`` at rows with squared distances ``delta``."""
-    half = 0.5 * (dof + d)
-    const = (math.lgamma(half) - math.lgamma(0.5 * dof) - 0.5 * d * math.log(dof * math.pi)
-             - 0.5 * logdet)
-    return const - half * float(np.log1p(delta / dof).mean())
-
-
 def _dof_likelihood(log_dof: float, *, delta: np.ndarray, logdet: float, d: int) -> float:
-    return _log_likelihood(math.exp(log_dof), delta, logdet, d)
+    return mean_log_density(delta, math.exp(log_dof), d, logdet)
 
 
 def fit_student_t(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
@@ -67,11 +51,11 @@ def fit_student_t(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
     """
     n, d = z.shape
     mean, scale = z.mean(0), np.cov(z, rowvar=False).reshape(d, d)
-    _, floor = _mahalanobis(z, mean, scale)
+    _, floor = mahalanobis(z - mean, scale)
     floor -= _COLLAPSE  # log det(scale) below this: the fit is collapsing onto an atom
     dof = 10.0
     for _ in range(_EM_STEPS):
-        delta, _ = _mahalanobis(z, mean, scale)
+        delta, _ = mahalanobis(z - mean, scale)
         w = (dof + d) / (dof + delta)
         new_mean = (w[:, None] * z).sum(0) / w.sum()
         centred = z - new_mean
@@ -79,7 +63,7 @@ def fit_student_t(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
         # many rows on one value make the likelihood unbounded as the scale shrinks onto
         # them: keep the last fit before that (the `discrete` flag reports such data)
         try:
-            delta, logdet = _mahalanobis(z, new_mean, new_scale)
+            delta, logdet = mahalanobis(z - new_mean, new_scale)
         except np.linalg.LinAlgError:
             break
         if logdet < floor:
