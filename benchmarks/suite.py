@@ -78,6 +78,8 @@ TUNE: dict[str, tuple[str, dict[str, Any]]] = {
     "uniform noise 2-D n0.8": ("uniform_noise", {"d": 2, "noise": 0.8}),
     # added with the reference screen: heavy-tailed dependence in more columns
     "student dof4 6+6 rho0": ("student", {"dof": 4, "dx": 6, "dy": 6, "rho": 0.0}),
+    # added with the tail compression: a copula whose fitted t dof is 1 (Cauchy-like scores)
+    "MG(0.95)": ("mg", {"rho": 0.95}),
 }
 
 SETS = {"report": REPORT, "tune": TUNE}
@@ -86,7 +88,7 @@ SETS = {"report": REPORT, "tune": TUNE}
 #: predate them pin it, so that every config names the same settings whatever the default.
 _ELU = {"activation": "elu", "joint_residual": False, "max_steps": 1000, "averaging": 0.0,
         "min_steps": 200, "weight_decay": 0.0, "hidden": 32, "reference": "gaussian",
-        "folds": 1}
+        "folds": 1, "preprocess": "rank", "clamp_inputs": False, "compress_tails": False}
 #: The first sweep's configs ran before the MI default's critic narrowed to 32 units and its
 #: batches to 256 rows.
 _FIRST = {**_ELU, "hidden": 64, "batch_size": 512}
@@ -181,6 +183,15 @@ CONFIGS: dict[str, dict[str, Any]] = {
     # now (three folds below 1,000 rows, as the default)
     "rank-t-clamp": {**_NOW, "reference": "student", "preprocess": "rank-t",
                      "clamp_inputs": True, "folds": "auto"},
+    # the same with each critic input read in the fitted t reference's units, its tails
+    # compressed to a log scale (minee.critics.compress_tails)
+    "rank-t-tails": {**_NOW, "reference": "student", "preprocess": "rank-t",
+                     "clamp_inputs": True, "compress_tails": True, "folds": "auto"},
+    # the same with no stop before step 300 (400): the cost of the calls that stop at the
+    # first allowed step
+    "rank-t-tails-min300": {**_NOW, "reference": "student", "preprocess": "rank-t",
+                            "clamp_inputs": True, "compress_tails": True, "folds": "auto",
+                            "min_steps": 300},
     "lr6e-3": {**_GELU, "lr": 6e-3},
     "zero-output": {**_GELU, "init": "zero-output"},
     # screened with --problems screen (seeds 100-101)

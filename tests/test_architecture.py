@@ -54,9 +54,12 @@ Y = 0.8 * X + 0.6 * rng.normal(size=(500, 2))
 # weight average is one lerp with a float weight (the default MI's last digits, ~2e-10);
 # and the MI default reads Student-t scores of the ranks with the critics' inputs held in
 # their training rows' range, and the Student-t fits' dof search is scipy's bounded Brent
-# (default MI 0.99568 -> 0.99619; matrix 7th digit).
+# (default MI 0.99568 -> 0.99619; matrix 7th digit); and the MI default's critics read
+# their inputs with compressed tails (default MI +2.3e-6: on these Gaussian data the
+# fitted dof is ~1,000 and the map is within 1e-4 of affine, a change this tolerance
+# does not see; tests/test_compress_tails.py holds it on heavy tails).
 PINNED = {
-    "default_mi": 0.9961890667789639,
+    "default_mi": 0.9961913380984955,
     "paper_200": -0.002957926131784916,
     "mine_200": 0.8273516893386841,
     "matrix": (0.5464125046161445, 0.0020938703959778593, 0.019762302867786463),

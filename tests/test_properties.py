@@ -57,7 +57,8 @@ def samples(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray]:
 OPTIONS = st.fixed_dictionaries({}, optional={
     "preprocess": st.sampled_from(["none", "standardize", "rank", "rank-t"]),
     "clamp_inputs": st.booleans(),
-    "reference": st.sampled_from(["uniform", "gaussian"]),
+    "compress_tails": st.booleans(),
+    "reference": st.sampled_from(["uniform", "gaussian", "student"]),
     "val_fraction": st.sampled_from([0.0, 0.0, 0.3, 0.5]),
     "ensemble": st.integers(1, 2),
     "batch_size": st.sampled_from(["auto", "auto", 8, 32]),

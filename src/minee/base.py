@@ -76,6 +76,12 @@ class Estimator:
             (per member and column): outside it a critic keeps its value at the edge
             instead of extrapolating, so one far reference or held-out row cannot carry
             an estimate. Still a critic, so every bound stays a bound.
+        compress_tails: read each critic input in the fitted Student-t reference's units
+            with its tails compressed to a log scale (:func:`minee.critics.compress_tails`):
+            heavy tails otherwise reach the critics with their bulk squeezed near 0 by a
+            standard deviation their extremes set. A reparametrisation, so every bound is
+            unchanged. References that fit no tails (Gaussian, uniform, marginals) have
+            none to compress: the inputs are then only standardised.
         whiten: also decorrelate each head's inputs (:func:`minee.critics.whitening`;
             a reparametrisation, so the estimate's definition is unchanged): strongly
             dependent columns no longer make the first layer learn slowly.
@@ -117,6 +123,7 @@ class Estimator:
     weight_decay: float | None = None
     scale_inputs: bool | None = None
     clamp_inputs: bool | None = None
+    compress_tails: bool | None = None
     whiten: bool | None = None
     objective: str | None = None
     device: str = "auto"

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
-from .critics import Critic, whitening
+from .critics import Critic, compress_tails, whitening
 from .engine import Engine, EngineConfig
 from .heads import Heads
 from .inputs import resolve_device, resolve_dtype
@@ -122,7 +122,7 @@ def build_run(data: np.ndarray, heads: Heads, settings: Settings, *,
     masks = torch.as_tensor(heads.masks, device=device)
     reference = make_reference(rows, torch.as_tensor(heads.groups, device=device), settings)
     if critic is None:
-        critic = _critic(rows, train, masks, heads, settings, seeds.init)
+        critic = _critic(rows, train, masks, heads, settings, seeds.init, reference)
     critic = critic.to(device=device, dtype=dtype)
     config = replace(engine_config(settings), selection=_selection(heads, quantity))
     engine = Engine(critic, reference, make_objective(settings), train, heldout, config,
@@ -207,11 +207,15 @@ def _shuffled(data: np.ndarray, heads: Heads, rng: np.random.Generator) -> np.nd
 
 
 def _critic(rows: torch.Tensor, train: torch.Tensor, masks: torch.Tensor, heads: Heads,
-            settings: Settings, seed: int) -> Critic:
+            settings: Settings, seed: int, reference: Reference) -> Critic:
     """The critic of every member (``rows`` (K, n, D) all its rows, ``train`` (K, r, D)
-    those it trains on); inputs standardised per member when ``scale_inputs``, clamped
+    those it trains on); inputs read in the reference's tail units when
+    ``compress_tails``, then standardised per member when ``scale_inputs`` and clamped
     to the training rows' range when ``clamp_inputs``; a head split by others adds their
     values when ``joint_residual``."""
+    tails = _tails(reference) if settings.compress_tails else None
+    if tails is not None:
+        rows, train = (compress_tails(r, *(t[:, 0] for t in tails)) for r in (rows, train))
     members, _, dim = rows.shape
     if settings.scale_inputs:
         shift, scale = rows.mean(1, keepdim=True), rows.std(1, keepdim=True)
@@ -229,7 +233,18 @@ def _critic(rows: torch.Tensor, train: torch.Tensor, masks: torch.Tensor, heads:
                     activation=settings.activation, bound=settings.critic_bound or None,
                     init_std=None if isinstance(settings.init, str) else float(settings.init),
                     generator=torch.Generator().manual_seed(seed), parts=parts, mix=mix,
-                    box=box)
+                    box=box, tails=tails)
     if settings.init == "zero-output":
         critic.zero_output_()
     return critic
+
+
+def _tails(reference: Reference) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None:
+    """The reference's fitted tails as :class:`Critic`'s ``tails`` (K, 1, 1, D) x 2 and
+    (K, 1, 1, 1); ``None`` for a reference that fits none (a Gaussian is the t with
+    infinite dof, whose map is affine: the standardisation alone)."""
+    fitted = reference.tails()
+    if fitted is None:
+        return None
+    centre, unit, dof = fitted
+    return centre[:, None, None], unit[:, None, None], dof.sqrt()[:, None, None, None]

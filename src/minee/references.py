@@ -75,6 +75,12 @@ class Reference:
         """Boolean (P, n): rows outside the reference's support (condition (6) fails)."""
         return torch.zeros(z.shape[:2], dtype=torch.bool, device=z.device)
 
+    def tails(self) -> tuple[Tensor, Tensor, Tensor] | None:
+        """Per member a fitted centre (P, D), per-column unit (P, D) and tail degrees of
+        freedom (P,) of a heavy-tailed reference, or ``None`` (no tails fitted): what
+        ``compress_tails`` reads the critics' inputs by."""
+        return None
+
 
 class UniformBox(Reference):
     """Uniform on the per-column bounding box of the sample (eq. 22).

@@ -213,6 +213,7 @@ class Settings:
     ma_rate: float
     scale_inputs: bool
     clamp_inputs: bool
+    compress_tails: bool
     whiten: bool
     ensemble: int
     folds: int | str
@@ -259,7 +260,7 @@ _VALIDATORS: dict[str, Callable[[str, Any], Any]] = {
     "joint_residual": boolean,
     "objective": one_of(_objectives),
     "ma_rate": in_range(0.0, 1.0, low_open=True), "scale_inputs": boolean,
-    "clamp_inputs": boolean, "whiten": boolean,
+    "clamp_inputs": boolean, "compress_tails": boolean, "whiten": boolean,
     "ensemble": positive_int, "folds": _auto_or_positive, "preprocess": one_of(_transforms),
     "null": boolean, "device": _device, "dtype": _dtype, "threads": _auto_or_positive,
     "seed": lambda name, v: check_seed(v),

@@ -127,6 +127,11 @@ class StudentT(Reference):
         parameter shared by every head, add a negligible 1/(2n))."""
         return location_scale_fit_gap(masks, self.rows)
 
+    def tails(self) -> tuple[Tensor, Tensor, Tensor]:
+        """The fitted location (P, D), the square roots of the scale matrix's diagonal
+        (P, D) and the degrees of freedom (P,)."""
+        return self.mean, torch.diagonal(self.scale, dim1=1, dim2=2).sqrt(), self.dof
+
     def sample(self, out: Tensor, generator: torch.Generator) -> Tensor:
         p, _, r, _ = out.shape
         g = sample_chi2(self.dof, (p, r), generator)
