@@ -43,7 +43,9 @@ CONFIGS: dict[str, dict[str, Any]] = {
     # the default but for its reference: the fitted Gaussian it had before the t
     "gaussian": {"reference": "gaussian"},
     # the default before its Student-t scores and its critics' input box
-    "normal-scores": {"preprocess": "rank", "clamp_inputs": False},
+    "normal-scores": {"preprocess": "rank", "clamp_inputs": False, "compress_tails": False},
+    # the default before its critics read their inputs with compressed tails
+    "uncompressed": {"compress_tails": False},
     "default": {},
 }
 

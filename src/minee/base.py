@@ -81,7 +81,7 @@ class Estimator:
             heavy tails otherwise reach the critics with their bulk squeezed near 0 by a
             standard deviation their extremes set. A reparametrisation, so every bound is
             unchanged. References that fit no tails (Gaussian, uniform, marginals) have
-            none to compress: the inputs are then only standardised.
+            none to compress: the inputs are then read as without it.
         whiten: also decorrelate each head's inputs (:func:`minee.critics.whitening`;
             a reparametrisation, so the estimate's definition is unchanged): strongly
             dependent columns no longer make the first layer learn slowly.

@@ -44,12 +44,13 @@ def compress_tails(z: Tensor, centre: Tensor, unit: Tensor, root: Tensor) -> Ten
     r"""Each column read in a fitted t's units, its tails compressed to a log scale.
 
     $z \mapsto s \operatorname{asinh}\big((z - c) / (u s)\big)$ with $s = \sqrt{\nu}$:
-    linear within a few units $u$ of the centre $c$, logarithmic beyond $s u$. A t with
+    close to linear within ~$s$ units $u$ of the centre $c$, logarithmic beyond. A t with
     $\nu$ degrees of freedom has rows out to $\sim n^{1/\nu}$ units (Cauchy-like scores
     of 5,000 rows reach 1,600): standardised by their standard deviation, which those rows
     set, the bulk reaches a critic squeezed near 0. For large $\nu$ the map is affine
-    (Gaussian-like columns are read as before). Strictly increasing per column: a
-    reparametrisation of the critic, every bound unchanged.
+    (Gaussian-like columns are read as before). One $\nu$ serves every column (the
+    reference's), so light-tailed columns beside heavy ones are compressed alike. Strictly
+    increasing per column: a reparametrisation of the critic, every bound unchanged.
 
     Arguments:
         z: inputs (..., D).

@@ -169,8 +169,9 @@ class MINE(_PairEstimator):
         """As for every estimator; with ``critic_from``, MINE's critic starts as a copy of a
         trained MI-NEE run's critics, $T = f_{XY} - f_X - f_Y$ (the authors'
         cross-training, eq. 17), and this estimator's ``hidden``/``depth``/``init``/
-        ``scale_inputs``/``clamp_inputs`` are not used (the copy keeps the trained run's
-        input scaling and box). The copy is trained; ``critic_from`` is left as it was.
+        ``scale_inputs``/``clamp_inputs``/``compress_tails``/``whiten`` are not used (the
+        copy keeps the trained run's input maps, scaling and box). The copy is trained;
+        ``critic_from`` is left as it was.
         """
         if critic_from is None:
             return self._prepare_arrays({"x": xs, "y": ys})

@@ -247,4 +247,7 @@ def _tails(reference: Reference) -> tuple[torch.Tensor, torch.Tensor, torch.Tens
     if fitted is None:
         return None
     centre, unit, dof = fitted
-    return centre[:, None, None], unit[:, None, None], dof.sqrt()[:, None, None, None]
+    # copies: the critic's buffers are loaded in place (minee.load) and must not be the
+    # reference's own location
+    return (centre[:, None, None].clone(), unit[:, None, None].clone(),
+            dof.sqrt()[:, None, None, None])
