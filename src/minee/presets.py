@@ -169,14 +169,14 @@ _DEFAULT = {
 # reported MG(0.9); a tuning problem of that shape, MG(0.95), was added). On the 15 tuning
 # problems: N = 5,000 (seeds 100-101) mean absolute error 0.033 -> 0.022 (MG(0.95)
 # -0.177 -> -0.011; the other 14 0.023 -> 0.022), CI coverage 0.83 -> 0.97; N = 2,000
-# (seeds 100-103) 0.045 -> 0.035 (MG(0.95) -0.173 -> -0.006); N = 500 (14 problems,
-# seeds 100-101) 0.070 -> 0.068. No stop before step 300 (tried with it) took 26% off the
-# 5+5 calls at the same values, but stalled 2-D uniform noise at N = 2,000 (2 of 4 runs
-# stopped at step 300, 0.35 nats low); the 400-step minimum stays.
+# (seeds 100-103) 0.045 -> 0.035 (MG(0.95) -0.173 -> -0.006); N = 500 (seeds 100-101)
+# 0.079 -> 0.068 (MG(0.95) -0.194 -> -0.041). No stop before step 300 (tried with it) took
+# 26% off the 5+5 calls at the same values, but stalled 2-D uniform noise at N = 2,000 (2
+# of 4 runs stopped at step 300, 0.35 nats low); the 400-step minimum stays.
 _MI = {**_DEFAULT, "preprocess": "rank-t", "clamp_inputs": True, "compress_tails": True,
-       "val_fraction": 0.3,
-       "auto_batch": 256, "activation": "gelu", "joint_residual": True, "max_steps": 2000,
-       "averaging": 0.99, "min_steps": 400, "reference": "student", "folds": "auto"}
+       "val_fraction": 0.3, "auto_batch": 256, "activation": "gelu", "joint_residual": True,
+       "max_steps": 2000, "averaging": 0.99, "min_steps": 400, "reference": "student",
+       "folds": "auto"}
 
 #: Per preset, per estimator kind ("mi", "mine", "infonce", "entropy"), the full settings.
 PRESETS: dict[str, dict[str, dict[str, Any]]] = {
