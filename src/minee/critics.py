@@ -48,9 +48,10 @@ def compress_tails(z: Tensor, centre: Tensor, unit: Tensor, root: Tensor) -> Ten
     $\nu$ degrees of freedom has rows out to $\sim n^{1/\nu}$ units (Cauchy-like scores
     of 5,000 rows reach 1,600): standardised by their standard deviation, which those rows
     set, the bulk reaches a critic squeezed near 0. For large $\nu$ the map is affine
-    (Gaussian-like columns are read as before). One $\nu$ serves every column (the
-    reference's), so light-tailed columns beside heavy ones are compressed alike. Strictly
-    increasing per column: a reparametrisation of the critic, every bound unchanged.
+    (Gaussian-like columns are read as before). Each column takes its reference's $\nu$:
+    one for all under a joint t (light-tailed columns beside heavy ones are compressed
+    alike), its variable's under a product of per-variable t's. Strictly increasing per
+    column: a reparametrisation of the critic, every bound unchanged.
 
     Arguments:
         z: inputs (..., D).
@@ -151,9 +152,9 @@ class Critic(nn.Module):
             its edge. A network extrapolates (linearly, for GELU) where it saw no rows,
             and one far row then carries a DV reading; ``minee.model`` passes the range of
             each member's training rows.
-        tails: per member the centre and unit (K, 1, 1, D) and the square root of the
-            degrees of freedom (K, 1, 1, 1) by which :func:`compress_tails` maps inputs
-            before ``shift`` and ``scale``, or ``None``.
+        tails: per member and column the centre, unit and square root of the degrees of
+            freedom, (K, 1, 1, D) each, by which :func:`compress_tails` maps inputs before
+            ``shift`` and ``scale``, or ``None``.
         parts: (H, H) 0/1, :meth:`Heads.parts <minee.heads.Heads.parts>`, or ``None``.
             Given, head h's value is its own network's plus the other networks' marked in
             row h, evaluated on the same rows and *detached*: MI-NEE's joint critic becomes

@@ -116,7 +116,8 @@ class MINEE(_PairEstimator):
             mean and covariance; sits close to the data in high dimensions),
             ``"student"`` (a fitted multivariate Student-t, :mod:`minee.student_t`; the
             default: it also fits heavy-tailed dependence, and on Gaussian-like data its
-            fitted dof is large) or any registered reference with a density.
+            fitted dof is large; one t per variable where a likelihood-ratio test does
+            not show X and Y dependent) or any registered reference with a density.
         margin: relative widening of the uniform box on each side.
         form: ``"separate"`` (three critics, the authors' code) or ``"shared"`` (one critic
             with three outputs, §3.2).

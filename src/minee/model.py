@@ -240,9 +240,9 @@ def _critic(rows: torch.Tensor, train: torch.Tensor, masks: torch.Tensor, heads:
 
 
 def _tails(reference: Reference) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None:
-    """The reference's fitted tails as :class:`Critic`'s ``tails`` (K, 1, 1, D) x 2 and
-    (K, 1, 1, 1); ``None`` for a reference that fits none (a Gaussian is the t with
-    infinite dof, whose map is affine: the standardisation alone)."""
+    """The reference's fitted tails as :class:`Critic`'s ``tails``, (K, 1, 1, D) each;
+    ``None`` for a reference that fits none (a Gaussian is the t with infinite dof, whose
+    map is affine: the standardisation alone)."""
     fitted = reference.tails()
     if fitted is None:
         return None
@@ -250,4 +250,4 @@ def _tails(reference: Reference) -> tuple[torch.Tensor, torch.Tensor, torch.Tens
     # copies: the critic's buffers are loaded in place (minee.load) and must not be the
     # reference's own location
     return (centre[:, None, None].clone(), unit[:, None, None].clone(),
-            dof.sqrt()[:, None, None, None])
+            dof.sqrt()[:, None, None])

@@ -33,8 +33,9 @@ __all__ = ["save", "load", "FORMAT"]
 # preset's blanks, so a file rebuilds the critic it was trained with whatever the
 # presets become; 4: the critic's averaged weights (``averaging``); 5: the held-out
 # selection state (an MI read at one critic state for all heads); 6: the critics' input
-# box (``clamp_inputs``); 7: the critics' tail map (``compress_tails``)
-FORMAT = "minee-model-7"
+# box (``clamp_inputs``); 7: the critics' tail map (``compress_tails``); 8: the tail map's
+# dof per column (a Student-t reference may be one t per variable)
+FORMAT = "minee-model-8"
 _ADVICE = "save the fitted estimator again with minee.save"
 # the state's entries and their types; a file lacking one is refused, not half-loaded
 _FIELDS: dict[str, type | tuple[type, ...]] = {

@@ -67,7 +67,8 @@ class Reference:
 
     def fit_correction(self, masks: Tensor) -> Tensor:
         """Per column set, what to add to the cross-entropy measured on the rows the
-        reference was fitted on to remove the fit's own finite-sample bias, (H,) nats.
+        reference was fitted on to remove the fit's own finite-sample bias, (H,) nats, or
+        (P, H) where it differs between members.
         Zero unless the reference is fitted to the sample (the Gaussian, the Student-t)."""
         return torch.zeros(masks.shape[0], dtype=torch.float64)
 
@@ -76,8 +77,8 @@ class Reference:
         return torch.zeros(z.shape[:2], dtype=torch.bool, device=z.device)
 
     def tails(self) -> tuple[Tensor, Tensor, Tensor] | None:
-        """Per member a fitted centre (P, D), per-column unit (P, D) and tail degrees of
-        freedom (P,) of a heavy-tailed reference, or ``None`` (no tails fitted): what
+        """Per member and column a fitted centre, unit and tail degrees of freedom, each
+        (P, D), of a heavy-tailed reference, or ``None`` (no tails fitted): what
         ``compress_tails`` reads the critics' inputs by."""
         return None
 
@@ -244,14 +245,14 @@ REFERENCES: dict[str, _Entry] = {
     "uniform": _Entry(lambda data, groups, s: UniformBox(data, margin=s.margin), True),
     "gaussian": _Entry(lambda data, groups, s: Gaussian(data), True),
     "marginals": _Entry(lambda data, groups, s: Marginals(data, groups), False),
-    "student": _Entry(lambda data, groups, s: _student(data), True),
+    "student": _Entry(lambda data, groups, s: _student(data, groups), True),
 }
 
 
-def _student(data: Tensor) -> Reference:
+def _student(data: Tensor, groups: Tensor) -> Reference:
     from .student_t import StudentT  # its module imports this one
 
-    return StudentT(data)
+    return StudentT(data, groups)
 
 
 def register_reference(name: str, factory: ReferenceFactory, *, has_density: bool) -> None:
