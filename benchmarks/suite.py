@@ -203,6 +203,14 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "rank-t-tails-box": {**_NOW, "reference": "student", "preprocess": "rank-t",
                          "clamp_inputs": True, "compress_tails": True, "folds": "auto",
                          PER_VARIABLE_T: True},
+    # the same with fewer reference rows per step and per evaluation (ref_factor 2): the
+    # cost of a step is that of its data and reference rows
+    "rank-t-tails-box-ref1": {**_NOW, "reference": "student", "preprocess": "rank-t",
+                              "clamp_inputs": True, "compress_tails": True, "folds": "auto",
+                              PER_VARIABLE_T: True, "ref_factor": 1.0},
+    "rank-t-tails-box-ref1.5": {**_NOW, "reference": "student", "preprocess": "rank-t",
+                                "clamp_inputs": True, "compress_tails": True,
+                                "folds": "auto", PER_VARIABLE_T: True, "ref_factor": 1.5},
     # the same with no stop before step 300 (400): the cost of the calls that stop at the
     # first allowed step
     "rank-t-tails-min300": {**_NOW, "reference": "student", "preprocess": "rank-t",
