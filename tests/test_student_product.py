@@ -4,6 +4,8 @@ the corrections."""
 
 from __future__ import annotations
 
+from unittest import mock
+
 import numpy as np
 import pytest
 import torch
@@ -176,3 +178,15 @@ def test_the_critics_read_each_column_with_its_variables_dof() -> None:
     dof = est.run_.reference.variable_dof[0]
     torch.testing.assert_close(root, dof[[0, 0, 1, 1]].to(root.dtype))
     assert float(dof[0]) < 5 < 20 < float(dof[1])
+
+
+def test_identical_members_are_fitted_once() -> None:
+    # an ensemble's members share their problem's rows: one fit, the same reference
+    data = _independent_and_dependent(1000)
+    repeated = data[[0, 0, 1, 0]]
+    with mock.patch("minee.student_t.fit_member", wraps=fit_member) as fit:
+        ref = StudentT(repeated, GROUPS)
+    assert fit.call_count == 2
+    single = StudentT(data, GROUPS)
+    torch.testing.assert_close(ref.scale, single.scale[[0, 0, 1, 0]])
+    assert ref.product.tolist() == [True, True, False, True]

@@ -22,6 +22,7 @@ its variables' t marginals.
 from __future__ import annotations
 
 import functools
+import hashlib
 import math
 from typing import Any
 
@@ -180,6 +181,21 @@ def fit_member(z: np.ndarray, groups: list[np.ndarray]
     return mean, scale, np.array([f[2] for f in parts]), True
 
 
+def _fit_members(samples: np.ndarray, groups: list[np.ndarray]
+                 ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, bool]]:
+    """:func:`fit_member` for each sample of ``samples`` (P, n, D); identical samples are
+    fitted once (an ensemble's members share their problem's rows, and each fit is G + 1
+    EM runs)."""
+    fitted: dict[bytes, tuple[np.ndarray, np.ndarray, np.ndarray, bool]] = {}
+    fits = []
+    for z in samples:
+        key = hashlib.sha256(z.tobytes()).digest()
+        if key not in fitted:
+            fitted[key] = fit_member(z, groups)
+        fits.append(fitted[key])
+    return fits
+
+
 class StudentT(Reference):
     """Multivariate Student-t fitted by maximum likelihood to each member's sample; with
     ``groups``, per member the joint t or one t per variable (:func:`fit_member`).
@@ -211,7 +227,7 @@ class StudentT(Reference):
         self.groups = groups.bool().to(data.device)
         masks = [g.numpy() for g in self.groups.cpu()] if len(self.groups) > 1 else []
         try:
-            fits = [fit_member(z, masks) for z in data.detach().double().cpu().numpy()]
+            fits = _fit_members(data.detach().double().cpu().numpy(), masks)
         except np.linalg.LinAlgError:
             raise ValueError(
                 "the sample covariance is singular (collinear columns); drop duplicated or "
