@@ -111,6 +111,11 @@ _NOW = {**_AVG, "hidden": 64, "min_steps": 400}
 #: t per variable (the library's reference); without it the joint t always.
 PER_VARIABLE_T = "per_variable_t"
 
+#: The MI default: Student-t scores in range, compressed tails, one t per variable where
+#: the rows do not show the variables dependent.
+_BOX = {**_NOW, "reference": "student", "preprocess": "rank-t", "clamp_inputs": True,
+        "compress_tails": True, "folds": "auto", PER_VARIABLE_T: True}
+
 #: Candidate defaults for MI (the sweep): name -> options of mutual_information.
 CONFIGS: dict[str, dict[str, Any]] = {
     "old": {**_FIRST, "preprocess": "none", "val_fraction": 0.0},
@@ -200,17 +205,11 @@ CONFIGS: dict[str, dict[str, Any]] = {
     # the same with the Student-t reference as one t per variable where the rows do not
     # show the variables dependent (minee.student_t.fit_member): the default now. Every
     # other config keeps the joint t, as when its rows were run
-    "rank-t-tails-box": {**_NOW, "reference": "student", "preprocess": "rank-t",
-                         "clamp_inputs": True, "compress_tails": True, "folds": "auto",
-                         PER_VARIABLE_T: True},
+    "rank-t-tails-box": _BOX,
     # the same with fewer reference rows per step and per evaluation (ref_factor 2): the
     # cost of a step is that of its data and reference rows
-    "rank-t-tails-box-ref1": {**_NOW, "reference": "student", "preprocess": "rank-t",
-                              "clamp_inputs": True, "compress_tails": True, "folds": "auto",
-                              PER_VARIABLE_T: True, "ref_factor": 1.0},
-    "rank-t-tails-box-ref1.5": {**_NOW, "reference": "student", "preprocess": "rank-t",
-                                "clamp_inputs": True, "compress_tails": True,
-                                "folds": "auto", PER_VARIABLE_T: True, "ref_factor": 1.5},
+    "rank-t-tails-box-ref1": {**_BOX, "ref_factor": 1.0},
+    "rank-t-tails-box-ref1.5": {**_BOX, "ref_factor": 1.5},
     # the same with no stop before step 300 (400): the cost of the calls that stop at the
     # first allowed step
     "rank-t-tails-min300": {**_NOW, "reference": "student", "preprocess": "rank-t",

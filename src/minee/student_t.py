@@ -160,7 +160,8 @@ def fit_member(z: np.ndarray, groups: list[np.ndarray]
 
     Arguments:
         z: the sample (n, D), float64.
-        groups: the variables' boolean column masks (D,) each; fewer than two: the joint t.
+        groups: the variables' boolean column masks (D,) each, at least one; one: the
+            joint t.
 
     Returns:
         ``(location (D,), scale (D, D), dof per variable (G,), product)``: for a product
@@ -168,7 +169,7 @@ def fit_member(z: np.ndarray, groups: list[np.ndarray]
     """
     joint = fit_student_t(z)
     if len(groups) < 2:
-        return joint[0], joint[1], np.full(max(len(groups), 1), joint[2]), False
+        return joint[0], joint[1], np.full(len(groups), joint[2]), False
     parts = [fit_student_t(z[:, g]) for g in groups]
     split = sum(_log_likelihood(z[:, g], f) for g, f in zip(groups, parts, strict=True))
     statistic, threshold = independence_test(_log_likelihood(z, joint), split,
@@ -184,8 +185,8 @@ def fit_member(z: np.ndarray, groups: list[np.ndarray]
 def _fit_members(samples: np.ndarray, groups: list[np.ndarray]
                  ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, bool]]:
     """:func:`fit_member` for each sample of ``samples`` (P, n, D); identical samples are
-    fitted once (an ensemble's members share their problem's rows, and each fit is G + 1
-    EM runs)."""
+    fitted once (a problem's members, its ensemble and its folds, share its rows, and
+    each fit is G + 1 EM runs)."""
     fitted: dict[bytes, tuple[np.ndarray, np.ndarray, np.ndarray, bool]] = {}
     fits = []
     for z in samples:
@@ -225,9 +226,9 @@ class StudentT(Reference):
             raise ValueError(f"groups must be (G, {dim}) column masks, none empty, with each "
                              f"column in exactly one; got {groups.tolist()}")
         self.groups = groups.bool().to(data.device)
-        masks = [g.numpy() for g in self.groups.cpu()] if len(self.groups) > 1 else []
         try:
-            fits = _fit_members(data.detach().double().cpu().numpy(), masks)
+            fits = _fit_members(data.detach().double().cpu().numpy(),
+                                list(self.groups.cpu().numpy()))
         except np.linalg.LinAlgError:
             raise ValueError(
                 "the sample covariance is singular (collinear columns); drop duplicated or "
