@@ -4,7 +4,7 @@ seeds determine everything."""
 
 from __future__ import annotations
 
-import math
+import copy
 
 import numpy as np
 import pytest
@@ -14,6 +14,7 @@ from torch import nn
 import minee
 import minee.tasks
 from minee import engine as engine_module
+from minee import feed as feed_module
 from minee.critics import BatchedMLP, Critic
 from minee.engine import Engine, EngineConfig
 from minee.objectives import DV, dv_bound
@@ -147,9 +148,11 @@ def test_chunked_evaluation_equals_one_pass(monkeypatch: pytest.MonkeyPatch) -> 
                           eval_every=1)
     monkeypatch.setattr(engine_module, "_EVAL_CHUNK", 64 * 6)  # 2 members x 3 heads
     monkeypatch.setattr(engine_module, "_MIN_CHUNK", 1)
+    monkeypatch.setattr(feed_module, "POOL_ELEMENTS", 2 * 3 * 100)  # 2 members x 3 columns
     eng = Engine(critic, reference, DV(), data, heldout, config, torch.Generator().manual_seed(0))
     got = eng.evaluate()
-    assert len(reference.drawn) == math.ceil(600 / 64)  # 64 rows per pass
+    # drawn 100 rows at a time, read 64 rows per pass (two passes per draw)
+    assert [d.shape[2] for d in reference.drawn] == [100] * 6
     ref = torch.cat(reference.drawn, dim=2)  # (K, 1, 600, D): the one-pass reference
     with torch.no_grad():
         for name, rows in (("train", data), ("heldout", heldout)):
@@ -174,7 +177,7 @@ def test_minibatches_are_without_replacement() -> None:
     config = EngineConfig(lr=1e-3, batch_size=25, ref_factor=1.0, max_steps=1, eval_every=1)
     eng = Engine(critic, UniformBox(data), DV(), data, None, config,
                  torch.Generator().manual_seed(0))
-    batch = eng._batch()  # (K, H, 25, D)
+    batch = eng.feed.batch()  # (K, H, 25, D)
     assert batch.shape == (2, 3, 25, 3)
     for rows in batch[..., 0].reshape(-1, 25):
         assert rows.unique().numel() == 25
@@ -182,7 +185,7 @@ def test_minibatches_are_without_replacement() -> None:
 
 
 def test_hidden_width_one_runs_every_layer() -> None:
-    """A 1-wide hidden layer must not take the one-output shortcut of the last layer."""
+    """A 1-wide hidden layer is a layer like any other (every layer is one batched GEMM)."""
     net = BatchedMLP(2, 3, 1, hidden=1, depth=3, activation="elu", init_std=None,
                      generator=torch.Generator().manual_seed(0))
     x = torch.randn(2, 5, 3, generator=torch.Generator().manual_seed(1))
@@ -267,3 +270,57 @@ def test_conditional_mi_selects_on_its_divergence_part() -> None:
     # I(X;Y|Z) = D_XYZ + D_Z - D_XZ - D_YZ
     assert dict(zip(names, weights, strict=True)) == {"xyz": 1.0, "z": 1.0, "xz": -1.0,
                                                       "yz": -1.0}
+
+
+def _engine(rows: int = 110, batch: int = 25, ref_factor: float = 1.0,
+            reference: UniformBox | None = None, heldout: bool = False) -> Engine:
+    data = torch.randn(2, rows, 3, generator=torch.Generator().manual_seed(0))
+    config = EngineConfig(lr=1e-2, batch_size=batch, ref_factor=ref_factor, max_steps=40,
+                          eval_every=5, patience=3)
+    held = torch.randn(2, 30, 3, generator=torch.Generator().manual_seed(1)) if heldout \
+        else None
+    return Engine(_critic(), reference or UniformBox(data), DV(), data, held, config,
+                  torch.Generator().manual_seed(0))
+
+
+def test_an_epoch_reads_every_row_once_in_a_new_order() -> None:
+    eng = _engine(rows=110, batch=25)  # 4 batches an epoch; 10 rows wait for the next
+    key = eng.feed.train[..., 0]  # (K, n): prepared rows are distinct per column
+    batches = [eng.feed.batch()[..., 0] for _ in range(8)]  # (K, H, 25) each
+    for epoch in (batches[:4], batches[4:]):
+        seen = torch.cat(epoch, dim=2)  # (K, H, 100)
+        for k in range(2):
+            for h in range(3):
+                assert seen[k, h].unique().numel() == 100  # no row twice in an epoch
+                assert bool(torch.isin(seen[k, h], key[k]).all())
+    assert not torch.equal(batches[0], batches[4])  # each epoch its own order
+
+
+def test_reference_rows_come_fresh_from_pools_drawn_for_many_steps(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    data = torch.randn(2, 110, 3, generator=torch.Generator().manual_seed(0))
+    reference = _Recording(data)
+    monkeypatch.setattr(feed_module, "POOL_ELEMENTS", 2 * 25 * 3 * 4)  # 4 steps a pool
+    eng = _engine(reference=reference)
+    rows = [eng.feed.reference_rows() for _ in range(10)]  # (K, 1, 25, D) each
+    assert [d.shape[2] for d in reference.drawn] == [100] * 3  # steps 0-3, 4-7, 8-11
+    expected = [critic_rows[:, :, i * 25: (i + 1) * 25] for critic_rows in
+                (eng.critic.prepare(d) for d in reference.drawn) for i in range(4)]
+    for got, want in zip(rows, expected, strict=False):
+        torch.testing.assert_close(got, want)  # each pool row read once, in order
+
+
+@pytest.mark.parametrize("steps", [3, 9])
+def test_a_saved_state_resumes_bit_for_bit_inside_an_epoch_and_a_pool(
+        monkeypatch: pytest.MonkeyPatch, steps: int) -> None:
+    monkeypatch.setattr(feed_module, "POOL_ELEMENTS", 2 * 25 * 3 * 4)
+    first = _engine(heldout=True)
+    first.run(until=steps)  # mid-epoch (4 batches) and mid-pool (4 steps)
+    state = copy.deepcopy(first.state_dict())
+    first.run(until=steps + 12)
+    second = _engine(heldout=True)
+    second.load_state_dict(state)
+    second.run(until=steps + 12)
+    for a, b in zip(first.critic.parameters(), second.critic.parameters(), strict=True):
+        assert torch.equal(a, b)
+    assert torch.equal(first.history()["heldout"], second.history()["heldout"])

@@ -57,8 +57,10 @@ def test_streamed_gradient_survives_a_large_new_maximum():
     # overflow without the running rescale
     engine = _run().engine
     critic = engine.critic
-    ref = engine.reference.sample(engine._ref_buffer, engine.generator).clone()
-    data = engine._batch()
+    # raw rows, read through the critic's own forward (the engine's rows are prepared)
+    k, rows, dim = engine.train_rows.shape
+    ref = engine.reference.sample(torch.empty(k, 1, engine.feed.ref_rows, dim), engine.generator)
+    data = engine.train_rows[:, None, :20].expand(k, critic.heads, 20, dim)
     with torch.no_grad():
         critic.net.biases[-1].zero_()
         critic.net.weights[-1].mul_(50.0)

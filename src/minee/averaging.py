@@ -55,11 +55,13 @@ def update_average(tensors: Pairs, *, first: bool) -> None:
     averaged = tensors.averaged
     if first:
         torch._foreach_copy_(tensors.averages, tensors.currents)
+        # the critic's buffers (its fixed input maps) do not change while it trains: copied
+        # once, not every step as use_buffers=False does
+        if tensors.buffers:
+            torch._foreach_copy_(tensors.average_buffers, tensors.buffers)
     else:
         assert averaged.multi_avg_fn is not None
         averaged.multi_avg_fn(tensors.averages, tensors.currents, averaged.n_averaged)
-    if tensors.buffers:  # kept in step with the critic's, as use_buffers=False does
-        torch._foreach_copy_(tensors.average_buffers, tensors.buffers)
     averaged.n_averaged += 1
 
 

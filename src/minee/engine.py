@@ -23,6 +23,7 @@ from torch import Tensor
 from torch.optim.swa_utils import AveragedModel
 
 from .averaging import moving_average, pairs, update_average
+from .feed import Feed
 from .objectives import Objective
 from .references import Reference
 from .smoothing import ema
@@ -77,6 +78,17 @@ class EngineConfig:
     selection: tuple[float, ...] | None = None
 
 
+def _adam(critic: torch.nn.Module, config: EngineConfig,
+          device: torch.device) -> torch.optim.Optimizer:
+    """One Adam over every critic parameter: fused (one kernel over all parameters,
+    element-wise, so the same steps) where torch has it; AdamW only when asked, so that
+    runs without decay keep Adam's exact steps."""
+    fused = device.type in ("cpu", "cuda")
+    adam = partial(torch.optim.AdamW, weight_decay=config.weight_decay) \
+        if config.weight_decay else torch.optim.Adam
+    return adam(critic.parameters(), lr=config.lr, fused=fused or None)
+
+
 class Engine:
     """Train a critic module against a reference.
 
@@ -122,7 +134,11 @@ class Engine:
         # rows (a critic with parts)
         self._batch_heads = 1 if getattr(critic, "shares_rows", False) else h
         ref_rows = max(1, math.ceil(config.ref_factor * batch))
-        self._ref_buffer = train.new_empty(k, 1, ref_rows, reference.dim)
+        # a critic that prepares its inputs (Critic, DifferenceCritic) reads prepared rows;
+        # an objective that re-pairs a batch's rows itself (InfoNCE) reads raw ones
+        self.feed = Feed(critic, reference, train, heldout, batch=batch,
+                         heads=self._batch_heads, ref_rows=ref_rows, generator=generator,
+                         prepares=hasattr(critic, "prepare") and self._own_contrast is None)
         # reference rows per backward pass: a large reference is streamed through the
         # critic in cache-sized chunks (~2x faster on CPU, same gradient) when the loss is
         # minus the DV bound and every head is its own network; None: one pass
@@ -131,17 +147,11 @@ class Engine:
                              and getattr(critic, "form", None) == "separate"
                              and self._own_contrast is None
                              and ref_rows > 2 * STREAM_CHUNK) else None)
-        self._eval_buffer: Tensor | None = None  # allocated at the first evaluation
         # evaluation rows per pass: activations of ~_EVAL_CHUNK rows x groups stay in
         # cache (15% faster on CPU than one pass) and memory stays bounded for
         # 300 x N references
         self._eval_rows = max(_MIN_CHUNK, _EVAL_CHUNK // (k * h))
-        # fused Adam: one kernel over all parameters (element-wise, so the same steps)
-        fused = train.device.type in ("cpu", "cuda")
-        # AdamW only when asked, so that runs without decay keep Adam's exact steps
-        adam = partial(torch.optim.AdamW, weight_decay=config.weight_decay) \
-            if config.weight_decay else torch.optim.Adam
-        self.optimizer = adam(critic.parameters(), lr=config.lr, fused=fused or None)
+        self.optimizer = _adam(critic, config, train.device)
         self._average = None if not config.averaging else pairs(
             moving_average(critic, config.averaging), critic)
         self.step = 0
@@ -163,31 +173,21 @@ class Engine:
         """Multiply-adds of one training step's forward pass (a size for thread choices):
         every network's weights meet each of its data and reference rows once."""
         params = sum(p.numel() for p in self.critic.parameters())
-        return float((self.batch + self._ref_buffer.shape[2]) * params)
+        return float((self.batch + self.feed.ref_rows) * params)
 
     # one optimiser step ------------------------------------------------------------------
-    def _batch(self) -> Tensor:
-        k, h = self._members, self._batch_heads
-        n = self.train_rows.shape[1]
-        if self.batch == n:
-            return self.train_rows[:, None].expand(k, h, n, -1)
-        device = self.train_rows.device
-        keys = torch.rand(k, h, n, generator=self.generator, device=device)
-        # without replacement, as the authors do; the smallest keys in order, as argsort's
-        # first B would give, at a tenth of its cost
-        idx = keys.topk(self.batch, dim=2, largest=False).indices
-        return self.train_rows[torch.arange(k, device=device)[:, None, None], idx]
 
     def train_step(self) -> None:
         """Draw minibatches (K, H or 1, B, D) and a fresh reference; take one optimiser
         step."""
-        data = self._batch()
+        feed = self.feed
+        data = feed.batch()
         self.optimizer.zero_grad(set_to_none=True)
         if self.stream_chunk is not None:
-            ref = self.reference.sample(self._ref_buffer, self.generator)
-            dv_backward_streamed(self.critic, data, ref, self.stream_chunk)
+            dv_backward_streamed(self.critic, data, feed.reference_rows(), self.stream_chunk,
+                                 read=partial(feed.read, self.critic))
         else:
-            f = self.critic(torch.cat([data, self._contrast(data)], dim=2))
+            f = feed.read(self.critic, torch.cat([data, self._contrast(data)], dim=2))
             f_data, f_ref = f[..., : self.batch], f[..., self.batch:]
             self.objective.loss(f_data, f_ref).sum().backward()
         self.optimizer.step()
@@ -212,8 +212,7 @@ class Engine:
         (an objective with a ``contrast(data, reference)`` method, such as InfoNCE)."""
         if self._own_contrast is not None:
             return self._own_contrast(data, self.reference)
-        ref = self.reference.sample(self._ref_buffer, self.generator)
-        return ref.expand(self._members, data.shape[1], -1, -1)
+        return self.feed.reference_rows().expand(self._members, data.shape[1], -1, -1)
 
     # evaluation ---------------------------------------------------------------------------
     @torch.no_grad()
@@ -231,27 +230,28 @@ class Engine:
                 out["heldout"] = bound(self.reader, self.heldout_rows, self.reference,
                                        self.batch)
             return out
+        lme = self._reference_lme()
+        out = {"train": self._mean_critic(self.feed.train) - lme}
+        if self.feed.heldout is not None:
+            out["heldout"] = self._mean_critic(self.feed.heldout) - lme
+        return out
+
+    def _reference_lme(self) -> Tensor:
+        """ln of the mean of exp(critic) over ``ref_factor * n_train`` fresh reference rows,
+        (K, H), read in cache-sized chunks; the heads share the rows."""
         total = max(1, math.ceil(self.config.ref_factor * self.train_rows.shape[1]))
         chunk = self._eval_rows
-        if self._eval_buffer is None:
-            self._eval_buffer = self.train_rows.new_empty(
-                self._members, 1, min(chunk, total), self.reference.dim)
-        parts = []
-        for start in range(0, total, chunk):
-            buf = self._eval_buffer[:, :, : min(chunk, total - start)]
-            f_ref = self.reader(self.reference.sample(buf, self.generator))  # heads share it
-            parts.append(torch.logsumexp(f_ref, dim=-1))
-        lme = torch.logsumexp(torch.stack(parts), dim=0) - math.log(total)
-        out = {"train": self._mean_critic(self.train_rows) - lme}
-        if self.heldout_rows is not None:
-            out["heldout"] = self._mean_critic(self.heldout_rows) - lme
-        return out
+        parts = [torch.logsumexp(self.feed.read(self.reader, ref[:, :, i: i + chunk]), dim=-1)
+                 for ref in self.feed.fresh_reference(total, self.reader)
+                 for i in range(0, ref.shape[2], chunk)]
+        return torch.logsumexp(torch.stack(parts), dim=0) - math.log(total)
 
     def _mean_critic(self, rows: Tensor) -> Tensor:
         """Mean critic value over ``rows`` (K, n, D), chunked like the reference: (K, H)."""
         n = rows.shape[1]
-        total = cast(Tensor, sum(self.reader(rows[:, i: i + self._eval_rows]).sum(-1)
-                                 for i in range(0, n, self._eval_rows)))
+        step = self._eval_rows
+        total = cast(Tensor, sum(self.feed.read(self.reader, rows[:, i: i + step]).sum(-1)
+                                 for i in range(0, n, step)))
         return total / n
 
     def _record(self, values: dict[str, Tensor]) -> None:
@@ -351,6 +351,7 @@ class Engine:
             "head_best": self._head_best,
             "since_best": self._since_best,
             "stopped_early": self.stopped_early,
+            "feed": self.feed.state_dict(),
         }
 
     def load_state_dict(self, state: dict) -> None:
@@ -369,3 +370,4 @@ class Engine:
         self._head_best = state.get("head_best", self._best)
         self._since_best = state["since_best"]
         self.stopped_early = state["stopped_early"]
+        self.feed.load_state_dict(state["feed"])  # after the critic's buffers

@@ -49,7 +49,8 @@ from .progress import ProgressBar
 __all__ = ["Figure", "FIGURES", "METHODS", "Interrupted", "reproduce", "smooth",
            "first_reaching", "format_table"]
 
-CHECKPOINT_VERSION = 3  # 2: objective state, SeedSequence streams; 3: checksummed file
+CHECKPOINT_VERSION = 4  # 2: objective state, SeedSequence streams; 3: checksummed file;
+# 4: the engine's epoch order and reference pool
 CHECKPOINT_KIND = f"minee-checkpoint-{CHECKPOINT_VERSION}"
 _ADVICE = "delete it and rerun without --resume"
 

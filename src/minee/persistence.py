@@ -34,8 +34,9 @@ __all__ = ["save", "load", "FORMAT"]
 # presets become; 4: the critic's averaged weights (``averaging``); 5: the held-out
 # selection state (an MI read at one critic state for all heads); 6: the critics' input
 # box (``clamp_inputs``); 7: the critics' tail map (``compress_tails``); 8: the tail map's
-# dof per column (a Student-t reference may be one t per variable)
-FORMAT = "minee-model-8"
+# dof per column (a Student-t reference may be one t per variable); 9: the engine's
+# epoch order and reference pool
+FORMAT = "minee-model-9"
 _ADVICE = "save the fitted estimator again with minee.save"
 # the state's entries and their types; a file lacking one is refused, not half-loaded
 _FIELDS: dict[str, type | tuple[type, ...]] = {

@@ -16,7 +16,7 @@ head's gradient); the engine uses this path only then.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import torch
 from torch import Tensor
@@ -40,7 +40,8 @@ def scale_group_grads_(params: Sequence[Tensor], factor: Tensor) -> None:
 
 
 def dv_backward_streamed(critic: torch.nn.Module, data: Tensor, ref: Tensor,
-                         chunk: int = STREAM_CHUNK) -> None:
+                         chunk: int = STREAM_CHUNK, *,
+                         read: Callable[[Tensor], Tensor] | None = None) -> None:
     r"""Accumulate into ``.grad`` the gradient of minus the DV bound, summed over heads.
 
     The same gradient as ``(-(f(data).mean(-1) - log_mean_exp(f(ref)))).sum().backward()``
@@ -52,12 +53,16 @@ def dv_backward_streamed(critic: torch.nn.Module, data: Tensor, ref: Tensor,
         data: minibatch rows, (K, H, B, D).
         ref: reference rows shared by the heads, (K, 1, R, D).
         chunk: reference rows per forward and backward pass.
+        read: the critic's values (K, H, M) on rows as ``data`` and ``ref`` hold them
+            (the engine's rows are prepared: :meth:`minee.critics.Critic.read`);
+            default: ``critic`` itself.
     """
+    read = critic if read is None else read
     params = [p for p in critic.parameters() if p.requires_grad]
     peak: Tensor | None = None  # running max of f over the reference rows, (K, H)
     total = torch.zeros(())  # running sum of exp(f - peak), (K, H)
     for start in range(0, ref.shape[2], chunk):
-        f = critic(ref[:, :, start: start + chunk])  # (K, H, c)
+        f = read(ref[:, :, start: start + chunk])  # (K, H, c)
         top = f.detach().amax(-1)
         if peak is None:
             peak = top
@@ -74,4 +79,4 @@ def dv_backward_streamed(critic: torch.nn.Module, data: Tensor, ref: Tensor,
         raise ValueError("the reference has no rows")
     scale_group_grads_(params, total.reciprocal().flatten())  # softmax weights sum to 1
     # after the normalisation, so that it leaves the data term alone
-    (-critic(data).mean(-1)).sum().backward()
+    (-read(data).mean(-1)).sum().backward()
