@@ -206,6 +206,11 @@ CONFIGS: dict[str, dict[str, Any]] = {
     # show the variables dependent (minee.student_t.fit_member): the default now. Every
     # other config keeps the joint t, as when its rows were run
     "rank-t-tails-box": _BOX,
+    # the same settings, run after the engine took minibatches in epochs and reference rows
+    # from pools drawn for many steps (minee.feed), its last layer became a GEMM and the
+    # Student-t fits the parameter-expanded EM: other random streams, the same estimator
+    # (the rows under "rank-t-tails-box" were run before)
+    "rank-t-tails-box-feed": _BOX,
     # the same with fewer reference rows per step and per evaluation (ref_factor 2): the
     # cost of a step is that of its data and reference rows
     "rank-t-tails-box-ref1": {**_BOX, "ref_factor": 1.0},
