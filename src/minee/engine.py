@@ -3,8 +3,9 @@ r"""The one training loop behind every estimator.
 Every estimate in minee is the same computation: K ensemble members x H heads of critics
 $f_{k,h}$, each maximising the Donsker-Varadhan objective
 $\bar f(Z_S) - \ln \overline{e^{f(Z'_S)}}$ of its column set S against a reference, all in
-one batched module with one optimiser. The engine draws the minibatches and reference
-samples, steps the optimiser, evaluates the full-sample divergences every ``eval_every``
+one batched module with one optimiser. The engine takes the minibatches and reference
+samples from its feed (:mod:`minee.feed`: rows prepared once, epochs, pooled reference
+draws), steps the optimiser, evaluates the full-sample divergences every ``eval_every``
 steps (on training rows and, if given, held-out rows, against one shared fresh reference),
 guards against divergence, stops early on the held-out objective and records the curves.
 It knows nothing of entropies or MI: the estimators combine the divergences it returns.
@@ -176,7 +177,6 @@ class Engine:
         return float((self.batch + self.feed.ref_rows) * params)
 
     # one optimiser step ------------------------------------------------------------------
-
     def train_step(self) -> None:
         """Draw minibatches (K, H or 1, B, D) and a fresh reference; take one optimiser
         step."""
