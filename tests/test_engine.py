@@ -324,3 +324,20 @@ def test_a_saved_state_resumes_bit_for_bit_inside_an_epoch_and_a_pool(
     for a, b in zip(first.critic.parameters(), second.critic.parameters(), strict=True):
         assert torch.equal(a, b)
     assert torch.equal(first.history()["heldout"], second.history()["heldout"])
+
+
+def test_a_saved_feed_holds_a_copy_of_the_unread_reference_rows(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(feed_module, "POOL_ELEMENTS", 2 * 25 * 3 * 4)  # 4 steps a pool
+    eng = _engine()
+    assert eng.feed.state_dict()["pool"] is None  # nothing drawn yet
+    eng.feed.reference_rows()
+    saved = eng.feed.state_dict()
+    unread = saved["pool"].clone()
+    assert unread.shape[2] == 3 * 25  # three steps' rows left
+    for _ in range(6):  # reads them, then draws new pools
+        eng.feed.reference_rows()
+    assert torch.equal(saved["pool"], unread)  # a copy, not the live pool
+    for _ in range(5):
+        eng.feed.reference_rows()  # 12 steps: the third pool read to its end
+    assert eng.feed.state_dict()["pool"] is None

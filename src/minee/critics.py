@@ -70,8 +70,9 @@ def asinh(t: Tensor) -> Tensor:
     (its kernel is scalar), to rounding.
 
     $\operatorname{asinh}(a) = \ln(1 + a + a \cdot a / (1 + \sqrt{1 + a^2}))$ for
-    $a = |t|$, odd in $t$: no cancellation near 0, and no overflow (``hypot``, and
-    $\ln 2a$ beyond 2^60, where $a^2$ could overflow float32).
+    $a = |t|$ (computed as $a \cdot (a / (1 + \operatorname{hypot}(a, 1)))$, so no
+    square overflows), odd in $t$: no cancellation near 0; $\ln 2a$ beyond 2^60, where
+    $2a$ could overflow float32.
     """
     a = t.abs()
     near = a.hypot(a.new_ones(())).add_(1).reciprocal_().mul_(a).mul_(a).add_(a).log1p_()
@@ -250,9 +251,9 @@ class Critic(nn.Module):
     def prepare(self, z: Tensor) -> Tensor:
         """The inputs as the networks read them: tails compressed, standardised, clamped.
 
-        Column by column (each prepared column depends on that column alone), so rows
-        re-paired across columns after preparing are the preparation of the re-paired
-        rows. Rows read many times (the training and held-out rows) are prepared once.
+        Column by column (each prepared column depends on that column alone). Rows read
+        many times (the training and held-out rows) are prepared once
+        (:class:`minee.feed.Feed`).
 
         Arguments:
             z: inputs (K, H, M, D), (K, 1, M, D) or (K, M, D).

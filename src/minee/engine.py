@@ -95,7 +95,8 @@ class Engine:
 
     Arguments:
         critic: the K x H critic module (a :class:`~minee.critics.Critic` or any module
-            with ``members``, ``heads`` and ``forward(z) -> (K, H, M)``).
+            with ``members``, ``heads`` and ``forward(z) -> (K, H, M)``); one that also has
+            ``prepare`` and ``read`` reads rows prepared once (:mod:`minee.feed`).
         reference: the reference distribution on all D columns, one per member.
         objective: what each head minimises (:mod:`minee.objectives`); the engine never
             looks at which one it is.
@@ -139,7 +140,8 @@ class Engine:
         # an objective that re-pairs a batch's rows itself (InfoNCE) reads raw ones
         self.feed = Feed(critic, reference, train, heldout, batch=batch,
                          heads=self._batch_heads, ref_rows=ref_rows, generator=generator,
-                         prepares=hasattr(critic, "prepare") and self._own_contrast is None)
+                         prepares=all(hasattr(critic, name) for name in ("prepare", "read"))
+                         and self._own_contrast is None)
         # reference rows per backward pass: a large reference is streamed through the
         # critic in cache-sized chunks (~2x faster on CPU, same gradient) when the loss is
         # minus the DV bound and every head is its own network; None: one pass
@@ -363,11 +365,16 @@ class Engine:
         self.generator.set_state(state["generator"])
         self.objective.load_state_dict(state["objective"])
         self.step, self.diverged = state["step"], state["diverged"]
-        self._records, self._steps = state["records"], state["steps"]
-        self._smooth, self._best = state["smooth"], state["best"]
+        # on this engine's device: a saved state is read onto the CPU
+        device = self.train_rows.device
+        self._records = {name: [v.to(device) for v in rows]
+                         for name, rows in state["records"].items()}
+        self._steps = state["steps"]
+        self._smooth = {name: v.to(device) for name, v in state["smooth"].items()}
+        self._best = state["best"].to(device)
         # states saved before the one-state reading (reproduce checkpoints, which hold no
         # held-out rows and so never select) lack it
-        self._head_best = state.get("head_best", self._best)
+        self._head_best = state.get("head_best", self._best).to(device)
         self._since_best = state["since_best"]
         self.stopped_early = state["stopped_early"]
         self.feed.load_state_dict(state["feed"])  # after the critic's buffers

@@ -4,7 +4,7 @@ A critic that prepares its inputs (:meth:`minee.critics.Critic.prepare`: tails c
 standardised, clamped; column by column) reads the training and held-out rows prepared
 once, not at every step and evaluation, and reference rows prepared as they are drawn.
 Minibatches come in epochs: each member and head goes through the training rows in its own
-random order, B rows a step, so a batch is a slice rather than a gather. Reference rows are
+random order, B rows a step, so one sort serves many steps. Reference rows are
 drawn for many steps at once into a pool that each step reads the next R rows of: every row
 is read once, as fresh draws would be, but a draw at 5 + 5 columns (512 rows) costs mostly
 its per-call overhead. At 5 + 5 columns and N = 5,000 the three took a default MI call's
@@ -23,8 +23,8 @@ from .references import Reference
 
 __all__ = ["POOL_ELEMENTS", "Feed"]
 
-#: reference values drawn (and prepared) at once: ~50 steps' rows at 5 + 5 columns, and a
-#: pool of a few MB at any width
+#: reference values drawn (and prepared) at once: ~50 steps' rows at 5 + 5 columns; a pool
+#: holds at least one step's rows
 POOL_ELEMENTS = 2**18
 
 
@@ -65,7 +65,7 @@ class Feed:
         self._pool_buffer = train.new_empty(k, 1, steps * ref_rows, reference.dim)
         self._pool, self._pool_at = self._pool_buffer, self._pool_buffer.shape[2]
         self._order: Tensor | None = None  # this epoch's row order, (K, heads, n)
-        self._epoch_rows, self._epoch_at = self.train, train.shape[1]
+        self._epoch_at = train.shape[1]
         self._eval_buffer: Tensor | None = None  # allocated at the first evaluation
 
     @torch.no_grad()
@@ -92,24 +92,20 @@ class Feed:
 
     def batch(self) -> Tensor:
         """The next minibatch, (K, heads, B, D): drawn without replacement, as the authors
-        do, and every row read once an epoch; the last n mod B rows of an order are left
-        for the next one."""
+        do, and every row read at most once an epoch; when fewer than B rows of an order
+        are left (n mod B), a new order starts and they wait for a later epoch."""
         k, n, b = self.train.shape[0], self.train.shape[1], self.batch_rows
         if b == n:
             return self.train[:, None].expand(k, self.heads, n, -1)
-        if self._epoch_at + b > n:
+        if self._order is None or self._epoch_at + b > n:
             keys = torch.rand(k, self.heads, n, generator=self.generator,
                               device=self.train.device)
             self._order, self._epoch_at = keys.argsort(dim=2), 0
-            self._gather_epoch()
         start, self._epoch_at = self._epoch_at, self._epoch_at + b
-        return self._epoch_rows[:, :, start: start + b]
-
-    def _gather_epoch(self) -> None:
-        """The training rows in this epoch's order, (K, heads, n, D)."""
-        assert self._order is not None
-        members = torch.arange(self.train.shape[0], device=self._order.device)[:, None, None]
-        self._epoch_rows = self.train[members, self._order]
+        # rows of member m sit at m * n + i of the flattened (K * n, D) rows
+        offset = torch.arange(k, device=self.train.device)[:, None, None] * n
+        index = (self._order[:, :, start: start + b] + offset).flatten()
+        return self.train.reshape(k * n, -1).index_select(0, index).view(k, self.heads, b, -1)
 
     def reference_rows(self) -> Tensor:
         """A step's fresh reference rows, (K, 1, R, D): the pool's next R."""
@@ -135,14 +131,21 @@ class Feed:
             yield self.prepare(module, self.reference.sample(buffer, self.generator))
 
     def state_dict(self) -> dict[str, Any]:
-        """This epoch's order and the pool, where the next step resumes."""
-        return {"order": self._order, "epoch_at": self._epoch_at, "pool": self._pool,
-                "pool_at": self._pool_at}
+        """Where the next step resumes: this epoch's order and the pool's unread rows (a
+        copy; ``None`` when the next step draws a new pool)."""
+        unread = self._pool[:, :, self._pool_at:]
+        return {"order": self._order, "epoch_at": self._epoch_at,
+                "pool": unread.clone() if unread.shape[2] else None}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        """Restore a :meth:`state_dict` (after the critic's own state)."""
+        """Restore a :meth:`state_dict` (after the critic's own state), on this feed's
+        device."""
         self.refresh()
-        self._order, self._epoch_at = state["order"], state["epoch_at"]
-        if self._order is not None:
-            self._gather_epoch()
-        self._pool, self._pool_at = state["pool"], state["pool_at"]
+        device = self.raw_train.device
+        order, pool = state["order"], state["pool"]
+        self._order = None if order is None else order.to(device)
+        self._epoch_at = state["epoch_at"]
+        if pool is None:
+            self._pool, self._pool_at = self._pool_buffer, self._pool_buffer.shape[2]
+        else:
+            self._pool, self._pool_at = pool.to(device), 0

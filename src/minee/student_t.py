@@ -64,8 +64,14 @@ def fit_student_t(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
     """
     n, d = z.shape
     mean, scale = z.mean(0), np.cov(z, rowvar=False).reshape(d, d)
-    _, floor = mahalanobis(z - mean, scale)
-    floor -= _COLLAPSE  # log det(scale) below this: the fit is collapsing onto an atom
+    # log det(scale) below this: the fit is collapsing onto an atom. Only rows that pile
+    # onto a value of a column can make the likelihood unbounded (continuous rows in
+    # general position cannot), and heavy tails inflate the sample covariance that sets
+    # the floor (5-D Cauchy rows: 40 nats above the fit's scale), so without ties there
+    # is no floor: the fit converges
+    floor = -math.inf
+    if _has_ties(z):
+        floor = mahalanobis(z - mean, scale)[1] - _COLLAPSE
     dof = 10.0
     for _ in range(_EM_STEPS):
         delta, _ = mahalanobis(z - mean, scale)
@@ -94,6 +100,12 @@ def fit_student_t(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
         if change < _TOL:
             break
     return mean, scale, dof
+
+
+def _has_ties(z: np.ndarray) -> bool:
+    """Whether some column of ``z`` (n, d) holds a value more than once."""
+    ordered = np.sort(z, axis=0)
+    return bool((ordered[1:] == ordered[:-1]).any())
 
 
 def sample_chi2(dof: Tensor, shape: tuple[int, ...], generator: torch.Generator) -> Tensor:
@@ -213,7 +225,7 @@ class StudentT(Reference):
 
     Attributes:
         mean: the location (P, D).
-        scale: the scale matrix (P, D, D), block-diagonal in product members.
+        scale: the scale matrix (P, D, D), float64, block-diagonal in product members.
         variable_dof: each variable's degrees of freedom (P, G); in a joint member every
             variable has the joint t's.
         dof: the first variable's (P,): the joint t's in joint members.
