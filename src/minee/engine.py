@@ -134,12 +134,12 @@ class Engine:
         self._members, self._heads = k, h
         # heads draw their own minibatches unless the critic adds heads' values on shared
         # rows (a critic with parts)
-        self._batch_heads = 1 if getattr(critic, "shares_rows", False) else h
+        batch_heads = 1 if getattr(critic, "shares_rows", False) else h
         ref_rows = max(1, math.ceil(config.ref_factor * batch))
         # a critic that prepares its inputs (Critic, DifferenceCritic) reads prepared rows;
         # an objective that re-pairs a batch's rows itself (InfoNCE) reads raw ones
         self.feed = Feed(critic, reference, train, heldout, batch=batch,
-                         heads=self._batch_heads, ref_rows=ref_rows, generator=generator,
+                         heads=batch_heads, ref_rows=ref_rows, generator=generator,
                          prepares=all(hasattr(critic, name) for name in ("prepare", "read"))
                          and self._own_contrast is None)
         # reference rows per backward pass: a large reference is streamed through the
@@ -244,7 +244,7 @@ class Engine:
         total = max(1, math.ceil(self.config.ref_factor * self.train_rows.shape[1]))
         chunk = self._eval_rows
         parts = [torch.logsumexp(self.feed.read(self.reader, ref[:, :, i: i + chunk]), dim=-1)
-                 for ref in self.feed.fresh_reference(total, self.reader)
+                 for ref in self.feed.fresh_reference(total)
                  for i in range(0, ref.shape[2], chunk)]
         return torch.logsumexp(torch.stack(parts), dim=0) - math.log(total)
 

@@ -7,8 +7,7 @@ Minibatches come in epochs: each member and head goes through the training rows 
 random order, B rows a step, so one sort serves many steps. Reference rows are
 drawn for many steps at once into a pool that each step reads the next R rows of: every row
 is read once, as fresh draws would be, but a draw at 5 + 5 columns (512 rows) costs mostly
-its per-call overhead. At 5 + 5 columns and N = 5,000 the three took a default MI call's
-CPU from 1 to about 0.85.
+its per-call overhead.
 """
 
 from __future__ import annotations
@@ -40,7 +39,8 @@ class Feed:
     """The rows of one engine.
 
     Arguments:
-        critic: the trained critic; its ``prepare`` is used when ``prepares``.
+        critic: the trained critic; its ``prepare`` makes every prepared row here (its
+            weight average, which evaluations read, has the same input maps).
         reference: what reference rows are drawn from.
         train, heldout: rows per member, (K, n, D) and (K, n_val, D) or ``None``.
         batch: B, minibatch rows per member and head; ``n`` for full batches.
@@ -64,7 +64,8 @@ class Feed:
         steps = max(1, POOL_ELEMENTS // (k * ref_rows * reference.dim))
         self._pool_buffer = train.new_empty(k, 1, steps * ref_rows, reference.dim)
         self._pool, self._pool_at = self._pool_buffer, self._pool_buffer.shape[2]
-        self._order: Tensor | None = None  # this epoch's row order, (K, heads, n)
+        # this epoch's order: per member and head, indices into the (K * n, D) rows
+        self._order: Tensor | None = None
         self._epoch_at = train.shape[1]
         self._eval_buffer: Tensor | None = None  # allocated at the first evaluation
 
@@ -72,15 +73,14 @@ class Feed:
     def refresh(self) -> None:
         """Prepare the training and held-out rows again (after the critic's buffers, its
         input maps, were loaded): :attr:`train` (K, n, D), :attr:`heldout`."""
-        self.train = self.prepare(self.critic, self.raw_train)
-        self.heldout = (None if self.raw_heldout is None
-                        else self.prepare(self.critic, self.raw_heldout))
+        self.train = self.prepare(self.raw_train)
+        self.heldout = None if self.raw_heldout is None else self.prepare(self.raw_heldout)
 
-    def prepare(self, module: torch.nn.Module, rows: Tensor) -> Tensor:
-        """Raw rows (K, M, D) or (K, 1, M, D) as ``module`` reads them, the same shape."""
+    def prepare(self, rows: Tensor) -> Tensor:
+        """Raw rows (K, M, D) or (K, 1, M, D) as the critic reads them, the same shape."""
         if not self.prepares:
             return rows
-        out = cast(_Preparing, module).prepare(rows)
+        out = cast(_Preparing, self.critic).prepare(rows)
         return out[:, 0] if rows.dim() == 3 else out
 
     def read(self, module: torch.nn.Module, rows: Tensor) -> Tensor:
@@ -98,13 +98,13 @@ class Feed:
         if b == n:
             return self.train[:, None].expand(k, self.heads, n, -1)
         if self._order is None or self._epoch_at + b > n:
-            keys = torch.rand(k, self.heads, n, generator=self.generator,
-                              device=self.train.device)
-            self._order, self._epoch_at = keys.argsort(dim=2), 0
+            device = self.train.device
+            keys = torch.rand(k, self.heads, n, generator=self.generator, device=device)
+            # row i of member m sits at m * n + i of the flattened rows
+            offset = torch.arange(k, device=device)[:, None, None] * n
+            self._order, self._epoch_at = keys.argsort(dim=2) + offset, 0
         start, self._epoch_at = self._epoch_at, self._epoch_at + b
-        # rows of member m sit at m * n + i of the flattened (K * n, D) rows
-        offset = torch.arange(k, device=self.train.device)[:, None, None] * n
-        index = (self._order[:, :, start: start + b] + offset).flatten()
+        index = self._order[:, :, start: start + b].flatten()
         return self.train.reshape(k * n, -1).index_select(0, index).view(k, self.heads, b, -1)
 
     def reference_rows(self) -> Tensor:
@@ -113,13 +113,13 @@ class Feed:
         if self._pool_at + r > self._pool.shape[2]:
             drawn = self.reference.sample(self._pool_buffer, self.generator)
             with torch.no_grad():
-                self._pool = self.prepare(self.critic, drawn)
+                self._pool = self.prepare(drawn)
             self._pool_at = 0
         start, self._pool_at = self._pool_at, self._pool_at + r
         return self._pool[:, :, start: start + r]
 
-    def fresh_reference(self, rows: int, module: torch.nn.Module) -> Iterator[Tensor]:
-        """``rows`` fresh reference rows as ``module`` reads them (an evaluation's), in
+    def fresh_reference(self, rows: int) -> Iterator[Tensor]:
+        """``rows`` fresh reference rows, prepared (an evaluation's), in
         blocks (K, 1, <= block, D) of up to :data:`POOL_ELEMENTS` values: drawn and
         prepared a block at a time, so memory stays bounded for 300 x N references."""
         k, dim = self.raw_train.shape[0], self.reference.dim
@@ -128,7 +128,7 @@ class Feed:
             self._eval_buffer = self.raw_train.new_empty(k, 1, block, dim)
         for start in range(0, rows, block):
             buffer = self._eval_buffer[:, :, : min(block, rows - start)]
-            yield self.prepare(module, self.reference.sample(buffer, self.generator))
+            yield self.prepare(self.reference.sample(buffer, self.generator))
 
     def state_dict(self) -> dict[str, Any]:
         """Where the next step resumes: this epoch's order and the pool's unread rows (a

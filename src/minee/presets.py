@@ -184,7 +184,7 @@ _DEFAULT = {
 # bit for bit as before): independent Student-t 3+3 -0.024 -> -0.003 (N = 5,000), -0.057
 # -> -0.004 (2,000), -0.052 -> -0.006 (500); mean absolute error 0.021 -> 0.019, 0.034 ->
 # 0.030, 0.064 -> 0.061.
-# 1.5 reference rows per data row (ref_factor 2) cost 0.92 of the CPU but read uniform
+# 1.5 reference rows per data row instead of 2 cost 0.92 of the CPU but read uniform
 # noise lower at every size (tuning and report alike, by 0.005-0.02 nats): not adopted.
 _MI = {**_DEFAULT, "preprocess": "rank-t", "clamp_inputs": True, "compress_tails": True,
        "val_fraction": 0.3, "auto_batch": 256, "activation": "gelu", "joint_residual": True,

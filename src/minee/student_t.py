@@ -67,7 +67,7 @@ def fit_student_t(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
     # log det(scale) below this: the fit is collapsing onto an atom. Only rows that pile
     # onto a value of a column can make the likelihood unbounded (continuous rows in
     # general position cannot), and heavy tails inflate the sample covariance that sets
-    # the floor (5-D Cauchy rows: 40 nats above the fit's scale), so without ties there
+    # the floor (5-D Cauchy rows: ~50 nats above the fit's scale), so without ties there
     # is no floor: the fit converges
     floor = -math.inf
     if _has_ties(z):
