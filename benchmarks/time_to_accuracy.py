@@ -25,6 +25,7 @@ import numpy as np
 from common import RESULTS, TASKS, append_jsonl, ksg, markdown_table, median, read_jsonl, task
 
 import minee
+from minee.summary import summarise
 
 __all__ = ["trace_neural", "time_to_accuracy", "main"]
 
@@ -48,13 +49,13 @@ def trace_neural(method: str, x: np.ndarray, y: np.ndarray, seed: int,
         nonlocal paused
         now = time.perf_counter()
         times.append(now - start - paused)
-        values.append(run.results()[0].value)  # what fit() would return if stopped now
+        values.append(summarise(run)[0].value)  # what fit() would return if stopped now
         paused += time.perf_counter() - now
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", minee.MineeWarning)
         run.engine.run(callback=record)
-        final = run.results()[0].value
+        final = summarise(run)[0].value
     times.append(time.perf_counter() - start - paused)
     values.append(final)
     return times, values

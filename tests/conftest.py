@@ -12,7 +12,14 @@ torch.set_num_threads(1)
 
 # Settings that make an estimator train for a few dozen steps: for contract tests, where the
 # point is shapes, seeds and invariants rather than accuracy.
-QUICK = {"max_steps": 40, "eval_every": 10, "min_steps": 0}
+QUICK = {"max_steps": 40, "advanced": {"eval_every": 10, "min_steps": 0}}
+
+
+def quick(*, max_steps: int = 40, **advanced: object) -> dict[str, object]:
+    """:data:`QUICK` with another budget or more of the recipe changed
+    (``quick(lr=2e-3)``)."""
+    return {"max_steps": max_steps,
+            "advanced": {"eval_every": 10, "min_steps": 0, **advanced}}
 
 
 @pytest.fixture

@@ -16,9 +16,10 @@ import pytest
 import torch
 
 import minee
-from minee import objectives, references, selection
-from minee.references import Gaussian, Reference, register_reference
-from tests.conftest import QUICK
+from minee import objectives, registry, selection
+from minee.references import Gaussian, Reference
+from minee.summary import summarise
+from tests.conftest import QUICK, quick
 
 SRC = Path(minee.__file__).parent
 
@@ -101,6 +102,13 @@ class WideGaussian(Reference):
     """The fitted Gaussian with its covariance inflated by 1.5^2: a reference defined here,
     outside the package, with a density (so entropies can use it)."""
 
+    built: list[WideGaussian] = []
+
+    @classmethod
+    def build(cls, data: torch.Tensor, groups: torch.Tensor, settings: object) -> Reference:
+        cls.built.append(cls(data, 1.5))
+        return cls.built[-1]
+
     def __init__(self, data: torch.Tensor, scale: float):
         self.inner = Gaussian(data)
         centred = data - self.inner.mean[:, None]
@@ -117,7 +125,7 @@ class WideGaussian(Reference):
         return self.inner.neg_log_density(z, masks)
 
 
-class NWJ:
+class NWJ(objectives.ObjectiveBase):
     """The NWJ (f-divergence) lower bound's loss, defined here: -(mean f - mean e^(f-1))."""
 
     calls = 0
@@ -134,41 +142,36 @@ class NWJ:
 
 
 def test_a_new_reference_and_objective_train_without_editing_the_package() -> None:
-    built: list[WideGaussian] = []
-
-    def factory(data: torch.Tensor, groups: torch.Tensor, settings: object) -> Reference:
-        built.append(WideGaussian(data, 1.5))
-        return built[-1]
-
-    register_reference("wide-gaussian", factory, has_density=True)
-    objectives.register_objective("nwj", lambda settings: NWJ())
+    built = WideGaussian.built
+    registry.register_reference("wide-gaussian", WideGaussian)
+    registry.register_objective("nwj", lambda settings: NWJ())
     try:
         x = rng.normal(size=(400, 1))
         y = x + rng.normal(size=(400, 1))
-        est = minee.MINEE(reference="wide-gaussian", objective="nwj", seed=0,
-                          max_steps=300, eval_every=20).fit(x, y)
+        est = minee.MINEE(reference="wide-gaussian", seed=0, max_steps=300,
+                          advanced={"objective": "nwj", "eval_every": 20}).fit(x, y)
         assert est.settings_.reference == "wide-gaussian" and est.settings_.objective == "nwj"
         # every one of the 300 steps read fresh reference rows (drawn many steps at once)
         assert built and NWJ.calls == 300
         assert built[0].rows >= 300 * est.engine_.feed.ref_rows
         # a sensible MI (truth 0.5 ln 2 = 0.347) from the new parts
         assert abs(est.mutual_information_ - 0.5 * math.log(2)) < 0.15
-        assert "wide-gaussian" in references.REFERENCES and "nwj" in objectives.OBJECTIVES
+        assert "wide-gaussian" in registry.REFERENCES and "nwj" in registry.OBJECTIVES
     finally:
-        references.REFERENCES.pop("wide-gaussian", None)
-        objectives.OBJECTIVES.pop("nwj", None)
+        registry.REFERENCES.pop("wide-gaussian", None)
+        registry.OBJECTIVES.pop("nwj", None)
     with pytest.raises(ValueError, match="unknown reference 'wide-gaussian'"):
-        minee.MINEE(reference="wide-gaussian").settings()
+        minee.MINEE(reference="wide-gaussian").settings(500)
 
 
 def test_a_reference_without_density_is_refused_for_entropies() -> None:
     with pytest.raises(ValueError, match="no known density"):
-        minee.NEE(reference="marginals").settings()
+        minee.NEE(reference="marginals").settings(500)
 
 
 # settings -------------------------------------------------------------------------------
 def test_settings_are_frozen_kept_and_complete() -> None:
-    est = minee.MINEE(seed=3, lr=2e-3, **QUICK).fit(X, Y)
+    est = minee.MINEE(seed=3, **quick(lr=2e-3)).fit(X, Y)
     s = est.settings_
     assert isinstance(s, minee.Settings)
     # batch "auto" resolved: the MI preset's cap of 256 rows (350 training rows here)
@@ -176,14 +179,14 @@ def test_settings_are_frozen_kept_and_complete() -> None:
     with pytest.raises(dataclasses.FrozenInstanceError):
         s.lr = 1.0  # type: ignore[misc]
     assert est.settings_.to_dict()["objective"] == "dv"
-    assert minee.MINE(seed=0).settings().objective == "ma"
-    drawn = minee.MINEE().settings().seed
+    assert minee.MINE(seed=0).settings(500).objective == "ma"
+    drawn = minee.MINEE().settings(500).seed
     assert 0 <= drawn < 2**63
 
 
 @pytest.mark.parametrize("value", [np.int64(50), np.int32(50), 50])
 def test_integer_types_agree(value: object) -> None:
-    assert minee.MINEE(max_steps=value).settings().max_steps == 50
+    assert minee.MINEE(max_steps=value).settings(500).max_steps == 50
 
 
 @pytest.mark.parametrize("params, error", [
@@ -195,8 +198,23 @@ def test_integer_types_agree(value: object) -> None:
     ({"progress": "yes"}, TypeError),
 ])
 def test_one_validator_per_kind(params: dict, error: type) -> None:
+    own = {k: v for k, v in params.items() if k in minee.MINEE().get_params()}
+    advanced = {k: v for k, v in params.items() if k not in own} or None
     with pytest.raises(error):
-        minee.MINEE(**params).settings()
+        minee.MINEE(**own, advanced=advanced).settings(500)
+
+
+def test_recipe_settings_are_passed_as_advanced() -> None:
+    """The estimators take a few options; the rest of the recipe goes in ``advanced``."""
+    assert len(minee.MINEE().get_params()) <= 12
+    with pytest.raises(TypeError, match="advanced="):
+        minee.mutual_information(X, Y, hidden=8)
+    with pytest.raises(TypeError, match="no field 'hiden'"):
+        minee.MINEE(advanced={"hiden": 8}).settings(500)
+    with pytest.raises(ValueError, match="to the estimator itself"):
+        minee.MINEE(advanced={"max_steps": 8}).settings(500)
+    whole = minee.presets.recipe("default", "mi")
+    assert minee.MINEE(advanced=dataclasses.replace(whole, hidden=8)).settings(500).hidden == 8
 
 
 def test_random_streams_are_distinct() -> None:
@@ -213,7 +231,7 @@ def test_building_estimates_warns_nothing_fit_does() -> None:
         est = minee.MINEE(seed=0, **QUICK).fit(x, y)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        again = est.run_.results()
+        again = summarise(est.run_)
     assert "noise_level" in again[0].diagnostics
 
 

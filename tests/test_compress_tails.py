@@ -10,7 +10,7 @@ import torch
 
 import minee
 import minee.tasks
-from minee.critics import Critic, asinh, compress_tails, whitening
+from minee.critics import Critic, asinh, compress_tails
 from minee.estimators import MINEE
 
 MASKS = torch.tensor([[1, 1, 1], [1, 0, 0], [0, 1, 1]], dtype=torch.bool)  # xy, x, y
@@ -55,7 +55,8 @@ def test_the_estimator_takes_each_members_tails_from_its_reference() -> None:
     light = minee.tasks.get("gaussian", dx=1, dy=1, kind="dense",
                             strength=0.5).sample(800, seed=1)
     xs, ys = np.stack([heavy[0], light[0]]), np.stack([heavy[1], light[1]])
-    run = MINEE(compress_tails=True, whiten=True, folds=2, seed=0).prepare_batch(xs, ys)
+    run = MINEE(folds=2, seed=0, advanced={"compress_tails": True}
+                ).prepare_batch(xs, ys)
     critic, reference = run.engine.critic, run.reference
     centre, unit, dof = reference.tails()
     torch.testing.assert_close(critic.tail_centre[:, 0, 0], centre)
@@ -63,19 +64,17 @@ def test_the_estimator_takes_each_members_tails_from_its_reference() -> None:
     torch.testing.assert_close(critic.tail_root[:, 0, 0], dof.sqrt())
     assert critic.tail_centre.data_ptr() != centre.data_ptr()  # a copy, loaded in place
     assert float(dof[:2].max()) < 5 < 20 < float(dof[2:].min())  # members in order
-    # the standardisation, the whitening and the box are those of the mapped rows
+    # the standardisation and the box are those of the mapped rows
     rows = torch.as_tensor(run.data, dtype=torch.float32).repeat_interleave(2, 0)
     mapped = compress_tails(rows, critic.tail_centre[:, 0], critic.tail_unit[:, 0],
                             critic.tail_root[:, 0])
     torch.testing.assert_close(critic.shift[:, 0, 0], mapped.mean(1))
     torch.testing.assert_close(critic.scale[:, 0, 0], mapped.std(1))
-    standard = (mapped - critic.shift[:, 0]) / critic.scale[:, 0]
-    torch.testing.assert_close(critic.mix, whitening(standard, critic.mask[0, :, 0] > 0))
     train = compress_tails(run.engine.train_rows[:, None], critic.tail_centre,
                            critic.tail_unit, critic.tail_root)
     torch.testing.assert_close(critic.low, ((train - critic.shift) / critic.scale).amin(
         2, keepdim=True))
-    assert MINEE(compress_tails=False, seed=0).prepare_batch(
+    assert MINEE(seed=0, advanced={"compress_tails": False}).prepare_batch(
         xs, ys).engine.critic.tail_root is None
 
 
@@ -83,7 +82,7 @@ def test_a_reference_without_fitted_tails_leaves_the_inputs_standardised_only() 
     # a Gaussian is the t with infinite dof, whose map is affine: nothing to compress
     x, y = minee.tasks.get("student", dof=3, dx=1, dy=1, rho=0.5).sample(300, seed=0)
     for reference in ("gaussian", "uniform"):
-        run = MINEE(reference=reference, compress_tails=True, seed=0).prepare_batch(
+        run = MINEE(reference=reference, seed=0, advanced={"compress_tails": True}).prepare_batch(
             x[None], y[None])
         assert run.reference.tails() is None
         assert run.engine.critic.tail_root is None
@@ -94,7 +93,7 @@ def test_heavy_scores_read_through_the_map_recover_an_x_shaped_dependence() -> N
     # Student-t scores are Cauchy-like and, standardised, squeeze the bulk near 0
     task = minee.tasks.get("mg", rho=0.9)
     x, y = task.sample(3000, seed=7)
-    error = {tails: minee.mutual_information(x, y, seed=7, compress_tails=tails).value
+    error = {tails: minee.mutual_information(x, y, seed=7, advanced={"compress_tails": tails}).value
              - task.mutual_information for tails in (False, True)}
     assert abs(error[True]) < 0.04  # seen: -0.025 (1,200 steps)
     assert error[False] < -0.04  # seen: -0.053, stopped at step 420

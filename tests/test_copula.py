@@ -52,12 +52,14 @@ def test_one_column_or_collinear_columns_get_normal_like_scores() -> None:
     twin = np.column_stack([z, 2 * z[:, 0]])
     assert copula.copula_dof(copula.uniform_ranks(twin)) == copula.DOF_RANGE[1]
     with pytest.raises(ValueError, match="linearly related"):  # named by the estimators
-        minee.mutual_information(twin[:, :2], twin[:, 2:], preprocess="rank-t", seed=0)
+        minee.mutual_information(twin[:, :2], twin[:, 2:], seed=0,
+                                 advanced={"preprocess": "rank-t"})
 
 
 def test_rank_t_scores_are_never_flagged_as_outliers() -> None:
     z = _student(1.0, seed=4, n=1000)
-    est = minee.mutual_information(z[:, :2], z[:, 2:], preprocess="rank-t", seed=0,
-                                   max_steps=40, min_steps=0, eval_every=10)
+    est = minee.mutual_information(z[:, :2], z[:, 2:], seed=0, max_steps=40,
+                                   advanced={"preprocess": "rank-t", "min_steps": 0,
+                                             "eval_every": 10})
     assert "outliers" not in est.diagnostics
     assert est.preprocess == "rank-t"

@@ -12,7 +12,7 @@ import torch
 
 import minee
 import minee.tasks
-from minee.critics import Critic, whitening
+from minee.critics import Critic
 from minee.estimators import CMINEE, MINEE, NEE
 from minee.objectives import Logistic
 
@@ -20,12 +20,11 @@ MASKS = torch.tensor([[1, 1, 1], [1, 0, 0], [0, 1, 1]], dtype=torch.bool)  # xy,
 PARTS = torch.tensor([[0.0, 1.0, 1.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]])
 
 
-def _critic(parts: torch.Tensor | None, form: str = "separate",
-            mix: torch.Tensor | None = None) -> Critic:
+def _critic(parts: torch.Tensor | None, form: str = "separate") -> Critic:
     gen = torch.Generator().manual_seed(0)
     return Critic(MASKS, members=2, form=form, shift=torch.zeros(2, 1, 1, 3),
                   scale=torch.ones(2, 1, 1, 3), hidden=8, depth=2, activation="elu",
-                  init_std=None, generator=gen, parts=parts, mix=mix)
+                  init_std=None, generator=gen, parts=parts)
 
 
 def test_parts_split_the_joint_head_only() -> None:
@@ -57,7 +56,8 @@ def test_a_critic_with_parts_refuses_rows_per_head() -> None:
 
 def test_joint_residual_trains_on_shared_rows_and_is_seeded() -> None:
     x, y = minee.tasks.get("hg", rho=0.8, d=1).sample(600, seed=0)
-    fits = [MINEE(joint_residual=True, max_steps=200, seed=3).fit(x, y) for _ in range(2)]
+    fits = [MINEE(max_steps=200, seed=3, advanced={"joint_residual": True}).fit(x, y)
+            for _ in range(2)]
     assert fits[0].mutual_information_ == fits[1].mutual_information_
     assert fits[0].settings_.joint_residual
     truth = minee.tasks.get("hg", rho=0.8, d=1).mutual_information
@@ -80,7 +80,7 @@ def test_logistic_loss_is_least_at_the_log_density_ratio() -> None:
 
 def test_logistic_objective_estimates_mi() -> None:
     x, y = minee.tasks.get("hg", rho=0.8, d=2).sample(2000, seed=1)
-    est = MINEE(objective="logistic", seed=0).fit(x, y)
+    est = MINEE(seed=0, advanced={"objective": "logistic"}).fit(x, y)
     truth = -math.log(1 - 0.8**2)
     assert abs(est.mutual_information_ - truth) < 0.1
 
@@ -91,66 +91,29 @@ def _correlated(n: int = 3000) -> torch.Tensor:
     return z
 
 
-def test_whitening_decorrelates_each_heads_columns() -> None:
-    z = _correlated()
-    mix = whitening(z, MASKS)
-    centred = z - z.mean(1, keepdim=True)
-    for h, mask in enumerate(MASKS):
-        u = centred @ mix[:, h]
-        cov = u.transpose(1, 2) @ u / z.shape[1]
-        eye = torch.diag(mask.double()).expand_as(cov)
-        torch.testing.assert_close(cov, eye, atol=1e-10, rtol=0)
-        assert torch.all(mix[:, h][:, ~mask] == 0) and torch.all(mix[:, h][:, :, ~mask] == 0)
-
-
-@pytest.mark.parametrize("form", ["separate", "shared"])
-def test_whitened_critic_is_the_plain_critic_on_mapped_rows(form: str) -> None:
-    """A reparametrisation: the critic with ``mix`` is the plain critic on z @ mix_h."""
-    z = _correlated(50).float()
-    mix = whitening(z, MASKS)
-    plain, mixed = _critic(None, form), _critic(None, form, mix)
-    got = mixed(z)
-    for h in range(3):
-        torch.testing.assert_close(got[:, h], plain(z @ mix[:, h])[:, h])
-
-
-def test_whitening_refuses_collinear_columns() -> None:
-    z = _correlated(100)
-    z[..., 1] = 2 * z[..., 0]
-    with pytest.raises(ValueError, match="collinear"):
-        whitening(z, MASKS)
-
-
-def test_whiten_setting_trains() -> None:
-    x, y = minee.tasks.get("hg", rho=0.9, d=2).sample(1500, seed=0)
-    est = MINEE(whiten=True, seed=0).fit(x, y)
-    assert est.settings_.whiten
-    assert abs(est.mutual_information_ - minee.tasks.get("hg", rho=0.9, d=2)
-               .mutual_information) < 0.1
-
-
 def test_zero_output_critics_start_at_zero_and_learn() -> None:
     critic = _critic(PARTS).zero_output_()
     z = torch.randn(2, 30, 3)
     assert torch.equal(critic(z), torch.zeros(2, 3, 30))
     x, y = minee.tasks.get("hg", rho=0.8, d=1).sample(1000, seed=0)
-    est = MINEE(init="zero-output", max_steps=1, eval_every=1, seed=0).fit(x, y)
+    est = MINEE(max_steps=1, seed=0, advanced={"init": "zero-output", "eval_every": 1}).fit(x, y)
     assert all(v == 0.0 for v in est.estimate_.divergences.values())  # DV of f = 0
     # uniform noise: the Gaussian part alone is ~0.3 nats short, so the critics must learn
     x, y = minee.tasks.get("uniform_noise", d=1, noise=0.3).sample(2000, seed=0)
-    trained = MINEE(init="zero-output", max_steps=400, patience=None, seed=0).fit(x, y)
+    trained = MINEE(max_steps=400, seed=0, advanced={"init": "zero-output",
+                                                     "patience": None}).fit(x, y)
     assert trained.estimate_.divergences["xy"] > 0.05
 
 
 def test_init_names_its_choices() -> None:
     with pytest.raises(ValueError, match="'torch' or 'zero-output'"):
-        MINEE(init="zeros").settings()
+        MINEE(advanced={"init": "zeros"}).settings(500)
 
 
 def test_averaging_reads_the_moving_average_of_the_weights() -> None:
     x, y = minee.tasks.get("hg", rho=0.8, d=1).sample(400, seed=0)
     decay = 0.9
-    engine = MINEE(averaging=decay, seed=0).prepare_batch(x[None], y[None]).engine
+    engine = MINEE(seed=0, advanced={"averaging": decay}).prepare_batch(x[None], y[None]).engine
     expected = [p.detach().clone() for p in engine.critic.parameters()]
     for n in range(30):  # n: updates averaged before this step's (the first one copies)
         engine.train_step()
@@ -171,22 +134,8 @@ def test_averaging_reads_the_moving_average_of_the_weights() -> None:
     assert torch.equal(evaluate(), before)
     engine.reader.net.weights[-1].data.add_(1.0)
     assert not torch.equal(evaluate(), before)
-    plain = MINEE(averaging=0.0, seed=0).prepare_batch(x[None], y[None]).engine
+    plain = MINEE(seed=0, advanced={"averaging": 0.0}).prepare_batch(x[None], y[None]).engine
     assert plain.reader is plain.critic
-
-
-def test_weight_decay_uses_adamw_and_shrinks_the_weights() -> None:
-    x, y = minee.tasks.get("hg", rho=0.8, d=1).sample(400, seed=0)
-    norms = {}
-    for decay in (0.0, 10.0):
-        engine = MINEE(weight_decay=decay, averaging=0.0, seed=0).prepare_batch(
-            x[None], y[None]).engine
-        expected = torch.optim.AdamW if decay else torch.optim.Adam
-        assert type(engine.optimizer) is expected
-        for _ in range(50):
-            engine.train_step()
-        norms[decay] = sum(float(w.detach().norm()) for w in engine.critic.net.weights)
-    assert norms[10.0] < 0.5 * norms[0.0]
 
 
 def _gelu_critic(box: tuple[torch.Tensor, torch.Tensor] | None) -> Critic:
@@ -207,12 +156,13 @@ def test_a_box_holds_each_input_at_the_training_rows_edge() -> None:
 
 def test_clamp_inputs_uses_each_members_training_rows() -> None:
     x, y = minee.tasks.get("student", dof=2, dx=1, dy=1, rho=0.5).sample(600, seed=0)
-    run = MINEE(clamp_inputs=True, compress_tails=False, folds=2, seed=0).prepare_batch(
+    run = MINEE(folds=2, seed=0, advanced={"clamp_inputs": True,
+                                           "compress_tails": False}).prepare_batch(
         x[None], y[None])
     critic, train = run.engine.critic, run.engine.train_rows
     scaled = (train[:, None] - critic.shift) / critic.scale  # (K, 1, r, D)
     torch.testing.assert_close(critic.low, scaled.amin(2, keepdim=True))
     torch.testing.assert_close(critic.high, scaled.amax(2, keepdim=True))
     assert not torch.equal(critic.low[0], critic.low[1])  # two folds, two training sets
-    unboxed = MINEE(clamp_inputs=False, seed=0).prepare_batch(x[None], y[None])
+    unboxed = MINEE(seed=0, advanced={"clamp_inputs": False}).prepare_batch(x[None], y[None])
     assert unboxed.engine.critic.low is None

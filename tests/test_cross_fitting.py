@@ -6,10 +6,11 @@ import numpy as np
 import pytest
 
 import minee
-from minee.model import AUTO_FOLDS, CROSS_FIT_ROWS
 from minee.readout import pointwise, row_values, stderr
+from minee.settings import AUTO_FOLDS, CROSS_FIT_ROWS
+from tests.conftest import quick
 
-QUICK = {"max_steps": 40, "eval_every": 10, "min_steps": 0}
+QUICK = quick()
 
 
 def row_keys(rows: np.ndarray) -> set[bytes]:
@@ -18,7 +19,7 @@ def row_keys(rows: np.ndarray) -> set[bytes]:
 
 def test_each_fold_is_held_out_by_its_own_members_and_trains_the_others() -> None:
     z = np.random.default_rng(0).normal(size=(301, 2)).astype(np.float32)
-    est = minee.NEE(folds=3, ensemble=2, seed=0, preprocess="none", **QUICK).fit(z)
+    est = minee.NEE(folds=3, ensemble=2, seed=0, **quick(preprocess="none")).fit(z)
     engine = est.run_.engine
     held = engine.heldout_rows.numpy()  # (6, 100, 2): member = k * 3 + fold
     train = engine.train_rows.numpy()  # (6, 201, 2)
@@ -86,7 +87,7 @@ def test_auto_folds_cross_fit_small_samples_only() -> None:
 
 
 def test_a_given_val_fraction_asks_for_one_split() -> None:
-    assert minee.MINEE().settings().folds == "auto"
-    assert minee.MINEE(val_fraction=0.2).settings().folds == 1
-    assert minee.MINEE(val_fraction=0.2, folds=4).settings().folds == 4
-    assert minee.NEE().settings().folds == 1
+    assert minee.MINEE().settings(500).folds == AUTO_FOLDS
+    assert minee.MINEE(val_fraction=0.2).settings(500).folds == 1
+    assert minee.MINEE(val_fraction=0.2, folds=4).settings(500).folds == 4
+    assert minee.NEE().settings(500).folds == 1

@@ -162,7 +162,7 @@ def test_chunked_evaluation_equals_one_pass(monkeypatch: pytest.MonkeyPatch) -> 
 
 def test_seed_determines_the_run() -> None:
     x, y = minee.tasks.get("mg", rho=0.9).sample(200, seed=0)
-    opts = dict(max_steps=60, eval_every=20, min_steps=0, device="cpu")
+    opts = dict(max_steps=60, advanced={"eval_every": 20, "min_steps": 0}, device="cpu")
     a = minee.MINEE(seed=5, **opts).fit(x, y)
     b = minee.MINEE(seed=5, **opts).fit(x, y)
     c = minee.MINEE(seed=6, **opts).fit(x, y)
@@ -230,8 +230,8 @@ def test_an_mi_is_read_at_one_state_for_all_heads() -> None:
 def test_a_fitted_mi_is_its_best_smoothed_heldout_reading() -> None:
     x, y = minee.tasks.get("student", dof=2.0, dx=2, dy=2, rho=0.0).sample(600, seed=1)
     # (uncompressed inputs: the premise below, heads peaking apart, holds on this sample)
-    est = minee.MINEE(seed=0, max_steps=200, eval_every=20, min_steps=200, folds=1,
-                      compress_tails=False).fit(x, y)
+    est = minee.MINEE(seed=0, max_steps=200, folds=1, advanced={"eval_every": 20, "min_steps": 200,
+                                                                "compress_tails": False}).fit(x, y)
     curve = est.history_.heldout[:, 0]  # the estimate per evaluation, nats
     smoothed, s = [], None
     for v in curve:
@@ -257,7 +257,8 @@ def test_a_fitted_mi_is_its_best_smoothed_heldout_reading() -> None:
 def test_selection_weights_make_the_score_the_estimates_divergence_part(
         estimator: type, weights: tuple[float, ...] | None) -> None:
     x, y = minee.tasks.get("hg", rho=0.5, d=1).sample(200, seed=0)
-    est = estimator(seed=0, max_steps=20, eval_every=10, min_steps=0, val_fraction=0.3)
+    est = estimator(seed=0, max_steps=20, val_fraction=0.3,
+                    advanced={"eval_every": 10, "min_steps": 0})
     est = est.fit(x) if estimator is minee.NEE else est.fit(x, y)
     assert est.engine_.config.selection == weights
 
@@ -265,7 +266,8 @@ def test_selection_weights_make_the_score_the_estimates_divergence_part(
 def test_conditional_mi_selects_on_its_divergence_part() -> None:
     rng = np.random.default_rng(0)
     x, y, z = (rng.standard_normal((200, 1)) for _ in range(3))
-    est = minee.CMINEE(seed=0, max_steps=20, eval_every=10, min_steps=0).fit(x, y, z)
+    est = minee.CMINEE(seed=0, max_steps=20, advanced={"eval_every": 10, "min_steps": 0}).fit(x, y,
+                                                                                              z)
     names, weights = est.run_.heads.names, est.engine_.config.selection
     # I(X;Y|Z) = D_XYZ + D_Z - D_XZ - D_YZ
     assert dict(zip(names, weights, strict=True)) == {"xyz": 1.0, "z": 1.0, "xz": -1.0,

@@ -9,8 +9,9 @@ import pytest
 from sklearn.base import clone
 
 import minee
-from minee.model import AUTO_FOLDS
-from tests.conftest import QUICK
+from minee.settings import AUTO_FOLDS
+from minee.summary import summarise
+from tests.conftest import QUICK, quick
 
 rng = np.random.default_rng(1)
 X = rng.standard_normal((200, 2))
@@ -25,7 +26,8 @@ CASES = {
                       {"x", "y", "xy"}),
     "minee-gaussian": (lambda **kw: minee.MINEE(reference="gaussian", **kw), (X, Y),
                        {"x", "y", "xy"}),
-    "minee-shared": (lambda **kw: minee.MINEE(form="shared", **kw), (X, Y), {"x", "y", "xy"}),
+    "minee-shared": (lambda **kw: minee.MINEE(**{**kw, "advanced": {
+        **kw.get("advanced", {}), "form": "shared"}}), (X, Y), {"x", "y", "xy"}),
     "minee-paper": (lambda **kw: minee.MINEE(preset="paper", **kw), (X, Y), {"x", "y", "xy"}),
     "mine": (lambda **kw: minee.MINE(**kw), (X, Y), set()),
     "mine-paper": (lambda **kw: minee.MINE(preset="paper", **kw), (X, Y), set()),
@@ -110,28 +112,29 @@ def test_batch_equals_problems() -> None:
     xs = np.stack([X, X * 3.0])
     ys = np.stack([Y, Y])
     # entropies of the data as given (rank scores, the MI default, would remove the scale)
-    run = minee.MINEE(seed=0, preprocess="none", **QUICK).prepare_batch(xs, ys)
+    run = minee.MINEE(seed=0, **quick(preprocess="none")).prepare_batch(xs, ys)
     run.engine.run()
-    first, second = run.results()
+    first, second = summarise(run)
     # scaling X by 3 shifts H(X) and H(X,Y) by 2 ln 3 (within training noise) but not I.
     assert second.entropies["x"] - first.entropies["x"] == pytest.approx(
         2 * math.log(3), abs=0.15)
 
 
 def test_params_roundtrip_and_repr() -> None:
-    est = minee.MINEE(lr=1e-3, ensemble=2)
-    assert est.get_params()["lr"] == 1e-3 and est.get_params()["preset"] == "default"
-    assert est.set_params(lr=2e-3) is est and est.lr == 2e-3
-    assert "lr=0.002" in repr(est) and "ensemble=2" in repr(est)
+    est = minee.MINEE(ensemble=2, advanced={"lr": 1e-3})
+    assert est.get_params()["advanced"] == {"lr": 1e-3}
+    assert est.get_params()["preset"] == "default"
+    assert est.set_params(advanced={"lr": 2e-3}) is est and est.recipe().lr == 2e-3
+    assert "advanced={'lr': 0.002}" in repr(est) and "ensemble=2" in repr(est)
     with pytest.raises(ValueError, match="no parameter"):
         est.set_params(learning_rate=1.0)
 
 
 def test_paper_preset_settings() -> None:
-    s = minee.MINEE(preset="paper").settings()
+    s = minee.MINEE(preset="paper").settings(500)
     assert (s.lr, s.batch_size, s.ref_factor, s.hidden, s.init) == (1e-4, 100, 10.0, 100, 0.02)
     assert (s.reference, s.margin, s.val_fraction, s.eval_every) == ("uniform", 0.0, 0.0, 1)
-    m = minee.MINE(preset="paper").settings()
+    m = minee.MINE(preset="paper").settings(500)
     assert (m.hidden, m.ma_rate, m.reference, m.objective) == (300, 0.01, "marginals", "ma")
 
 
@@ -148,7 +151,7 @@ def test_inputs_of_every_kind_agree() -> None:
 
 
 def test_float64() -> None:
-    est = minee.MINEE(seed=0, dtype="float64", **QUICK).fit(X, Y)
+    est = minee.MINEE(seed=0, **quick(dtype="float64")).fit(X, Y)
     assert est.engine_.train_rows.dtype.is_floating_point
     assert str(est.engine_.train_rows.dtype) == "torch.float64"
 
@@ -156,8 +159,9 @@ def test_float64() -> None:
 def test_divergence_is_caught_and_reported() -> None:
     # A wide init on badly scaled inputs with a huge step overflows exp(f) in MINE's loss.
     with pytest.warns(minee.MineeWarning, match="diverged"):
-        est = minee.MINE(seed=0, lr=1.0, init=1.0, scale_inputs=False, val_fraction=0,
-                         max_steps=200, eval_every=5).fit(X * 100, Y * 100)
+        recipe = {"lr": 1.0, "init": 1.0, "scale_inputs": False, "eval_every": 5}
+        est = minee.MINE(seed=0, val_fraction=0, max_steps=200, advanced=recipe
+                         ).fit(X * 100, Y * 100)
     assert "diverged" in est.estimate_.diagnostics
     assert math.isfinite(est.mutual_information_)  # the last finite estimate is kept
     assert est.history_.steps[-1] < 200  # training stopped

@@ -29,7 +29,7 @@ def test_infonce_estimates_and_flags_its_ceiling() -> None:
         assert abs(est.value - 0.511) < 0.15 and "saturated" not in est.diagnostics
         assert est.entropies == {}
         x, y = minee.tasks.get("hg", rho=0.9, d=6).sample(1000, seed=0)  # truth 4.98
-        small = minee.mutual_information(x, y, method="infonce", batch_size=4, seed=0,
-                                         max_steps=300)
+        small = minee.mutual_information(x, y, method="infonce", seed=0, max_steps=300,
+                                         advanced={"batch_size": 4})
     assert small.value <= math.log(4) + 1e-6 and "saturated" in small.diagnostics
     assert np.isfinite(small.value)

@@ -20,7 +20,7 @@ import torch
 import minee
 from minee import experiments, persistence, tasks
 from minee.files import load_checked
-from tests.conftest import QUICK
+from tests.conftest import quick
 
 TINY = {"seeds": 2, "steps": 20, "eval_every": 5, "plot": False}
 
@@ -61,7 +61,7 @@ def forge(path: Path, state: object) -> None:
 def model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict]:
     """A saved MI-NEE model and its estimate."""
     x, y = tasks.get("hg", rho=0.8, d=1).sample(400, seed=0)
-    fitted = minee.MINEE(seed=0, batch_size=100, **QUICK).fit(x, y)
+    fitted = minee.MINEE(seed=0, **quick(batch_size=100)).fit(x, y)
     path = minee.save(fitted, tmp_path_factory.mktemp("model") / "model.pt")
     return path, fitted.estimate_.to_dict()
 

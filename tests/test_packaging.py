@@ -29,9 +29,9 @@ _NOT_SOURCE = shutil.ignore_patterns(".git", ".venv", "__pycache__", "*.egg-info
 
 
 def _version() -> str:
-    match = re.search(r'^__version__ = "([^"]+)"', (PACKAGE / "__init__.py").read_text(),
+    match = re.search(r'^__version__ = "([^"]+)"', (PACKAGE / "version.py").read_text(),
                       re.MULTILINE)
-    assert match, "no __version__ in src/minee/__init__.py"
+    assert match, "no __version__ in src/minee/version.py"
     return match.group(1)
 
 

@@ -17,10 +17,11 @@ import torch
 
 import minee
 from minee.parallel import prepare
+from tests.conftest import quick
 
 distributed = pytest.importorskip("distributed")
 
-QUICK = {"max_steps": 60, "eval_every": 10, "min_steps": 0, "batch_size": 64}
+QUICK = quick(max_steps=60, batch_size=64)
 
 
 def _table(n: int, seed: int = 0) -> pd.DataFrame:
@@ -65,7 +66,8 @@ def _check_structure(m: pd.DataFrame) -> None:
 
 
 def test_matrix_finds_the_dependent_pairs():
-    m = minee.mi_matrix(_table(500), seed=0, max_steps=300, min_steps=0, batch_size=100)
+    m = minee.mi_matrix(_table(500), seed=0, max_steps=300, advanced={"min_steps": 0,
+                                                                      "batch_size": 100})
     _check_structure(m)
     # a ~ N(0, 1): H = 0.5 ln(2 pi e) = 1.419 nats
     assert m.attrs["entropy"]["a"] == pytest.approx(0.5 * np.log(2 * np.pi * np.e), abs=0.15)
@@ -77,9 +79,9 @@ def test_matrix_finds_the_dependent_pairs():
 
 def test_columns_and_pairs_are_read_on_the_same_heldout_rows():
     data = _table(200).to_numpy()
-    held = {**QUICK, "val_fraction": 0.25}
-    cols = prepare(data, [(0,), (1,)], held, seed=3)
-    pairs = prepare(data, [(0, 1), (1, 2)], {**held, "ensemble": 2}, seed=3)
+    held = {**QUICK, "val_fraction": 0.25, "seed": 3}
+    cols = prepare(data, [(0,), (1,)], minee.NEE(**held).settings(200))
+    pairs = prepare(data, [(0, 1), (1, 2)], minee.NEE(**held, ensemble=2).settings(200))
     held_cols, held_pairs = cols.engine.heldout_rows, pairs.engine.heldout_rows
     assert held_cols.shape[1] == 50
     torch.testing.assert_close(held_pairs[0, :, 0], held_cols[0, :, 0], rtol=0, atol=0)
@@ -112,7 +114,7 @@ def test_relevance_target_as_separate_samples_and_array_input():
     (lambda df: minee.mi_matrix(df, chunk_size=0), ValueError),
     (lambda df: minee.mi_matrix(df, client=object(), scheduler="tcp://x:1"), ValueError),
     (lambda df: minee.mi_matrix(df, max_step=10), TypeError),
-    (lambda df: minee.mi_matrix(df, lr=-1.0), ValueError),
+    (lambda df: minee.mi_matrix(df, advanced={"lr": -1.0}), ValueError),
     (lambda df: minee.mi_matrix(df, columns=["a", "zz"]), ValueError),
     (lambda df: minee.mi_matrix(df, columns=["a"]), ValueError),
     (lambda df: minee.mi_matrix(df.assign(k=1.0)), ValueError),

@@ -12,16 +12,17 @@ import torch
 
 import minee
 from minee import tasks
-
-QUICK = {"max_steps": 40, "eval_every": 10, "min_steps": 0}
+from minee.presets import RECIPES
+from minee.summary import summarise
+from tests.conftest import QUICK, quick
 
 
 @pytest.mark.parametrize("kind", ["MINEE", "MINE", "NEE", "CMINEE"])
 def test_round_trip(tmp_path: Path, kind: str) -> None:
     x, y = tasks.get("hg", rho=0.8, d=1).sample(300, seed=0)
     arrays = {"NEE": (x,), "CMINEE": (x, y, x + y ** 2)}.get(kind, (x, y))
-    options = {"preprocess": "standardize"} if kind != "MINE" else {"null": True}
-    fitted = getattr(minee, kind)(seed=None, **options, **QUICK).fit(*arrays)
+    options = quick(preprocess="standardize") if kind != "MINE" else {**QUICK, "null": True}
+    fitted = getattr(minee, kind)(seed=None, **options).fit(*arrays)
     path = minee.save(fitted, tmp_path / "model.pt")
     loaded = minee.load(path)
     assert type(loaded) is type(fitted)
@@ -42,13 +43,11 @@ def test_a_model_rebuilds_its_own_settings_when_the_presets_change(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The file holds the resolved settings: a later default (another activation) does not
     turn the saved critic into a different function."""
-    from minee.presets import PRESETS
-
     x, y = tasks.get("hg", rho=0.8, d=1).sample(300, seed=0)
     fitted = minee.MINEE(seed=0, **QUICK).fit(x, y)
     path = minee.save(fitted, tmp_path / "model.pt")
-    monkeypatch.setitem(PRESETS["default"], "mi", {**PRESETS["default"]["mi"],
-                                                   "activation": "tanh", "hidden": 7})
+    monkeypatch.setitem(RECIPES["default"], "mi", replace(RECIPES["default"]["mi"],
+                                                          activation="tanh", hidden=7))
     loaded = minee.load(path)
     assert replace(loaded.settings_, device="auto") == fitted.settings_  # device: load's
     assert loaded.estimate_.to_dict() == fitted.estimate_.to_dict()
@@ -56,14 +55,14 @@ def test_a_model_rebuilds_its_own_settings_when_the_presets_change(
 
 def test_loaded_model_keeps_training_like_the_original(tmp_path: Path) -> None:
     x, y = tasks.get("hg", rho=0.8, d=1).sample(300, seed=1)
-    est = minee.MINEE(seed=0, max_steps=60, eval_every=10, patience=None)
+    est = minee.MINEE(seed=0, max_steps=60, advanced={"eval_every": 10, "patience": None})
     run = est.prepare_batch(x[None], y[None])
     run.engine.run(until=30)
     est.fitted_from(run)  # a run stopped half-way, as after Ctrl-C
     loaded = minee.load(minee.save(est, tmp_path / "half.pt"))
     run.engine.run()
     loaded.engine_.run()
-    assert loaded.run_.results()[0].value == run.results()[0].value
+    assert summarise(loaded.run_)[0].value == summarise(run)[0].value
 
 
 def test_errors(tmp_path: Path) -> None:
@@ -87,6 +86,6 @@ def test_errors(tmp_path: Path) -> None:
 def test_a_fitted_estimator_pickles() -> None:
     """joblib, multiprocessing and ``torch.save(est)`` pickle estimators whole."""
     x, y = tasks.get("hg", rho=0.8, d=1).sample(300, seed=0)
-    fitted = minee.MINEE(seed=0, averaging=0.99, **QUICK).fit(x, y)
+    fitted = minee.MINEE(seed=0, **quick(averaging=0.99)).fit(x, y)
     again = pickle.loads(pickle.dumps(fitted))
     assert again.estimate_.to_dict() == fitted.estimate_.to_dict()

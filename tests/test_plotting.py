@@ -17,7 +17,7 @@ from minee.plotting import heatmap, plot_history
 def estimate() -> minee.Estimate:
     x, y = tasks.get("hg", rho=0.8, d=1).sample(300, seed=0)
     return minee.mutual_information(x, y, seed=0, ensemble=2, null=True, val_fraction=0.2,
-                                    max_steps=40, eval_every=10, min_steps=0)
+                                    max_steps=40, advanced={"eval_every": 10, "min_steps": 0})
 
 
 @pytest.mark.parametrize(("suffix", "magic"), [(".png", b"\x89PNG"), (".pdf", b"%PDF")])
@@ -44,7 +44,7 @@ def test_bad_path(estimate: minee.Estimate, tmp_path: Path) -> None:
 
 def test_entropy_figure_without_heldout() -> None:
     x, _ = tasks.get("hg", rho=0.8, d=1).sample(200, seed=0)
-    est = minee.entropy(x, seed=0, val_fraction=0, max_steps=20, eval_every=10)
+    est = minee.entropy(x, seed=0, val_fraction=0, max_steps=20, advanced={"eval_every": 10})
     fig = plot_history(est)
     assert "H(X)" in fig.axes[0].get_ylabel()
 

@@ -10,11 +10,12 @@ duration (:func:`short_training`): the examples are checked to run, not for accu
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
-from minee.presets import PRESETS
+from minee.presets import RECIPES
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
@@ -39,8 +40,9 @@ def python_blocks(path: Path) -> list[tuple[int, str, str | None]]:
 
 def short_training(monkeypatch: pytest.MonkeyPatch, steps: int = 30) -> None:
     """Cap the default preset's ``max_steps`` (every estimator kind) for one test."""
-    for settings in PRESETS["default"].values():
-        monkeypatch.setitem(settings, "max_steps", min(settings["max_steps"], steps))
+    for kind, recipe in RECIPES["default"].items():
+        monkeypatch.setitem(RECIPES["default"], kind,
+                            replace(recipe, max_steps=min(recipe.max_steps, steps)))
 
 
 @pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(ROOT)))
@@ -74,4 +76,4 @@ def test_readme_keeps_the_two_set_up_commands_in_order() -> None:
     # what .ci/run reads: the first line after the marker that is not a code fence
     after = text.split("<!-- test-command", 1)[1].splitlines()[1:]
     assert next(line for line in after if not line.startswith("```")) == TEST_JOB
-    assert len(text.splitlines()) < 200
+    assert len(text.splitlines()) < 230

@@ -8,7 +8,8 @@ import pytest
 import torch
 
 import minee
-from minee.references import Gaussian, Marginals, UniformBox, has_density, make_reference
+from minee.references import Gaussian, Marginals, UniformBox
+from minee.registry import REFERENCES, make_reference
 
 torch.manual_seed(0)
 DATA = torch.randn(2, 500, 3, dtype=torch.float64) * torch.tensor([1.0, 2.0, 0.5],
@@ -85,9 +86,9 @@ def test_make_reference_names() -> None:
     groups = MASKS[1:]
     for name, cls in (("uniform", UniformBox), ("gaussian", Gaussian),
                       ("marginals", Marginals)):
-        settings = minee.MINE().settings() if name == "marginals" \
-            else minee.MINEE(reference=name).settings()
+        settings = minee.MINE().settings(500) if name == "marginals" \
+            else minee.MINEE(reference=name).settings(500)
         assert isinstance(make_reference(DATA, groups, settings), cls)
-        assert has_density(name) == (name != "marginals")
+        assert REFERENCES[name].has_density == (name != "marginals")
     with pytest.raises(ValueError, match="unknown reference 'laplace'"):
-        minee.MINEE(reference="laplace").settings()
+        minee.MINEE(reference="laplace").settings(500)

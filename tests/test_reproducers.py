@@ -188,7 +188,7 @@ def test_a_duplicated_column_names_the_pair_in_mi_matrix() -> None:
 def test_a_learning_rate_of_one_is_never_a_plain_number() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", minee.MineeWarning)
-        est = minee.mutual_information(X, Y, lr=1.0, seed=0)
+        est = minee.mutual_information(X, Y, seed=0, advanced={"lr": 1.0})
     # the critics cannot train; with the Gaussian reference the estimate falls back to the
     # Gaussian MI and may look plausible, so the setting itself is flagged
     assert "high_lr" in est.diagnostics

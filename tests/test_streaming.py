@@ -16,8 +16,9 @@ from minee.streaming import dv_backward_streamed
 def _run(ref_factor: float = 60.0, **options):
     x, y = tasks.get("hg", rho=0.9, d=2).sample(200, seed=3)
     xs, ys = np.stack([x, x[::-1]]), np.stack([y, y[::-1]])  # two problems at once
-    return minee.MINEE(preset="paper", batch_size=20, ref_factor=ref_factor, max_steps=30,
-                       eval_every=10, seed=5, **options).prepare_batch(xs, ys)
+    recipe = {"batch_size": 20, "ref_factor": ref_factor, "eval_every": 10, **options}
+    return minee.MINEE(preset="paper", max_steps=30, seed=5, advanced=recipe
+                       ).prepare_batch(xs, ys)
 
 
 def test_large_reference_streams_only_for_separate_dv_heads():

@@ -173,7 +173,8 @@ def test_the_critics_read_each_column_with_its_variables_dof() -> None:
     # share one dof): the tail map is logarithmic on X's columns only
     x = stats.t(df=2).rvs(size=(2000, 2), random_state=0)
     y = np.random.default_rng(1).normal(size=(2000, 2))
-    est = minee.MINEE(preprocess="standardize", max_steps=20, min_steps=0, seed=0).fit(x, y)
+    est = minee.MINEE(max_steps=20, seed=0, advanced={"preprocess": "standardize",
+                                                      "min_steps": 0}).fit(x, y)
     root = est.run_.engine.critic.tail_root[0, 0, 0] ** 2  # (D,): each column's dof
     dof = est.run_.reference.variable_dof[0]
     torch.testing.assert_close(root, dof[[0, 0, 1, 1]].to(root.dtype))

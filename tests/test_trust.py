@@ -15,8 +15,9 @@ import minee.readout
 from minee import tasks
 from minee.diagnostics import MineeWarning, noise_checks
 from minee.readout import BIAS_SHARE, OPTIMISM_SHARE, bias_allowance, interval
+from tests.conftest import quick
 
-QUICK = {"max_steps": 60, "eval_every": 10, "min_steps": 0}
+QUICK = quick(max_steps=60)
 
 
 def gaussian_mi_plugin(x: np.ndarray, y: np.ndarray) -> float:
@@ -60,8 +61,8 @@ def test_heldout_cross_entropy_uses_every_row() -> None:
     # its cross-entropy part: read on all rows through the control variate it matches the
     # full-sample Gaussian MI far closer than the held-out rows' noise (~0.05).
     x, y = tasks.get("hg", rho=0.6, d=1).sample(1000, seed=3)
-    est = minee.mutual_information(x, y, seed=0, val_fraction=0.2, max_steps=1, eval_every=1,
-                                   init="zero-output")
+    est = minee.mutual_information(x, y, seed=0, val_fraction=0.2, max_steps=1,
+                                   advanced={"eval_every": 1, "init": "zero-output"})
     assert abs(est.value - gaussian_mi_plugin(x, y)) < 0.01
     assert 0.005 < est.stderr < 0.05
 
@@ -144,8 +145,8 @@ def test_an_mi_interval_carries_the_bias_allowance_and_an_entropy_none(
     monkeypatch.setattr(minee.readout, "OPTIMISM_SHARE", 1.0)
     rng = np.random.default_rng(3)
     a, b = rng.standard_normal((300, 6)), rng.standard_normal((300, 6))
-    fit = _fit_quietly(lambda: minee.MINEE(  # one split: one member's curve below
-        seed=0, max_steps=300, eval_every=20, min_steps=300, folds=1).fit(a, b))
+    fit = _fit_quietly(lambda: minee.MINEE(seed=0, max_steps=300, folds=1,
+                                           advanced={"eval_every": 20, "min_steps": 300}).fit(a, b))
     est, train = fit.estimate_, None
     for v in est.history.train[:, 0]:  # the smoothed training-row reading at the end
         train = v if train is None else train + fit.settings_.smoothing * (v - train)
@@ -186,8 +187,8 @@ def test_preprocess_keeps_mi(method: str) -> None:
     x, y = tasks.get("hg", rho=0.8, d=1).sample(800, seed=4)
     raw = minee.mutual_information(x, y, seed=0, **QUICK)
     # a strictly increasing per-column map: MI is unchanged
-    est = minee.mutual_information(np.exp(x) * 1e3, y ** 3, seed=0, preprocess=method,
-                                   **QUICK)
+    est = minee.mutual_information(np.exp(x) * 1e3, y ** 3, seed=0, **quick(max_steps=60,
+                                                                            preprocess=method))
     assert est.preprocess == method
     if method == "rank":
         assert abs(est.value - raw.value) < 0.1  # back to (nearly) Gaussian margins
@@ -201,12 +202,12 @@ def test_standardize_corrects_entropies() -> None:
     x = np.random.default_rng(5).standard_normal((800, 2)) * [10.0, 0.01] + 7
     truth = math.log(2 * math.pi * math.e) + math.log(10.0 * 0.01)
     plain = minee.entropy(x, seed=0, **QUICK)
-    scaled = minee.entropy(x, seed=0, preprocess="standardize", **QUICK)
+    scaled = minee.entropy(x, seed=0, **quick(max_steps=60, preprocess="standardize"))
     assert scaled.value == pytest.approx(plain.value, abs=0.02)
     assert abs(scaled.value - truth) < 0.1
     assert scaled.entropies["x"] == pytest.approx(scaled.value)
     with pytest.raises(ValueError, match="unknown preprocess"):
-        minee.entropy(x, preprocess="log", **QUICK)
+        minee.entropy(x, **quick(max_steps=60, preprocess="log"))
 
 
 def test_diagnostics_are_data_and_warnings() -> None:
@@ -229,8 +230,8 @@ def test_still_increasing_is_flagged() -> None:
         warnings.simplefilter("ignore", MineeWarning)
         # normal scores (Student-t ones fit MG's copula and leave less to learn)
         est = minee.mutual_information(x, y, seed=0, reference="gaussian", max_steps=150,
-                                       eval_every=10, patience=None, lr=1e-3,
-                                       preprocess="rank")
+                                       advanced={"eval_every": 10, "patience": None, "lr": 1e-3,
+                                                 "preprocess": "rank"})
     assert est.value < 0.5 and "still_increasing" in est.diagnostics
 
 

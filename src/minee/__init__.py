@@ -29,7 +29,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-__version__ = "0.1.0"
+from .version import __version__
 
 # public name -> the module that defines it (imported when the name is first used)
 _EXPORTS = {
@@ -38,12 +38,12 @@ _EXPORTS = {
     "MINEE": "estimators", "NEE": "estimators", "InfoNCE": "estimators",
     "mi_matrix": "matrix", "relevance": "matrix", "load": "persistence",
     "save": "persistence", "Estimate": "results", "History": "results",
-    "mutual_info_scores": "selection", "Settings": "settings",
+    "mutual_info_scores": "selection", "Settings": "settings", "Recipe": "settings",
 }
 
 __all__ = [
     "CMINEE", "MINE", "MINEE", "NEE", "Estimate", "History", "InfoNCE", "MineeWarning",
-    "Settings", "conditional_mutual_information", "entropy", "load", "mi_matrix",
+    "Recipe", "Settings", "conditional_mutual_information", "entropy", "load", "mi_matrix",
     "mutual_info_scores", "mutual_information", "relevance", "save", "__version__",
 ]
 
@@ -55,7 +55,7 @@ if TYPE_CHECKING:
     from .persistence import load, save
     from .results import Estimate, History
     from .selection import mutual_info_scores
-    from .settings import Settings
+    from .settings import Recipe, Settings
 
 
 def __getattr__(name: str) -> Any:

@@ -2,16 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
 from typing import Any
 
-from .estimators import CMINEE, MINE, MINEE, NEE, InfoNCE
+from .estimators import CMINEE, NEE
+from .registry import estimator
 from .results import Estimate
+from .settings import Recipe
 
 __all__ = ["mutual_information", "entropy", "conditional_mutual_information"]
 
-#: ``method=`` names of :func:`mutual_information` (the CLI reads its choices from here).
-METHODS: dict[str, type[MINEE] | type[MINE] | type[InfoNCE]] = {
-    "minee": MINEE, "mine": MINE, "infonce": InfoNCE}
+
+def _fitted(cls: Any, options: dict[str, Any], *data: Any) -> Estimate:
+    """``cls(**options).fit(*data).estimate_``; a recipe field passed as an option is
+    refused with the fix (``advanced={...}``)."""
+    recipe = {f.name for f in fields(Recipe)}
+    misplaced = sorted(k for k in options if k in recipe and k not in cls.__dataclass_fields__)
+    if misplaced:
+        name = misplaced[0]
+        raise TypeError(f"{name} is a setting of the recipe: pass advanced={{{name!r}: "
+                        f"{options[name]!r}}}")
+    return cls(**options).fit(*data).estimate_
 
 
 def mutual_information(x: Any, y: Any, *, method: str = "minee", seed: int | None = None,
@@ -21,10 +32,13 @@ def mutual_information(x: Any, y: Any, *, method: str = "minee", seed: int | Non
     Arguments:
         x: samples of X, shape (n, dx) or (n,): NumPy, list, pandas or torch.
         y: paired samples of Y, shape (n, dy) or (n,).
-        method: ``"minee"`` (entropic, the default), ``"mine"`` or ``"infonce"``
-            (contrastive; cannot exceed ln(batch_size)).
+        method: ``"minee"`` (entropic, the default), ``"mine"``, ``"infonce"``
+            (contrastive; cannot exceed ln(batch_size)) or any name registered with
+            :func:`minee.registry.register_estimator`.
         seed: integer seed for reproducible numbers.
-        options: hyperparameters of :class:`~minee.MINEE` / :class:`~minee.MINE`.
+        options: options of the estimator (:class:`~minee.MINEE`, :class:`~minee.MINE`,
+            :class:`~minee.InfoNCE` or one registered from outside), such as
+            ``max_steps``, ``ensemble`` or ``advanced={"hidden": 128}``.
 
     Returns:
         An :class:`~minee.Estimate`; ``.value`` is I(X;Y) in nats.
@@ -46,9 +60,7 @@ def mutual_information(x: Any, y: Any, *, method: str = "minee", seed: int | Non
         >>> x = rng.normal(size=(2000, 1)); y = x + rng.normal(size=(2000, 1))
         >>> est = minee.mutual_information(x, y, seed=0)  # truth: 0.5 ln 2 = 0.347
     """
-    if method not in METHODS:
-        raise ValueError(f"unknown method {method!r}; choose one of {sorted(METHODS)}")
-    return METHODS[method](seed=seed, **options).fit(x, y).estimate_
+    return _fitted(estimator(method, method=True), dict(options, seed=seed), x, y)
 
 
 def entropy(x: Any, *, seed: int | None = None, **options: Any) -> Estimate:
@@ -62,7 +74,7 @@ def entropy(x: Any, *, seed: int | None = None, **options: Any) -> Estimate:
     Returns:
         An :class:`~minee.Estimate`; ``.value`` is H(X) in nats.
     """
-    return NEE(seed=seed, **options).fit(x).estimate_
+    return _fitted(NEE, dict(options, seed=seed), x)
 
 
 def conditional_mutual_information(x: Any, y: Any, z: Any, *, seed: int | None = None,
@@ -70,8 +82,10 @@ def conditional_mutual_information(x: Any, y: Any, z: Any, *, seed: int | None =
     """Estimate I(X;Y|Z) = H(X,Z) + H(Y,Z) - H(X,Y,Z) - H(Z) in nats.
 
     Arguments:
-        x, y, z: paired samples, shapes (n, dx), (n, dy), (n, dz).
+        x: samples of X, shape (n, dx) or (n,).
+        y: paired samples of Y, shape (n, dy) or (n,).
+        z: paired samples of the conditioning Z, shape (n, dz) or (n,).
         seed: integer seed.
         options: hyperparameters of :class:`~minee.CMINEE`.
     """
-    return CMINEE(seed=seed, **options).fit(x, y, z).estimate_
+    return _fitted(CMINEE, dict(options, seed=seed), x, y, z)

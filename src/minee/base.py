@@ -1,7 +1,7 @@
 """What every estimator shares: hyperparameters, the scikit-learn contract, fitting.
 
 The classes follow scikit-learn's contract without depending on it: keyword-only
-hyperparameters stored unchanged (``None`` means "take it from ``preset``"),
+hyperparameters stored unchanged (``None`` means "take it from the recipe"),
 ``get_params``/``set_params`` (so ``sklearn.base.clone`` works), ``fit`` returns ``self``,
 and learned state ends in ``_``. Fitting is: resolve the :class:`~minee.settings.Settings`
 (validating every value), preprocess, build the batched model (:mod:`minee.model`), train
@@ -10,128 +10,62 @@ it, summarise it (:mod:`minee.summary`) and raise the estimate's diagnostics as 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from typing import Any, ClassVar, cast
 
 import numpy as np
 
-from . import diagnostics, model
+from . import diagnostics, model, registry
 from .heads import Heads
 from .inputs import check_rank, stack_batch, stack_variables
 from .model import Run
 from .preprocessing import transform
+from .presets import recipe
 from .progress import ProgressBar
-from .references import has_density
-from .settings import Settings, resolve
+from .settings import PUBLIC, Recipe, Settings, resolve
+from .summary import summarise
 
 __all__ = ["Estimator", "batch_doc"]
 
 
 @dataclass(kw_only=True, eq=False, repr=False)
 class Estimator:
-    """Settings shared by every estimator (each ``None`` is filled from ``preset``).
+    """The options every estimator takes; each ``None`` keeps its recipe's value.
 
     Arguments:
-        preset: ``"default"`` (minee's tuned settings) or ``"paper"`` (the authors').
-        lr: Adam learning rate, in (0, 1].
-        batch_size: rows per minibatch per head; ``"auto"`` = all training rows up to the
-            preset's cap (256 for MI, 512 for entropies).
-        ref_factor: reference rows per step as a multiple of the batch (and of the rows at
-            evaluation).
-        max_steps: the most optimiser steps.
-        eval_every: evaluate the full-sample estimate every this many steps.
-        ensemble: K, independent critic sets trained together; the estimate is their mean.
-        folds: F > 1 cross-fits: the rows are split into F disjoint folds and each fold is
-            held out by its own critic set(s) (``ensemble`` per fold, all trained together),
-            so every row is read once, by critics that did not train on it, and the
-            estimate is the mean over folds (F times the training cost; ``val_fraction``
-            is then not used). 1: one split at ``val_fraction``. ``"auto"`` (the MI
-            default): :data:`minee.model.AUTO_FOLDS` folds below
-            :data:`minee.model.CROSS_FIT_ROWS` rows, else 1; passing ``val_fraction``
-            alone means 1.
-        hidden, depth, activation: critic MLP width, number of hidden layers, nonlinearity
-            (a key of :data:`minee.critics.ACTIVATIONS`: ``"gelu"`` for the MI default,
-            ``"elu"`` for the others and the paper).
-        critic_bound: b > 0 bounds every critic value softly to (-b, b) nats
-            (``b * tanh(f / b)``), so that no single row far from the reference's samples can
-            carry the estimate; 0: unbounded (the paper).
-        init: a float s in (0, 1] draws weights from N(0, s^2) with zero biases (paper:
-            0.02); ``"torch"`` uses PyTorch's default initialisation; ``"zero-output"``
-            the same with the output layer at 0, so that every critic starts as f = 0.
-        val_fraction: share of rows held out; the estimate is read on them and training
-            stops when no critic improves on them (0 = no held-out rows, paper protocol).
-        patience: evaluations without held-out improvement before stopping.
-        min_steps: never stop early before this step.
-        smoothing: rate of the moving average over evaluations (paper: 0.01).
-        averaging: decay d in [0, 1) per step of a moving average of the critics' weights
-            (Polyak averaging), which the evaluations and the estimate read: averaged
-            weights are less noisy than the last step's, so they read higher on rows they
-            did not train on (0.99 for MI, reached after a warm-up of
-            ``(10 d - 1) / (1 - d)`` steps; 0: the last step's weights).
-        weight_decay: decoupled weight decay of the critics' weights (AdamW), per unit
-            learning rate; 0: plain Adam.
-        scale_inputs: standardise the critics' inputs (a reparametrisation; the estimate's
-            definition is unchanged).
-        clamp_inputs: hold each critic input inside the range its training rows span
-            (per member and column): outside it a critic keeps its value at the edge
-            instead of extrapolating, so one far reference or held-out row cannot carry
-            an estimate. Still a critic, so every bound stays a bound.
-        compress_tails: read each critic input in the fitted Student-t reference's units
-            with its tails compressed to a log scale (:func:`minee.critics.compress_tails`):
-            heavy tails otherwise reach the critics with their bulk squeezed near 0 by a
-            standard deviation their extremes set. A reparametrisation, so every bound is
-            unchanged. References that fit no tails (Gaussian, uniform, marginals) have
-            none to compress: the inputs are then read as without it.
-        whiten: also decorrelate each head's inputs (:func:`minee.critics.whitening`;
-            a reparametrisation, so the estimate's definition is unchanged): strongly
-            dependent columns no longer make the first layer learn slowly.
-        objective: the training objective's name (:data:`minee.objectives.OBJECTIVES`):
-            ``"dv"`` (Donsker-Varadhan, eq. 12) or ``"ma"`` (MINE's moving-average loss).
-        device: ``"cpu"``, ``"cuda"`` or ``"auto"``.
-        dtype: ``"float32"`` or ``"float64"``.
-        threads: torch's intra-op threads during ``fit`` (restored afterwards): a positive
-            int, or ``"auto"``: one for small models (where more threads only contend),
-            all cores for large ones, and a count the user set (``OMP_NUM_THREADS``,
-            ``torch.set_num_threads``) left as it is. See :mod:`minee.threads`.
+        preset: ``"default"`` (minee's recipes) or ``"paper"`` (the authors' protocol).
+        reference: the reference distribution's registered name (see the estimator).
+        max_steps: the training budget: the most optimiser steps (training stops earlier
+            when the held-out estimate stops improving).
+        val_fraction: share of rows held out, in [0, 1): the estimate is read on them (0:
+            every row, the paper's protocol). Given alone, it asks for one split.
+        folds: F > 1 cross-fits: every row is held out once, by critics that did not train
+            on it (F times the cost); 1: one split at ``val_fraction``; ``"auto"`` (the MI
+            default): 3 folds below 1,000 rows, else 1.
+        ensemble: K independent critic sets per fold, trained together; the estimate is
+            their mean and their spread enters its interval.
         seed: integer seed in [0, 2**63); the same seed gives the same numbers on CPU.
+            ``None`` draws one, kept as ``settings_.seed``.
+        device: ``"cpu"``, ``"cuda"`` or ``"auto"``.
+        threads: torch's intra-op threads during ``fit`` (restored afterwards): a positive
+            int, or ``"auto"`` (see :mod:`minee.threads`).
         progress: show a progress bar on stderr.
-        preprocess: per-column transform first: ``"none"``, ``"standardize"`` (entropies
-            are corrected back to the data's scale), ``"rank"`` (normal scores: keeps MI,
-            changes entropies) or ``"rank-t"`` (Student-t scores of the ranks, with the
-            dof of their own t copula: keeps MI, changes entropies); see
-            :mod:`minee.preprocessing`. ``None``: the preset's.
+        advanced: the rest of the recipe (:class:`~minee.settings.Recipe`): a dict of
+            fields to change in the preset's recipe (``{"hidden": 128, "lr": 1e-3}``), or
+            a whole ``Recipe``, used instead of the preset's. ``None``: the preset's.
     """
 
     preset: str = "default"
-    lr: float | None = None
-    batch_size: int | str | None = None
-    ref_factor: float | None = None
+    reference: str | None = None
     max_steps: int | None = None
-    eval_every: int | None = None
-    ensemble: int = 1
-    folds: int | str | None = None
-    hidden: int | None = None
-    depth: int | None = None
-    activation: str | None = None
-    critic_bound: float | None = None
-    init: float | str | None = None
     val_fraction: float | None = None
-    patience: int | None = None
-    min_steps: int | None = None
-    smoothing: float | None = None
-    averaging: float | None = None
-    weight_decay: float | None = None
-    scale_inputs: bool | None = None
-    clamp_inputs: bool | None = None
-    compress_tails: bool | None = None
-    whiten: bool | None = None
-    objective: str | None = None
-    device: str = "auto"
-    dtype: str = "float32"
-    threads: int | str = "auto"
+    folds: int | str | None = None
+    ensemble: int = 1
     seed: int | None = None
+    device: str = "auto"
+    threads: int | str = "auto"
     progress: bool = False
-    preprocess: str | None = None
+    advanced: Recipe | dict[str, Any] | None = None
 
     #: the preset table used (``"mi"``, ``"mine"`` or ``"entropy"``)
     _preset_kind: ClassVar[str] = "mi"
@@ -140,7 +74,9 @@ class Estimator:
     #: the fitted attribute holding the value
     _value_attr: ClassVar[str] = "mutual_information_"
     #: whether the target is made of entropies (the reference needs a known density)
-    _entropic: ClassVar[bool] = True
+    entropic: ClassVar[bool] = True
+    #: the arguments of ``fit``, in order
+    variables: ClassVar[tuple[str, ...]] = ("x", "y")
 
     # scikit-learn contract ---------------------------------------------------------------
     def get_params(self, deep: bool = True) -> dict[str, Any]:
@@ -168,23 +104,42 @@ class Estimator:
         raise AttributeError(name)
 
     # settings and model ------------------------------------------------------------------
-    def settings(self) -> Settings:
-        """The resolved, validated settings (preset merged with the given hyperparameters;
-        ``seed=None`` draws a seed). ``batch_size="auto"`` is resolved against the rows
-        when the model is built.
+    def recipe(self) -> Recipe:
+        """The recipe this estimator fits with: its preset's, with ``advanced`` applied.
 
         Raises:
-            ValueError, TypeError: a hyperparameter out of range or of the wrong type.
+            TypeError: ``advanced`` is neither a dict nor a Recipe, or names no field.
+            ValueError: a value out of range, or an option given in ``advanced`` that the
+                estimator takes itself.
+        """
+        base = recipe(self.preset, self._preset_kind)
+        if self.advanced is None or isinstance(self.advanced, Recipe):
+            return base if self.advanced is None else self.advanced
+        if not isinstance(self.advanced, dict):
+            raise TypeError("advanced must be a dict of recipe fields or a minee.Recipe, "
+                            f"got {type(self.advanced).__name__}")
+        own = sorted(set(self.advanced) & set(PUBLIC))
+        if own:
+            raise ValueError(f"pass {', '.join(own)} to the estimator itself, not in advanced")
+        unknown = sorted(set(self.advanced) - {f.name for f in fields(Recipe)})
+        if unknown:
+            raise TypeError(f"advanced has no field {unknown[0]!r}; the fields are those of "
+                            "minee.Recipe")
+        return replace(base, **self.advanced)
+
+    def settings(self, rows: int) -> Settings:
+        """The settings of a fit on ``rows`` rows, resolved once (see
+        :func:`minee.settings.resolve`; ``seed=None`` draws a seed).
+
+        Raises:
+            ValueError, TypeError: an option out of range or of the wrong type, or a part
+                that is not registered.
         """
         if not isinstance(self.progress, (bool, np.bool_)):
             raise TypeError(f"progress must be True or False, got {self.progress!r}")
-        s = resolve(self.preset, self._preset_kind, self.get_params())
-        if self._entropic and not has_density(s.reference):
-            raise ValueError(
-                f"reference={s.reference!r} has no known density, which entropies need; "
-                "that reference is MINE's: use minee.MINE or method='mine', or a reference "
-                "with a density such as 'uniform' or 'gaussian'")
-        return s
+        settings = resolve(self.recipe(), self.get_params(), rows)
+        registry.check(settings, entropic=self.entropic)
+        return settings
 
     def heads(self, widths: dict[str, int]) -> Heads:
         """The critic heads for variables of the given widths (``{"x": 2, "y": 1}``)."""
@@ -199,11 +154,11 @@ class Estimator:
             data: (P, n, D), the variables' columns side by side in ``widths``' order.
             widths: each variable's number of columns.
             log_scale: per problem, ln of each column's preprocessing scale (P, D).
-            settings: default: :meth:`settings`.
+            settings: the resolved settings (default: :meth:`settings` for these rows).
             extra: passed to :func:`minee.model.build_run` (``critic=``).
         """
         return model.build_run(data, self.heads(widths),
-                               self.settings() if settings is None else settings,
+                               self.settings(data.shape[1]) if settings is None else settings,
                                log_scale=log_scale, quantity=self._quantity, **extra)
 
     def fitted_from(self, run: Run) -> Estimator:
@@ -212,7 +167,7 @@ class Estimator:
         ``run_``, ``engine_``, ``settings_``, ``estimate_``, ``history_``, ``entropies_``
         and the value attribute (``mutual_information_`` or ``entropy_``).
         """
-        est = run.results()[0]
+        est = summarise(run)[0]
         self.run_, self.engine_, self.settings_ = run, run.engine, run.settings
         self.estimate_, self.history_ = est, est.history
         self.entropies_ = est.entropies
@@ -220,9 +175,11 @@ class Estimator:
         return self
 
     # fitting -----------------------------------------------------------------------------
-    def _prepare(self, data: np.ndarray, widths: dict[str, int], **extra: Any) -> Run:
-        """Preprocess P validated samples (P, n, D) and build their model."""
-        settings = self.settings()
+    def _prepare(self, data: np.ndarray, widths: dict[str, int],
+                 settings: Settings | None = None, **extra: Any) -> Run:
+        """Preprocess P validated samples (P, n, D) and build their model (with
+        ``settings`` already resolved for these rows, or :meth:`settings`)."""
+        settings = self.settings(data.shape[1]) if settings is None else settings
         parts = [transform(sample, settings.preprocess) for sample in data]
         for sample, _ in parts:
             check_rank(sample, widths)
@@ -242,10 +199,11 @@ class Estimator:
         self.fitted_from(run)
         diagnostics.emit(self.estimate_.diagnostics)
 
-    def _prepare_arrays(self, arrays: dict[str, Any], **extra: Any) -> Run:
+    def _prepare_arrays(self, arrays: dict[str, Any], settings: Settings | None = None,
+                        **extra: Any) -> Run:
         """Validate P samples per variable, (P, n, d_var) each, and build their model."""
         data, widths = stack_batch(**arrays)
-        return self._prepare(data, widths, **extra)
+        return self._prepare(data, widths, settings, **extra)
 
 
 def batch_doc(signature: str) -> str:
@@ -254,7 +212,7 @@ def batch_doc(signature: str) -> str:
 
         Each argument has shape (P, n, d_var): P problems with the same shapes, each given
         ``ensemble`` members. Train with ``run.train()`` (or in pieces with
-        ``run.engine.run(until=...)``); ``run.results()`` gives one
+        ``run.engine.run(until=...)``); ``minee.summary.summarise(run)`` gives one
         :class:`~minee.results.Estimate` per problem (no warnings: the flags are on each
         estimate). Used for multi-seed experiments, checkpointed runs and many estimates
         at once.

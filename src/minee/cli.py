@@ -47,6 +47,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"minee {_version()}")
     parser.add_argument("--debug", action="store_true",
                         help="on an error, show the full traceback instead of one line")
+    parser.add_argument("--plugin", action="append", default=[], metavar="MODULE",
+                        help="import this module first (repeatable): one that registers "
+                             "references, objectives or estimators with minee.registry, "
+                             "which the commands then offer")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMANDS:
         importlib.import_module(f"minee.commands.{name}").add_parser(sub)
@@ -56,6 +60,15 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit code."""
     parser = build_parser()
+    # plugins register their parts before the commands' choices are checked
+    early, _ = _plugin_parser().parse_known_args(argv)
+    for module in early.plugin:
+        try:
+            importlib.import_module(module)
+        except Exception as exc:
+            print(f"minee: error: --plugin {module}: {type(exc).__name__}: {exc}",
+                  file=sys.stderr)
+            return 2
     args = parser.parse_args(argv)
     if not getattr(args, "func", None):
         parser.print_help()
@@ -79,6 +92,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(f"minee {args.command}: error: {_message(exc)}", file=sys.stderr)
         return 2
+
+
+def _plugin_parser() -> argparse.ArgumentParser:
+    """A parser of ``--plugin`` alone, read before the full command line."""
+    early = argparse.ArgumentParser(add_help=False)
+    early.add_argument("--plugin", action="append", default=[])
+    return early
 
 
 def _message(exc: Exception) -> str:

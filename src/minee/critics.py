@@ -18,18 +18,19 @@ that K x H separate optimisers would.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable
 from typing import TYPE_CHECKING, cast
 
 import torch
 from torch import Tensor, nn
 
+from .tailmap import asinh, compress_tails
+
 if TYPE_CHECKING:
     from .heads import Heads
 
 __all__ = ["BatchedMLP", "Critic", "DifferenceCritic", "ACTIVATIONS", "asinh",
-           "compress_tails", "whitening"]
+           "compress_tails"]
 
 ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {
     "elu": nn.functional.elu, "relu": nn.functional.relu, "tanh": torch.tanh,
@@ -39,45 +40,6 @@ ACTIVATIONS: dict[str, Callable[[Tensor], Tensor]] = {
 _IN_PLACE: dict[str, Callable[[Tensor], Tensor]] = {
     "elu": lambda x: nn.functional.elu(x, inplace=True),
     "relu": torch.relu_, "tanh": torch.tanh_}
-
-
-def compress_tails(z: Tensor, centre: Tensor, unit: Tensor, root: Tensor) -> Tensor:
-    r"""Each column read in a fitted t's units, its tails compressed to a log scale.
-
-    $z \mapsto s \operatorname{asinh}\big((z - c) / (u s)\big)$ with $s = \sqrt{\nu}$:
-    close to linear within ~$s$ units $u$ of the centre $c$, logarithmic beyond. A t with
-    $\nu$ degrees of freedom has rows out to $\sim n^{1/\nu}$ units (Cauchy-like scores
-    of 5,000 rows reach 1,600): standardised by their standard deviation, which those rows
-    set, the bulk reaches a critic squeezed near 0. For large $\nu$ the map is affine
-    (Gaussian-like columns are read as before). Each column takes its reference's $\nu$:
-    one for all under a joint t (light-tailed columns beside heavy ones are compressed
-    alike), its variable's under a product of per-variable t's. Strictly increasing per
-    column: a reparametrisation of the critic, every bound unchanged.
-
-    Arguments:
-        z: inputs (..., D).
-        centre, unit: ``c`` and ``u``, broadcastable to ``z``.
-        root: ``s``, the square root of the degrees of freedom, broadcastable to ``z``.
-    """
-    return root * asinh((z - centre) / (unit * root))
-
-
-_LARGE = 2.0**60  # asinh(a) = ln(2a) to float64's precision beyond this
-
-
-def asinh(t: Tensor) -> Tensor:
-    r"""``torch.asinh`` in vectorised element-wise operations: a quarter of its CPU cost
-    (its kernel is scalar), to rounding.
-
-    $\operatorname{asinh}(a) = \ln(1 + a + a \cdot a / (1 + \sqrt{1 + a^2}))$ for
-    $a = |t|$ (computed as $a \cdot (a / (1 + \operatorname{hypot}(a, 1)))$, so no
-    square overflows), odd in $t$: no cancellation near 0; $\ln 2a$ beyond 2^60, where
-    $2a$ could overflow float32.
-    """
-    a = t.abs()
-    near = a.hypot(a.new_ones(())).add_(1).reciprocal_().mul_(a).mul_(a).add_(a).log1p_()
-    far = a.log().add_(math.log(2.0))
-    return torch.where(a > _LARGE, far, near).copysign_(t)
 
 
 class BatchedMLP(nn.Module):
@@ -154,13 +116,6 @@ class Critic(nn.Module):
         hidden, depth, activation, init_std, generator: as :class:`BatchedMLP`.
         bound: b bounds every output softly to (-b, b) as ``b * tanh(f / b)`` (``None``:
             unbounded). A bounded critic is still a critic, so every bound stays a bound.
-        mix: per member and head a fixed (D, D) map of the (shifted, scaled) inputs applied
-            before the first layer, (K, H, D, D), or ``None``; zero outside the head's
-            columns. :func:`whitening` gives each head its columns decorrelated: a
-            reparametrisation (the first layer's weights become ``mix @ W``), so every
-            critic function is still reachable and every bound unchanged, but a direction
-            in which the data are narrow (y - x of a strongly dependent pair) is learned at
-            the speed of any other.
         box: per member and column the (low, high) range of the inputs after ``shift`` and
             ``scale``, each (K, 1, 1, D), or ``None``. Given, inputs are clamped into it:
             the critic is a function of the clamped row, constant along a column beyond
@@ -184,7 +139,6 @@ class Critic(nn.Module):
     shift: Tensor
     scale: Tensor
     parts: Tensor | None
-    mix: Tensor | None
     low: Tensor | None
     high: Tensor | None
     tail_centre: Tensor | None
@@ -195,7 +149,7 @@ class Critic(nn.Module):
                  scale: Tensor, hidden: int, depth: int, activation: str,
                  init_std: float | None, generator: torch.Generator,
                  bound: float | None = None, parts: Tensor | None = None,
-                 mix: Tensor | None = None, box: tuple[Tensor, Tensor] | None = None,
+                 box: tuple[Tensor, Tensor] | None = None,
                  tails: tuple[Tensor, Tensor, Tensor] | None = None):
         super().__init__()
         self.bound = bound
@@ -210,7 +164,6 @@ class Critic(nn.Module):
         self.register_buffer("shift", shift)
         self.register_buffer("scale", scale)
         self.register_buffer("parts", None if parts is None else parts.to(shift.dtype))
-        self.register_buffer("mix", None if mix is None else mix.to(shift.dtype))
         self.register_buffer("low", None if box is None else box[0].to(shift.dtype))
         self.register_buffer("high", None if box is None else box[1].to(shift.dtype))
         for name, value in zip(("tail_centre", "tail_unit", "tail_root"),
@@ -286,8 +239,6 @@ class Critic(nn.Module):
         else:
             w0 = net.weights[0][:, None] * self.mask.view(1, h, d, 1)
             b0 = net.biases[0][:, None].expand(k, h, 1, -1).reshape(k * h, 1, -1)
-        if self.mix is not None:
-            w0 = self.mix @ w0
         z = z.expand(k, h, m, d).reshape(k * h, m, d)
         first = net.activate(torch.baddbmm(b0, z, w0.reshape(k * h, d, -1)))
         if self.form == "separate":
@@ -300,40 +251,6 @@ class Critic(nn.Module):
             # (H, H) @ (K, H, M): a batched product, 4x cheaper than the einsum form here
             out = out + self.parts @ out.detach()
         return out
-
-
-def whitening(rows: Tensor, masks: Tensor) -> Tensor:
-    r"""Per member and head, the map that decorrelates the head's columns of ``rows``.
-
-    For head h with columns C and their sample covariance $S_C = L L^\top$ (Cholesky),
-    the (D, D) matrix is $L^{-\top}$ on C x C and zero elsewhere: a row $z$ becomes
-    $z L^{-\top}$, whose columns have identity covariance.
-
-    Arguments:
-        rows: samples (K, n, D).
-        masks: the heads' column masks, boolean (H, D).
-
-    Returns:
-        (K, H, D, D), in the dtype of ``rows``.
-
-    Raises:
-        ValueError: a head's columns are linearly dependent (perfectly collinear).
-    """
-    k, n, d = rows.shape
-    centred = (rows - rows.mean(1, keepdim=True)).double()
-    cov = centred.transpose(1, 2) @ centred / n  # (K, D, D)
-    out = torch.zeros(k, masks.shape[0], d, d, dtype=torch.float64, device=rows.device)
-    for h, mask in enumerate(masks):
-        cols = mask.nonzero().flatten()
-        block = cov[:, cols][:, :, cols]
-        chol, info = torch.linalg.cholesky_ex(block)
-        if bool(info.any()):
-            raise ValueError("whiten=True needs columns that are not collinear; drop "
-                             "duplicated columns or pass whiten=False")
-        eye = torch.eye(len(cols), dtype=block.dtype, device=block.device).expand_as(block)
-        inv_t = torch.linalg.solve_triangular(chol, eye, upper=False).transpose(1, 2)
-        out[:, h, cols[:, None], cols[None, :]] = inv_t
-    return out.to(rows.dtype)
 
 
 class DifferenceCritic(nn.Module):
@@ -349,6 +266,11 @@ class DifferenceCritic(nn.Module):
         critic: the trained :class:`Critic` with one head per variable set.
         heads: its heads; their signs combine the outputs (:meth:`Heads.combine`).
     """
+
+    #: one head, so no rows to share between heads; ``form`` as one network reading the
+    #: heads' signed sum (the engine streams references only through separate heads)
+    shares_rows = False
+    form = "shared"
 
     def __init__(self, critic: Critic, heads: Heads):
         super().__init__()

@@ -56,7 +56,6 @@ class EngineConfig:
         averaging: decay d in [0, 1) of an exponential moving average of the critic's
             weights over steps (Polyak averaging), which every evaluation and the estimate
             read instead of the last step's weights; 0: no averaging.
-        weight_decay: decoupled weight decay per unit learning rate (AdamW); 0: Adam.
         selection: with held-out rows, the weights (H,) of the heads' smoothed held-out
             divergences in the score that picks the critic state an estimate is read at:
             one state for all heads, where the score was highest (an MI: the weights that
@@ -75,28 +74,26 @@ class EngineConfig:
     smoothing: float = 1.0
     tol: float = 1e-3
     averaging: float = 0.0
-    weight_decay: float = 0.0
     selection: tuple[float, ...] | None = None
 
 
 def _adam(critic: torch.nn.Module, config: EngineConfig,
           device: torch.device) -> torch.optim.Optimizer:
     """One Adam over every critic parameter: fused (one kernel over all parameters,
-    element-wise, so the same steps) where torch has it; AdamW only when asked, so that
-    runs without decay keep Adam's exact steps."""
+    element-wise, so the same steps) where torch has it."""
     fused = device.type in ("cpu", "cuda")
-    adam = partial(torch.optim.AdamW, weight_decay=config.weight_decay) \
-        if config.weight_decay else torch.optim.Adam
-    return adam(critic.parameters(), lr=config.lr, fused=fused or None)
+    return torch.optim.Adam(critic.parameters(), lr=config.lr, fused=fused or None)
 
 
 class Engine:
     """Train a critic module against a reference.
 
     Arguments:
-        critic: the K x H critic module (a :class:`~minee.critics.Critic` or any module
-            with ``members``, ``heads`` and ``forward(z) -> (K, H, M)``); one that also has
-            ``prepare`` and ``read`` reads rows prepared once (:mod:`minee.feed`).
+        critic: the K x H critic module: a :class:`~minee.critics.Critic`, a
+            :class:`~minee.critics.DifferenceCritic`, or any module that declares the same
+            capabilities: ``members``, ``heads``, ``shares_rows`` (heads read the same
+            rows), ``form``, ``prepare(z)`` (rows prepared once, :mod:`minee.feed`) and
+            ``read(prepared) -> (K, H, M)``.
         reference: the reference distribution on all D columns, one per member.
         objective: what each head minimises (:mod:`minee.objectives`); the engine never
             looks at which one it is.
@@ -117,8 +114,8 @@ class Engine:
         self.objective = objective
         # an objective may bring its own contrast rows and bound (InfoNCE): looked up once
         # here, not at every step
-        self._own_contrast = getattr(objective, "contrast", None)
-        self._own_bound = getattr(objective, "bound", None)
+        self._own_contrast = objective.contrast if objective.contrasts else None
+        self._own_bound = objective.bound if objective.contrasts else None
         self.train_rows, self.heldout_rows, self.generator = train, heldout, generator
         n = train.shape[1]
         batch = n if config.batch_size is None else config.batch_size
@@ -134,20 +131,18 @@ class Engine:
         self._members, self._heads = k, h
         # heads draw their own minibatches unless the critic adds heads' values on shared
         # rows (a critic with parts)
-        batch_heads = 1 if getattr(critic, "shares_rows", False) else h
+        batch_heads = 1 if critic.shares_rows else h
         ref_rows = max(1, math.ceil(config.ref_factor * batch))
         # a critic that prepares its inputs (Critic, DifferenceCritic) reads prepared rows;
         # an objective that re-pairs a batch's rows itself (InfoNCE) reads raw ones
         self.feed = Feed(critic, reference, train, heldout, batch=batch,
                          heads=batch_heads, ref_rows=ref_rows, generator=generator,
-                         prepares=all(hasattr(critic, name) for name in ("prepare", "read"))
-                         and self._own_contrast is None)
+                         prepares=self._own_contrast is None)
         # reference rows per backward pass: a large reference is streamed through the
         # critic in cache-sized chunks (~2x faster on CPU, same gradient) when the loss is
         # minus the DV bound and every head is its own network; None: one pass
         self.stream_chunk: int | None = (
-            STREAM_CHUNK if (getattr(objective, "streams_reference", False)
-                             and getattr(critic, "form", None) == "separate"
+            STREAM_CHUNK if (objective.streams_reference and critic.form == "separate"
                              and self._own_contrast is None
                              and ref_rows > 2 * STREAM_CHUNK) else None)
         # evaluation rows per pass: activations of ~_EVAL_CHUNK rows x groups stay in

@@ -16,6 +16,8 @@ from .base import Estimator, batch_doc
 from .critics import Critic, DifferenceCritic
 from .heads import Heads, blocks
 from .model import Run
+from .registry import register_estimator
+from .settings import Settings
 
 __all__ = ["NEE", "MINEE", "MINE", "InfoNCE", "CMINEE"]
 
@@ -65,27 +67,23 @@ class NEE(Estimator):
     r"""Neural entropic estimation of differential entropy $H(Z)$ in nats (eq. 14).
 
     Arguments:
-        reference: a name in :data:`minee.references.REFERENCES` with a density:
+        reference: a registered reference with a density (:data:`minee.registry.REFERENCES`):
             ``"student"`` (the default: a multivariate Student-t fitted by maximum
             likelihood, :mod:`minee.student_t`; heavy tails and Gaussians alike),
-            ``"gaussian"`` (fitted mean and covariance; pass ``critic_bound=0`` with it
-            on heavy-tailed data, whose log density ratio to a Gaussian exceeds the
-            default's 20-nat bound in the tails) or ``"uniform"`` (the sample's bounding
-            box, eq. 22; the paper).
-        margin: relative widening of the uniform box on each side.
-        form: critic form; with one head both forms are the same network.
-        (others: see :class:`minee.base.Estimator`.)
+            ``"gaussian"`` (fitted mean and covariance; pass
+            ``advanced={"critic_bound": 0}`` with it on heavy-tailed data, whose log
+            density ratio to a Gaussian exceeds the default's 20-nat bound in the tails) or
+            ``"uniform"`` (the sample's bounding box, eq. 22; the paper).
+
+    Other arguments: see :class:`minee.base.Estimator`.
 
     Fitted attributes: ``entropy_`` (nats), ``estimate_`` (:class:`~minee.Estimate`),
     ``history_``, ``settings_``.
     """
 
-    reference: str | None = None
-    margin: float | None = None
-    form: str | None = None
-
     _preset_kind: ClassVar[str] = "entropy"
     _quantity: ClassVar[str] = "entropy"
+    variables: ClassVar[tuple[str, ...]] = ("x",)
     _value_attr: ClassVar[str] = "entropy_"
 
     def heads(self, widths: dict[str, int]) -> Heads:
@@ -100,10 +98,13 @@ class NEE(Estimator):
         """Fit on ``x`` and return H(X) in nats."""
         return float(self.fit(x).entropy_)
 
-    def prepare_batch(self, xs: Any) -> Run:
-        return self._prepare_arrays({"x": xs})
+    def prepare_batch(self, xs: Any, *, settings: Settings | None = None) -> Run:
+        return self._prepare_arrays({"x": xs}, settings)
 
-    prepare_batch.__doc__ = batch_doc("xs")
+    prepare_batch.__doc__ = batch_doc("xs") + """
+        ``settings``: the settings of the fit, already resolved for these rows
+        (:meth:`settings`); many-estimate jobs share one.
+        """
 
 
 @dataclass(kw_only=True, eq=False, repr=False)
@@ -118,23 +119,17 @@ class MINEE(_PairEstimator):
             default: it also fits heavy-tailed dependence, and on Gaussian-like data its
             fitted dof is large; one t per variable where a likelihood-ratio test does
             not show X and Y dependent) or any registered reference with a density.
-        margin: relative widening of the uniform box on each side.
-        form: ``"separate"`` (three critics, the authors' code) or ``"shared"`` (one critic
-            with three outputs, §3.2).
-        joint_residual: the joint critic is $f_{XY} + f_X + f_Y$ with the marginal critics'
-            values held fixed (:class:`~minee.critics.Critic`'s ``parts``): what X's and
-            Y's critics learn cancels exactly from $D_{XY} - D_X - D_Y$, and the joint
-            network learns only the dependence.
-        (others: see :class:`minee.base.Estimator`.)
+
+    The recipe's ``form`` (``"separate"``: three critics, the authors' code; ``"shared"``:
+    one critic with three outputs, section 3.2) and ``joint_residual`` (the joint critic
+    is $f_{XY} + f_X + f_Y$ with the marginal critics' values held fixed, so that what they
+    learn cancels exactly from $D_{XY} - D_X - D_Y$) shape the critics.
+
+    Other arguments: see :class:`minee.base.Estimator`.
 
     Fitted attributes: ``mutual_information_`` (nats), ``entropies_``, ``estimate_``,
     ``history_``, ``settings_``.
     """
-
-    reference: str | None = None
-    margin: float | None = None
-    form: str | None = None
-    joint_residual: bool | None = None
 
     def heads(self, widths: dict[str, int]) -> Heads:
         return blocks(widths, {"xy": ("x", "y"), "x": ("x",), "y": ("y",)},
@@ -148,19 +143,17 @@ class MINE(_PairEstimator):
     Trained with the moving-average gradient correction of Belghazi et al. (2018)
     (``objective="ma"``).
 
-    Arguments:
-        ma_rate: the moving-average rate (paper: 0.01).
-        (others: see :class:`minee.base.Estimator`; the paper preset uses a 300-wide
-        critic.)
+    The recipe's ``ma_rate`` is the moving-average rate (the paper's 0.01).
+
+    Other arguments: see :class:`minee.base.Estimator` (the paper preset uses a 300-wide
+    critic).
 
     Fitted attributes: ``mutual_information_`` (nats), ``estimate_``, ``history_``,
     ``settings_``.
     """
 
-    ma_rate: float | None = None
-
     _preset_kind: ClassVar[str] = "mine"
-    _entropic: ClassVar[bool] = False
+    entropic: ClassVar[bool] = False
 
     def heads(self, widths: dict[str, int]) -> Heads:
         # one head whose divergence is the MI: Heads.combine's sign convention
@@ -170,7 +163,7 @@ class MINE(_PairEstimator):
         """As for every estimator; with ``critic_from``, MINE's critic starts as a copy of a
         trained MI-NEE run's critics, $T = f_{XY} - f_X - f_Y$ (the authors'
         cross-training, eq. 17), and this estimator's ``hidden``/``depth``/``init``/
-        ``scale_inputs``/``clamp_inputs``/``compress_tails``/``whiten`` are not used (the
+        ``scale_inputs``/``clamp_inputs``/``compress_tails```` are not used (the
         copy keeps the trained run's input maps, scaling and box). The copy is trained;
         ``critic_from`` is left as it was.
         """
@@ -199,7 +192,7 @@ class InfoNCE(_PairEstimator):
     """
 
     _preset_kind: ClassVar[str] = "infonce"
-    _entropic: ClassVar[bool] = False
+    entropic: ClassVar[bool] = False
 
     def heads(self, widths: dict[str, int]) -> Heads:
         return blocks(widths, {"xy": ("x", "y")}, {"xy": -1.0})
@@ -215,11 +208,8 @@ class CMINEE(_MIEstimator):
     ``history_``, ``settings_``.
     """
 
-    reference: str | None = None
-    margin: float | None = None
-    form: str | None = None
-
     _quantity: ClassVar[str] = "conditional_mutual_information"
+    variables: ClassVar[tuple[str, ...]] = ("x", "y", "z")
 
     def heads(self, widths: dict[str, int]) -> Heads:
         return blocks(widths, {"xz": ("x", "z"), "yz": ("y", "z"), "xyz": ("x", "y", "z"),
@@ -239,3 +229,10 @@ class CMINEE(_MIEstimator):
         return self._prepare_arrays({"x": xs, "y": ys, "z": zs})
 
     prepare_batch.__doc__ = batch_doc("xs, ys, zs")
+
+
+register_estimator(NEE)
+register_estimator(MINEE, method="minee")
+register_estimator(MINE, method="mine")
+register_estimator(InfoNCE, method="infonce")
+register_estimator(CMINEE)

@@ -16,19 +16,16 @@ import torch
 
 from .files import atomic_write
 from .model import Run
+from .paper_figures import METHODS, SMOOTHING, Figure
 from .smoothing import smooth_curve
+from .summary import summarise
 
 if TYPE_CHECKING:
-    from .experiments import Figure
     from .tasks import Task
 
 __all__ = ["summarise_figure", "write_figure", "format_table", "first_reaching", "smooth"]
 
-SMOOTHING = 0.01  # the authors' EMA rate per iteration
 REACH = 0.9  # "90% of the truth reached"
-
-#: Method keys in run order, and their labels.
-METHODS = {"minee": "MI-NEE", "mine": "MINE", "cross": "MI-NEE then MINE"}
 
 
 def smooth(raw: np.ndarray, steps: np.ndarray, rate: float = SMOOTHING) -> np.ndarray:
@@ -49,7 +46,7 @@ def _curves(runs: dict[str, Run], offset: int) -> dict[str, tuple[np.ndarray, np
     cross-training's iterations continue from MI-NEE's horizon ``offset``)."""
     out = {}
     for method, run in runs.items():
-        results = run.results()
+        results = summarise(run)
         steps = results[0].history.steps.astype(np.int64)
         out[method] = (steps + (offset if method == "cross" else 0),
                        np.stack([r.history.train[:, 0] for r in results], axis=1))

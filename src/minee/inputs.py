@@ -56,15 +56,7 @@ def as_matrix(data: Any, name: str, *, min_rows: int = 2) -> np.ndarray:
         TypeError: non-numeric data.
         ValueError: more than two dimensions, too few rows, NaN/inf or a constant column.
     """
-    arr = _to_numpy(data, name)
-    if arr.dtype == object or not (
-        np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_
-    ):
-        raise TypeError(
-            f"{name} must be numeric, got dtype {arr.dtype}; convert or drop non-numeric columns"
-        )
-    if np.issubdtype(arr.dtype, np.complexfloating):
-        raise TypeError(f"{name} is complex; pass real and imaginary parts as separate columns")
+    arr = _check_numeric(_to_numpy(data, name), name)
     if arr.ndim == 1:
         arr = arr[:, None]
     if arr.ndim != 2:
@@ -77,7 +69,25 @@ def as_matrix(data: Any, name: str, *, min_rows: int = 2) -> np.ndarray:
         raise ValueError(f"{name} has no columns")
     if n < min_rows:
         raise ValueError(f"{name} has {n} rows; at least {min_rows} samples are needed")
-    arr = np.ascontiguousarray(arr, dtype=np.float64)
+    return _check_values(np.ascontiguousarray(arr, dtype=np.float64), name)
+
+
+def _check_numeric(arr: np.ndarray, name: str) -> np.ndarray:
+    """``arr``, once its dtype is real numbers or booleans (``TypeError`` otherwise)."""
+    if arr.dtype == object or not (
+        np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_
+    ):
+        raise TypeError(
+            f"{name} must be numeric, got dtype {arr.dtype}; convert or drop non-numeric columns"
+        )
+    if np.issubdtype(arr.dtype, np.complexfloating):
+        raise TypeError(f"{name} is complex; pass real and imaginary parts as separate columns")
+    return arr
+
+
+def _check_values(arr: np.ndarray, name: str) -> np.ndarray:
+    """``arr`` (n, d), once every value is finite and no column constant (``ValueError``
+    naming the first bad row or column otherwise)."""
     bad = ~np.isfinite(arr)
     if bad.any():
         rows = np.flatnonzero(bad.any(axis=1))

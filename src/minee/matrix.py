@@ -14,7 +14,7 @@ import numpy as np
 
 from . import diagnostics
 from .inputs import MIN_ROWS, as_matrix
-from .parallel import compute
+from .parallel import Entropies, PairResult, compute
 
 __all__ = ["mi_matrix", "relevance"]
 
@@ -83,9 +83,8 @@ _ARGS_DOC = """
 
 def mi_matrix(data: Any, columns: Sequence[Hashable] | None = None, *,
               seed: int | None = None, client: Any = None, scheduler: str | None = None,
-              timeout: float = 10.0,
-              chunk_size: int | None = None, progress: bool = False, retries: int = 2,
-              **options: Any) -> Any:
+              timeout: float = 10.0, chunk_size: int | None = None, progress: bool = False,
+              retries: int = 2, **options: Any) -> Any:
     """Mutual information between every pair of columns of a table, in nats.
 
     Each column's entropy is estimated once (one batched model for all columns); each
@@ -122,37 +121,22 @@ def mi_matrix(data: Any, columns: Sequence[Hashable] | None = None, *,
     import pandas as pd
 
     labels, arr = _table(data, columns)
-    c = len(labels)
-    if c < 2:
-        raise ValueError(f"an MI matrix needs at least two columns, got {c}")
-    pairs = [(i, j) for i in range(c) for j in range(i + 1, c)]
-    _, cols, results = compute(arr, range(c), pairs, seed=seed, client=client,
+    pairs = _all_pairs(labels)
+    _, cols, results = compute(arr, range(len(labels)), pairs, seed=seed, client=client,
                                 scheduler=scheduler, timeout=timeout, chunk_size=chunk_size,
                                 progress=progress, retries=retries, options=options)
-    values, stderr = np.full((c, c), np.nan), np.full((c, c), np.nan)
-    i, j = np.array(pairs).T
-    for target in (values, stderr):
-        source = np.concatenate([r.values if target is values else r.stderr
-                                 for r in results])
-        target[i, j] = target[j, i] = source
+    values, stderr = (_symmetric(v, pairs, len(labels)) for v in _pair_values(results))
     matrix = pd.DataFrame(values, index=labels, columns=labels)
-    matrix.attrs = {
-        "entropy": dict(zip(labels, map(float, cols.values), strict=True)),
-        "stderr": {a: {b: float(stderr[q, p]) for q, b in enumerate(labels)}
-                   for p, a in enumerate(labels)},
-        "diagnostics": diagnostics.collect(
-            [*map(str, labels), *(f"{labels[a]} ~ {labels[b]}" for a, b in pairs)],
-                              [*cols.diagnostics,
-                               *(f for r in results for f in r.diagnostics)]),
-    }
+    names = [*map(str, labels), *(f"{labels[a]} ~ {labels[b]}" for a, b in pairs)]
+    matrix.attrs = {**_entropy_and_stderr(labels, cols, stderr),
+                    "diagnostics": diagnostics.collect(names, _flags(cols, results))}
     return matrix
 
 
 def relevance(data: Any, target: Any, features: Sequence[Hashable] | None = None, *,
               seed: int | None = None, client: Any = None, scheduler: str | None = None,
-              timeout: float = 10.0,
-              chunk_size: int | None = None, progress: bool = False, retries: int = 2,
-              **options: Any) -> Any:
+              timeout: float = 10.0, chunk_size: int | None = None, progress: bool = False,
+              retries: int = 2, **options: Any) -> Any:
     """Mutual information between each feature and a target, in nats, most relevant first.
 
     Arguments:
@@ -171,18 +155,90 @@ def relevance(data: Any, target: Any, features: Sequence[Hashable] | None = None
     import pandas as pd
 
     labels, arr = _table(data, None)
+    labels, arr, name = _with_target(labels, arr, target)
+    t = labels.index(name)
+    feats = _feature_indices(labels, features, t, name)
+    needed = [*feats, t]
+    index, cols, results = compute(arr, needed, [(f, t) for f in feats], seed=seed,
+                                    client=client, scheduler=scheduler, timeout=timeout,
+                                    chunk_size=chunk_size, progress=progress,
+                                    retries=retries, options=options)
+    names = [labels[f] for f in feats]
+    values, stderr = _pair_values(results)
+    order = np.argsort(-values, kind="stable")
+    out = pd.Series(values[order], index=[names[k] for k in order], name="mutual_information")
+    out.attrs = {
+        "entropy": {labels[c]: float(cols.values[index[c]]) for c in needed},
+        "stderr": {names[k]: float(stderr[k]) for k in order},
+        "diagnostics": diagnostics.collect([*(str(labels[c]) for c in needed),
+                                            *map(str, names)], _flags(cols, results)),
+    }
+    return out
+
+
+# the parts both share; diagnostics.collect is called by them, not here: its warning names
+# the frame a fixed number of calls above it
+def _pair_values(results: Sequence[PairResult]) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair's MI and its standard error (nats), (pairs,) each, joined over the chunks
+    in the order of the pairs."""
+    return (np.concatenate([r.values for r in results]),
+            np.concatenate([r.stderr for r in results]))
+
+
+def _flags(cols: Entropies, results: Sequence[PairResult]) -> list[dict[str, str]]:
+    """Every estimate's flags: the columns' entropies first, then the pairs in order."""
+    return [*cols.diagnostics, *(f for r in results for f in r.diagnostics)]
+
+
+# mi_matrix's parts
+def _all_pairs(labels: Sequence[Hashable]) -> list[tuple[int, int]]:
+    """Every pair (i, j), i < j, of the C columns, row by row; at least two columns."""
+    c = len(labels)
+    if c < 2:
+        raise ValueError(f"an MI matrix needs at least two columns, got {c}")
+    return [(i, j) for i in range(c) for j in range(i + 1, c)]
+
+
+def _symmetric(pair_values: np.ndarray, pairs: Sequence[tuple[int, int]], c: int
+               ) -> np.ndarray:
+    """(C, C) holding each pair's value at (i, j) and (j, i), NaN on the diagonal."""
+    out = np.full((c, c), np.nan)
+    i, j = np.array(pairs).T
+    out[i, j] = out[j, i] = pair_values
+    return out
+
+
+def _entropy_and_stderr(labels: Sequence[Hashable], cols: Entropies, stderr: np.ndarray
+                        ) -> dict[str, Any]:
+    """``.attrs``' ``"entropy"`` (label -> H in nats) and ``"stderr"`` (label -> label ->
+    the MI's standard error in nats, from the (C, C) ``stderr``), as plain Python."""
+    return {"entropy": dict(zip(labels, map(float, cols.values), strict=True)),
+            "stderr": {a: {b: float(stderr[q, p]) for q, b in enumerate(labels)}
+                       for p, a in enumerate(labels)}}
+
+
+# relevance's parts
+def _with_target(labels: list[Hashable], arr: np.ndarray, target: Any
+                 ) -> tuple[list[Hashable], np.ndarray, Hashable]:
+    """The labels and the (n, C) table with the target among the columns, and its label:
+    ``target`` names a column, or holds its own samples (n,), appended as a column
+    ``"target"`` (``"__target__"`` if data has a column ``"target"``)."""
     if np.ndim(target) == 0:
         if target not in labels:
             raise ValueError(f"target {target!r} is not a column of data; it has {labels}")
-        name = target
-    else:
-        y = as_matrix(target, "target", min_rows=MIN_ROWS)
-        if y.shape != (arr.shape[0], 1):
-            raise ValueError(f"target must hold one value per row of data ({arr.shape[0]},),"
-                             f" got shape {np.shape(target)}")
-        name = "target" if "target" not in labels else "__target__"
-        labels, arr = [*labels, name], np.hstack([arr, y])
-    t = labels.index(name)
+        return labels, arr, target
+    y = as_matrix(target, "target", min_rows=MIN_ROWS)
+    if y.shape != (arr.shape[0], 1):
+        raise ValueError(f"target must hold one value per row of data ({arr.shape[0]},),"
+                         f" got shape {np.shape(target)}")
+    name = "target" if "target" not in labels else "__target__"
+    return [*labels, name], np.hstack([arr, y]), name
+
+
+def _feature_indices(labels: list[Hashable], features: Sequence[Hashable] | None, t: int,
+                     name: Hashable) -> list[int]:
+    """The feature columns' indices: ``features``' labels, or every column but the target
+    (column ``t``, label ``name``); at least one."""
     if features is None:
         feats = [k for k in range(len(labels)) if k != t]
     else:
@@ -194,25 +250,7 @@ def relevance(data: Any, target: Any, features: Sequence[Hashable] | None = None
             raise ValueError(f"the target {name!r} is also listed as a feature")
     if not feats:
         raise ValueError("no feature columns: data holds only the target")
-    needed = [*feats, t]
-    index, cols, results = compute(arr, needed, [(f, t) for f in feats], seed=seed,
-                                    client=client, scheduler=scheduler, timeout=timeout,
-                                    chunk_size=chunk_size, progress=progress,
-                                    retries=retries, options=options)
-    names = [labels[f] for f in feats]
-    values = np.concatenate([r.values for r in results])
-    stderr = np.concatenate([r.stderr for r in results])
-    order = np.argsort(-values, kind="stable")
-    out = pd.Series(values[order], index=[names[k] for k in order], name="mutual_information")
-    out.attrs = {
-        "entropy": {labels[c]: float(cols.values[index[c]]) for c in needed},
-        "stderr": {names[k]: float(stderr[k]) for k in order},
-        "diagnostics": diagnostics.collect([*(str(labels[c]) for c in needed),
-                                            *map(str, names)],
-                              [*cols.diagnostics,
-                               *(f for r in results for f in r.diagnostics)]),
-    }
-    return out
+    return feats
 
 
 mi_matrix.__doc__ = (mi_matrix.__doc__ or "").replace("{args}", _ARGS_DOC.strip())

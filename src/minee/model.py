@@ -9,29 +9,21 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 import numpy as np
 import torch
 
-from .critics import Critic, compress_tails, whitening
+from .critics import Critic, compress_tails
 from .engine import Engine, EngineConfig
 from .heads import Heads
 from .inputs import resolve_device, resolve_dtype
-from .objectives import make_objective
-from .references import Reference, make_reference
-from .settings import Seeds, Settings
+from .references import Reference
+from .registry import make_objective, make_reference
+from .settings import Seeds, Settings, split_sizes
 from .threads import thread_limit
 
-if TYPE_CHECKING:
-    from .results import Estimate
-
-__all__ = ["Run", "build_run", "AUTO_FOLDS", "CROSS_FIT_ROWS"]
-
-#: ``folds="auto"`` (the MI default) cross-fits with AUTO_FOLDS folds below CROSS_FIT_ROWS
-#: rows: chosen in :mod:`minee.presets` on tuning problems at 500 and 1,000 rows.
-AUTO_FOLDS, CROSS_FIT_ROWS = 3, 1000
+__all__ = ["Run", "build_run"]
 
 
 @dataclass(eq=False)
@@ -39,7 +31,7 @@ class Run:
     """A prepared batched model: P problems x K members, ready for ``engine.run``.
 
     Attributes:
-        settings: the settings it was built with (``batch_size`` resolved to rows).
+        settings: the settings of the fit (:func:`minee.settings.resolve`).
         engine: the :class:`~minee.engine.Engine` (train with ``engine.run``, checkpoint
             with ``engine.state_dict``).
         reference: the reference of every member.
@@ -77,13 +69,6 @@ class Run:
         with thread_limit(self.settings.threads, self.engine.step_work()):
             self.engine.run(callback=callback)
 
-    def results(self) -> list[Estimate]:
-        """One :class:`~minee.results.Estimate` per problem from the engine's current state;
-        emits no warnings (the flags are on each estimate's ``diagnostics``)."""
-        from .summary import summarise
-
-        return summarise(self)
-
 
 def build_run(data: np.ndarray, heads: Heads, settings: Settings, *,
               log_scale: np.ndarray | None, quantity: str,
@@ -96,7 +81,7 @@ def build_run(data: np.ndarray, heads: Heads, settings: Settings, *,
             ``folds`` F > 1 member k holds out fold k mod F), and with
             ``settings.null`` each also gets a copy with Y's rows shuffled (problem P + p).
         heads: the variable sets.
-        settings: the resolved settings.
+        settings: the fit's settings, resolved for these rows (nothing is resolved here).
         log_scale: see :class:`Run`.
         quantity: see :class:`Run`.
         critic: a critic module to train instead of a new one from ``settings`` (with
@@ -109,9 +94,7 @@ def build_run(data: np.ndarray, heads: Heads, settings: Settings, *,
     n = data.shape[1]
     device, dtype = resolve_device(settings.device), resolve_dtype(settings.dtype)
     seeds = Seeds.from_seed(settings.seed)
-    settings = replace(settings, folds=_folds(settings, n))
     heldout_idx, train_idx = _split(seeds.split.permutation(n), settings)
-    settings = replace(settings, batch_size=_batch_size(settings, train_idx.shape[1]))
     problems = data if not settings.null else np.concatenate(
         [data, _shuffled(data, heads, seeds.null)])
     rows = torch.as_tensor(problems, dtype=dtype, device=device).repeat_interleave(
@@ -124,21 +107,21 @@ def build_run(data: np.ndarray, heads: Heads, settings: Settings, *,
     if critic is None:
         critic = _critic(rows, train, masks, heads, settings, seeds.init, reference)
     critic = critic.to(device=device, dtype=dtype)
-    config = replace(engine_config(settings), selection=_selection(heads, quantity))
+    config = engine_config(settings, _selection(heads, quantity))
     engine = Engine(critic, reference, make_objective(settings), train, heldout, config,
                     torch.Generator(device=device).manual_seed(seeds.engine))
     return Run(settings, engine, reference, heads, masks, data, log_scale, quantity)
 
 
-def engine_config(settings: Settings) -> EngineConfig:
-    """The engine's training settings, derived from ``settings`` (batch resolved)."""
-    assert isinstance(settings.batch_size, int), "resolve batch_size against the rows first"
+def engine_config(settings: Settings,
+                  selection: tuple[float, ...] | None = None) -> EngineConfig:
+    """The engine's training settings, derived from ``settings``; ``selection`` as
+    :class:`~minee.engine.EngineConfig`'s."""
     return EngineConfig(
         lr=settings.lr, batch_size=settings.batch_size, ref_factor=settings.ref_factor,
         max_steps=settings.max_steps, eval_every=settings.eval_every,
         patience=settings.patience, min_steps=settings.min_steps,
-        smoothing=settings.smoothing, averaging=settings.averaging,
-        weight_decay=settings.weight_decay)
+        smoothing=settings.smoothing, averaging=settings.averaging, selection=selection)
 
 
 def _selection(heads: Heads, quantity: str) -> tuple[float, ...] | None:
@@ -155,24 +138,13 @@ def _selection(heads: Heads, quantity: str) -> tuple[float, ...] | None:
     return None if quantity == "entropy" else tuple(float(-s) for s in heads.signs)
 
 
-def _folds(settings: Settings, rows: int) -> int:
-    if settings.folds != "auto":
-        return int(settings.folds)
-    return AUTO_FOLDS if rows < CROSS_FIT_ROWS else 1
-
-
 def _split(order: np.ndarray, settings: Settings) -> tuple[np.ndarray, np.ndarray]:
     """Held-out and training row indices, (F, n_val) and (F, n - n_val), each row sorted:
     one split at ``val_fraction`` (F = 1), or F disjoint folds of ``n // F`` rows of the
     permutation ``order`` (the ``n mod F`` rows left over train every member and are read
     by none)."""
-    n, folds = order.size, settings.fold_count
-    n_val = n // folds if folds > 1 else int(round(settings.val_fraction * n))
-    name = f"folds={folds}" if folds > 1 else f"val_fraction={settings.val_fraction}"
-    if (n_val or folds > 1) and (n_val < 5 or n - n_val < 5):
-        raise ValueError(
-            f"{name} leaves {n - n_val} training and {n_val} held-out rows; provide more "
-            "rows" + (" or fewer folds" if folds > 1 else " or set val_fraction=0"))
+    folds = settings.folds
+    n_val = split_sizes(order.size, folds, settings.val_fraction)
     heldout = order[: folds * n_val].reshape(folds, n_val)
     train = np.stack([np.setdiff1d(order, fold) for fold in heldout])  # sorted
     return np.sort(heldout, axis=1), train
@@ -184,17 +156,6 @@ def _member_rows(rows: torch.Tensor, idx: np.ndarray, members: int) -> torch.Ten
     per_member = torch.as_tensor(idx, device=rows.device)[
         torch.arange(rows.shape[0], device=rows.device) % members % idx.shape[0]]
     return torch.gather(rows, 1, per_member[..., None].expand(-1, -1, rows.shape[2]))
-
-
-def _batch_size(settings: Settings, rows: int) -> int:
-    if settings.batch_size == "auto":
-        return min(settings.auto_batch, rows)
-    assert isinstance(settings.batch_size, int)
-    if settings.batch_size > rows:
-        raise ValueError(
-            f"batch_size={settings.batch_size} exceeds the {rows} training rows; lower "
-            "batch_size, use batch_size='auto', or provide more rows")
-    return settings.batch_size
 
 
 def _shuffled(data: np.ndarray, heads: Heads, rng: np.random.Generator) -> np.ndarray:
@@ -221,7 +182,6 @@ def _critic(rows: torch.Tensor, train: torch.Tensor, masks: torch.Tensor, heads:
         shift, scale = rows.mean(1, keepdim=True), rows.std(1, keepdim=True)
     else:
         shift, scale = rows.new_zeros(members, 1, dim), rows.new_ones(1, 1, dim)
-    mix = whitening((rows - shift) / scale, masks) if settings.whiten else None
     box = None
     if settings.clamp_inputs:
         scaled = (train - shift) / scale
@@ -232,7 +192,7 @@ def _critic(rows: torch.Tensor, train: torch.Tensor, masks: torch.Tensor, heads:
                     scale=scale[:, None], hidden=settings.hidden, depth=settings.depth,
                     activation=settings.activation, bound=settings.critic_bound or None,
                     init_std=None if isinstance(settings.init, str) else float(settings.init),
-                    generator=torch.Generator().manual_seed(seed), parts=parts, mix=mix,
+                    generator=torch.Generator().manual_seed(seed), parts=parts,
                     box=box, tails=tails)
     if settings.init == "zero-output":
         critic.zero_output_()

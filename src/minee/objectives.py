@@ -12,25 +12,21 @@ the objective brings its own ``bound``; the objective decides how the critic is 
 * ``"infonce"``: the contrastive InfoNCE bound, trained and read on re-paired batches
   (:mod:`minee.infonce`); it brings its own contrast rows and its own bound.
 
-New objectives (NWJ, InfoNCE-style losses) register a factory with
-:func:`register_objective`; a factory takes the :class:`~minee.settings.Settings` and
-returns a fresh objective for one engine.
+New objectives (NWJ, InfoNCE-style losses) subclass :class:`ObjectiveBase` and register
+a factory with :func:`minee.registry.register_objective`; a factory takes the
+:class:`~minee.settings.Settings` and returns a fresh objective for one engine.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, ClassVar, Protocol
 
 import torch
 from torch import Tensor
 
-if TYPE_CHECKING:
-    from .settings import Settings
-
-__all__ = ["Objective", "Stateless", "DV", "Logistic", "MovingAverage", "OBJECTIVES",
-           "register_objective", "make_objective", "dv_bound", "log_mean_exp"]
+__all__ = ["Objective", "ObjectiveBase", "DV", "Logistic", "MovingAverage", "dv_bound",
+           "log_mean_exp"]
 
 
 def log_mean_exp(f: Tensor) -> Tensor:
@@ -52,23 +48,60 @@ def dv_bound(f_data: Tensor, f_ref: Tensor) -> Tensor:
 
 
 class Objective(Protocol):
-    """What the engine needs of a training objective.
+    """What the engine needs of a training objective, capabilities included.
 
     ``loss`` maps critic values on a minibatch, ``f_data`` (K, H, B), and on reference
     samples, ``f_ref`` (K, H, R), to a loss per member and head, (K, H), to be minimised.
     An objective with running state (a moving average) keeps it itself and exposes it via
     ``state_dict`` / ``load_state_dict`` so that checkpoints resume bit for bit.
+
+    Attributes:
+        streams_reference: the loss is exactly minus :func:`dv_bound`, so the engine may
+            sum its reference term's gradient chunk by chunk (:mod:`minee.streaming`).
+        contrasts: the objective brings its own contrast rows (:meth:`contrast`, instead
+            of reference draws) and its own bound (:meth:`bound`, instead of the DV
+            divergence), as InfoNCE does.
     """
 
+    streams_reference: ClassVar[bool]
+    contrasts: ClassVar[bool]
+
     def loss(self, f_data: Tensor, f_ref: Tensor) -> Tensor: ...
+
+    def contrast(self, data: Tensor, reference: Any) -> Tensor:
+        """Contrast rows for a batch ``data`` (K, H, B, D): (K, H, C, D)."""
+        ...
+
+    def bound(self, critic: torch.nn.Module, rows: Tensor, reference: Any,
+              batch: int) -> Tensor:
+        """The objective's own bound on ``rows`` (K, n, D): (K, H) nats."""
+        ...
+
+    def ceiling(self, batch: int) -> float | None:
+        """The most the bound can reach with batches of ``batch`` rows (None: no limit)."""
+        ...
 
     def state_dict(self) -> dict[str, Any]: ...
 
     def load_state_dict(self, state: dict[str, Any]) -> None: ...
 
 
-class Stateless:
-    """An objective with no running state: checkpoints store nothing for it."""
+class ObjectiveBase:
+    """Defaults for an :class:`Objective`: no running state, reference draws and the DV
+    bound (no contrast rows of its own), no ceiling."""
+
+    streams_reference: ClassVar[bool] = False
+    contrasts: ClassVar[bool] = False
+
+    def contrast(self, data: Tensor, reference: Any) -> Tensor:
+        raise NotImplementedError(f"{type(self).__name__} draws reference rows")
+
+    def bound(self, critic: torch.nn.Module, rows: Tensor, reference: Any,
+              batch: int) -> Tensor:
+        raise NotImplementedError(f"{type(self).__name__} is read with the DV bound")
+
+    def ceiling(self, batch: int) -> float | None:
+        return None
 
     def state_dict(self) -> dict[str, Any]:
         return {}
@@ -77,12 +110,8 @@ class Stateless:
         pass
 
 
-class DV(Stateless):
-    """Minus the Donsker-Varadhan bound (eq. 12).
-
-    ``streams_reference``: the loss is exactly minus :func:`dv_bound`, so the engine may sum
-    its reference term's gradient chunk by chunk (:mod:`minee.streaming`).
-    """
+class DV(ObjectiveBase):
+    """Minus the Donsker-Varadhan bound (eq. 12); streams its reference term."""
 
     streams_reference = True
 
@@ -90,7 +119,7 @@ class DV(Stateless):
         return -dv_bound(f_data, f_ref)
 
 
-class MovingAverage:
+class MovingAverage(ObjectiveBase):
     r"""MINE's loss with the moving-average gradient correction (Belghazi et al. 2018).
 
     $m \leftarrow (1-r)\,m + r\,\overline{e^{f(Z')}}$ and
@@ -118,7 +147,7 @@ class MovingAverage:
         self.average = state["average"]
 
 
-class Logistic(Stateless):
+class Logistic(ObjectiveBase):
     r"""The logistic (binary cross-entropy) loss of the critic as a classifier of data rows
     against reference rows, the two classes weighted equally.
 
@@ -132,36 +161,3 @@ class Logistic(Stateless):
     def loss(self, f_data: Tensor, f_ref: Tensor) -> Tensor:
         softplus = torch.nn.functional.softplus
         return softplus(-f_data).mean(-1) + softplus(f_ref).mean(-1)
-
-
-def _infonce(settings: Settings) -> Objective:
-    from .infonce import InfoNCE
-
-    return InfoNCE()
-
-
-#: Objective factories by name: ``factory(settings) -> Objective``.
-OBJECTIVES: dict[str, Callable[[Settings], Objective]] = {
-    "dv": lambda settings: DV(),
-    "ma": lambda settings: MovingAverage(settings.ma_rate),
-    "logistic": lambda settings: Logistic(),
-    "infonce": _infonce,
-}
-
-
-def register_objective(name: str, factory: Callable[[Settings], Objective]) -> None:
-    """Make ``objective=name`` available to every estimator.
-
-    Arguments:
-        name: the name users pass.
-        factory: called with the estimate's :class:`~minee.settings.Settings`; returns a
-            new :class:`Objective` for one engine.
-    """
-    if not isinstance(name, str) or not name:
-        raise TypeError(f"an objective's name must be a non-empty string, got {name!r}")
-    OBJECTIVES[name] = factory
-
-
-def make_objective(settings: Settings) -> Objective:
-    """A fresh objective as ``settings.objective`` names it."""
-    return OBJECTIVES[settings.objective](settings)

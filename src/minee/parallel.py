@@ -25,17 +25,19 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
 from . import readout
+from .checks import check_seed, draw_seed, positive_real
 from .engine import Engine
 from .estimators import MINEE, NEE
 from .inputs import resolve_device
 from .model import Run
-from .settings import check_seed, draw_seed, positive_real
+from .settings import Settings
+from .summary import summarise
 
 __all__ = ["compute", "entropy_job", "pair_job", "prepare", "Entropies", "PairResult",
            "CHUNK_CPU", "CHUNK_GPU"]
@@ -86,31 +88,30 @@ _PAIR_HEADS = MINEE().heads({"x": 1, "y": 1})
 
 
 # jobs: module-level functions so that Dask workers can import them ---------------------------
-def prepare(data: np.ndarray, sets: Sequence[tuple[int, ...]], options: dict[str, Any],
-            seed: int) -> Run:
-    """One batched NEE model over the column sets ``sets`` of ``data`` (n, C).
+def prepare(data: np.ndarray, sets: Sequence[tuple[int, ...]], settings: Settings) -> Run:
+    """One batched NEE model over the column sets ``sets`` of ``data`` (n, C), with the
+    table's settings (resolved once, by :func:`compute`, and carried as data).
 
     All sets must have the same size (1 for columns, 2 for pairs).
     """
-    return NEE(seed=seed, **options).prepare_batch(
-        np.stack([data[:, list(s)] for s in sets]))
+    return NEE().prepare_batch(np.stack([data[:, list(s)] for s in sets]), settings=settings)
 
 
 def entropy_job(data: np.ndarray, sets: Sequence[tuple[int, ...]],
-                options: dict[str, Any], seed: int,
+                settings: Settings,
                 callback: Callable[[Engine], None] | None = None) -> Entropies:
     """Train one batched model and return the entropies of ``sets`` (a chunk of work);
     ``callback(engine)`` runs after every evaluation (progress)."""
-    run = prepare(data, sets, options, seed)
+    run = prepare(data, sets, settings)
     run.train(callback)
-    results = run.results()  # flags come back as data; the caller warns once for the table
+    results = summarise(run)  # flags come back as data; the caller warns once for the table
     return Entropies(np.array([r.value for r in results]),
                      np.stack([r.members for r in results]), readout.pointwise(run)[:, 0],
                      [r.diagnostics for r in results])
 
 
 def pair_job(data: np.ndarray, pairs: Sequence[tuple[int, int]],
-             columns: Sequence[Entropies], options: dict[str, Any], seed: int,
+             columns: Sequence[Entropies], settings: Settings,
              callback: Callable[[Engine], None] | None = None) -> PairResult:
     """MI of each pair from its joint entropy (trained here) and the column entropies.
 
@@ -118,11 +119,11 @@ def pair_job(data: np.ndarray, pairs: Sequence[tuple[int, int]],
         data: the table, (n, C).
         pairs: column index pairs of this chunk.
         columns: the column jobs' results, in column order.
-        options, seed: the estimator settings, shared by every job.
+        settings: the table's settings, shared by every job.
         callback: as for :func:`entropy_job`.
     """
     cols = Entropies.concat(columns)
-    joint = entropy_job(data, pairs, options, seed, callback)
+    joint = entropy_job(data, pairs, settings, callback)
     i, j = np.array(pairs).T
 
     def mi(joint_part: np.ndarray, col_part: np.ndarray) -> np.ndarray:
@@ -180,23 +181,23 @@ class _StepProgress:
 
 
 def _run_local(data: np.ndarray, col_chunks: list[list[tuple[int]]],
-               pair_chunks: list[list[tuple[int, int]]], options: dict[str, Any], seed: int,
+               pair_chunks: list[list[tuple[int, int]]], settings: Settings,
                progress: bool) -> tuple[Entropies, list[PairResult]]:
     columns: list[Entropies] = []
     pairs: list[PairResult] = []
     sizes = [len(c) for c in col_chunks] + [len(c) for c in pair_chunks]
-    with _StepProgress(sizes, options["max_steps"], progress) as bar:
+    with _StepProgress(sizes, settings.max_steps, progress) as bar:
         for col_chunk in col_chunks:
-            columns.append(entropy_job(data, col_chunk, options, seed, bar.engine))
+            columns.append(entropy_job(data, col_chunk, settings, bar.engine))
             bar.chunk_done(len(col_chunk))
         for pair_chunk in pair_chunks:
-            pairs.append(pair_job(data, pair_chunk, columns, options, seed, bar.engine))
+            pairs.append(pair_job(data, pair_chunk, columns, settings, bar.engine))
             bar.chunk_done(len(pair_chunk))
     return Entropies.concat(columns), pairs
 
 
 def _run_dask(client: Any, data: np.ndarray, col_chunks: list[list[tuple[int]]],
-              pair_chunks: list[list[tuple[int, int]]], options: dict[str, Any], seed: int,
+              pair_chunks: list[list[tuple[int, int]]], settings: Settings,
               progress: bool, retries: int) -> tuple[Entropies, list[PairResult]]:
     from distributed import as_completed
 
@@ -207,17 +208,17 @@ def _run_dask(client: Any, data: np.ndarray, col_chunks: list[list[tuple[int]]],
     client.register_plugin(OneThreadPerWorker(), name=PLUGIN_NAME)
     shared = client.scatter(data, broadcast=True)
     token = uuid.uuid4().hex  # readable, unique task names for the dashboard
-    col_futures = [client.submit(entropy_job, shared, chunk, options, seed,
+    col_futures = [client.submit(entropy_job, shared, chunk, settings,
                                  retries=retries, pure=False, key=f"minee-col-{k}-{token}")
                    for k, chunk in enumerate(col_chunks)]
-    pair_futures = [client.submit(pair_job, shared, chunk, col_futures, options,
-                                  seed, retries=retries, pure=False,
+    pair_futures = [client.submit(pair_job, shared, chunk, col_futures, settings,
+                                  retries=retries, pure=False,
                                   key=f"minee-pair-{k}-{token}")
                     for k, chunk in enumerate(pair_chunks)]
     futures = col_futures + pair_futures
     chunks: list[list[Any]] = [*col_chunks, *pair_chunks]
     sizes = {f.key: len(c) for f, c in zip(futures, chunks, strict=True)}
-    with _StepProgress(list(sizes.values()), options["max_steps"], progress) as bar:
+    with _StepProgress(list(sizes.values()), settings.max_steps, progress) as bar:
         for future in as_completed(futures):
             bar.chunk_done(sizes[future.key])
     # Gathered in submission order; a result lost with a dead worker is recomputed first.
@@ -271,25 +272,24 @@ def compute(data: np.ndarray, needed: Sequence[int], pairs: Sequence[tuple[int, 
         raise ValueError("pass either client= or scheduler=, not both")
     if "seed" in options or "progress" in options:
         raise TypeError("seed and progress are arguments of this function, not options")
-    # Unknown or invalid options fail here, before any work. The resolved settings travel
-    # with every job, so a worker whose minee has other preset values computes the same.
-    names = {f.name for f in fields(NEE)}
-    settings = NEE(**options).settings().to_dict()
-    options = {**options, **{k: v for k, v in settings.items() if k in names and k != "seed"}}
     # drawn once: every job must share it (see the module docstring)
     seed = draw_seed() if seed is None else check_seed(seed)
+    # Unknown or invalid options fail here, before any work. The settings are resolved
+    # once and travel with every job as data, so a worker whose minee has other recipes
+    # computes the same.
+    settings = NEE(**options, seed=seed).settings(data.shape[0])
     # Jobs see only the needed columns, renumbered; pairs are then indices into them.
     index = {c: k for k, c in enumerate(needed)}
     data = np.ascontiguousarray(data[:, list(needed)])
     col_chunks = _chunks([(k,) for k in range(len(needed))], chunk_size)
     pair_chunks = _chunks([(index[a], index[b]) for a, b in pairs], chunk_size)
     if client is not None:
-        columns, results = _run_dask(client, data, col_chunks, pair_chunks, options, seed,
+        columns, results = _run_dask(client, data, col_chunks, pair_chunks, settings,
                                      progress, retries)
     elif scheduler is None:
-        columns, results = _run_local(data, col_chunks, pair_chunks, options, seed, progress)
+        columns, results = _run_local(data, col_chunks, pair_chunks, settings, progress)
     else:
         with _connect(scheduler, timeout) as own:
-            columns, results = _run_dask(own, data, col_chunks, pair_chunks, options, seed,
+            columns, results = _run_dask(own, data, col_chunks, pair_chunks, settings,
                                          progress, retries)
     return index, columns, results

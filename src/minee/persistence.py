@@ -23,9 +23,12 @@ from typing import Any
 
 import torch
 
-from .estimators import CMINEE, MINE, MINEE, NEE
+from . import estimators  # noqa: F401  (the built-in estimators register on import)
 from .files import load_checked, save_checked
 from .inputs import resolve_device
+from .registry import ESTIMATORS
+from .settings import Recipe, Settings
+from .version import __version__
 
 __all__ = ["save", "load", "FORMAT"]
 
@@ -35,22 +38,23 @@ __all__ = ["save", "load", "FORMAT"]
 # selection state (an MI read at one critic state for all heads); 6: the critics' input
 # box (``clamp_inputs``); 7: the critics' tail map (``compress_tails``); 8: the tail map's
 # dof per column (a Student-t reference may be one t per variable); 9: the engine's
-# epoch order and reference pool
-FORMAT = "minee-model-9"
+# epoch order and reference pool; 10: the fit's settings as one record (the estimator's
+# options kept as given), any registered estimator class
+FORMAT = "minee-model-10"
 _ADVICE = "save the fitted estimator again with minee.save"
 # the state's entries and their types; a file lacking one is refused, not half-loaded
 _FIELDS: dict[str, type | tuple[type, ...]] = {
-    "minee": str, "class": str, "params": dict, "widths": dict, "data": torch.Tensor,
-    "log_scale": (torch.Tensor, type(None)), "device": str, "engine": dict}
-_CLASSES = {cls.__name__: cls for cls in (NEE, MINEE, MINE, CMINEE)}
+    "minee": str, "class": str, "params": dict, "settings": dict, "widths": dict,
+    "data": torch.Tensor, "log_scale": (torch.Tensor, type(None)), "device": str, "engine": dict}
 
 
 def save(estimator: Any, path: str | os.PathLike[str]) -> Path:
     """Write a fitted estimator to ``path`` atomically.
 
     Arguments:
-        estimator: a fitted :class:`~minee.NEE`, :class:`~minee.MINEE`,
-            :class:`~minee.MINE` or :class:`~minee.CMINEE`.
+        estimator: a fitted estimator of any registered class
+            (:data:`minee.registry.ESTIMATORS`: NEE, MINEE, MINE, InfoNCE, CMINEE and
+            any registered from outside).
         path: the file to write (conventionally ``.pt``); its folder must exist.
 
     Returns:
@@ -62,7 +66,7 @@ def save(estimator: Any, path: str | os.PathLike[str]) -> Path:
         FileNotFoundError: the folder does not exist.
     """
     name = type(estimator).__name__
-    if _CLASSES.get(name) is not type(estimator):
+    if ESTIMATORS.get(name) is not type(estimator):
         raise TypeError(f"save() takes a fitted minee estimator, got {name}")
     run = getattr(estimator, "run_", None)
     if run is None:
@@ -70,14 +74,12 @@ def save(estimator: Any, path: str | os.PathLike[str]) -> Path:
     path = Path(path)
     if not path.parent.is_dir():
         raise FileNotFoundError(f"no such folder: {path.parent}")
-    from . import __version__
-
-    resolved = run.settings.to_dict()
-    params = {k: resolved[k] if v is None and k in resolved else v
-              for k, v in estimator.get_params().items()}
-    params["seed"] = run.settings.seed
+    params = dict(estimator.get_params(), seed=run.settings.seed)
+    if isinstance(params["advanced"], Recipe):  # plain data: the file is read weights-only
+        params["advanced"] = params["advanced"].to_dict()
     state = {
         "minee": __version__, "class": name, "params": params,
+        "settings": run.settings.to_dict(),
         "widths": dict(run.heads.widths), "data": torch.as_tensor(run.data),
         "log_scale": None if run.log_scale is None else torch.as_tensor(run.log_scale),
         "device": run.engine.train_rows.device.type, "engine": run.engine.state_dict(),
@@ -105,7 +107,7 @@ def load(path: str | os.PathLike[str], *, device: str | None = None) -> Any:
     """
     state = load_checked(path, FORMAT, what="a minee model file", advice=_ADVICE)
     if any(not isinstance(state.get(k), t) for k, t in _FIELDS.items()) \
-            or state["class"] not in _CLASSES:
+            or state["class"] not in ESTIMATORS:
         raise ValueError(f"{path} is not a complete minee model (missing or invalid "
                          f"entries); {_ADVICE}")
     if device is None:
@@ -122,10 +124,11 @@ def load(path: str | os.PathLike[str], *, device: str | None = None) -> Any:
 
 def _rebuild(state: dict[str, Any], device: str) -> Any:
     """The fitted estimator described by a model file's ``state``, built on ``device``."""
-    params = dict(state["params"], device=device)
-    estimator = _CLASSES[state["class"]](**params)
+    estimator = ESTIMATORS[state["class"]](**state["params"])
+    settings = Settings(**dict(state["settings"], device=device))  # validated, not resolved
     log_scale = None if state["log_scale"] is None else state["log_scale"].numpy()
-    run = estimator.build_run(state["data"].numpy(), state["widths"], log_scale=log_scale)
+    run = estimator.build_run(state["data"].numpy(), state["widths"], log_scale=log_scale,
+                              settings=settings)
     engine_state = dict(state["engine"])
     if run.engine.generator.device.type != state["device"]:
         engine_state["generator"] = run.engine.generator.get_state()

@@ -76,7 +76,7 @@ def pointwise(run: Run) -> np.ndarray:
     s, p = run.settings, len(run.data)
     per_member = (c - f)[: p * s.members]  # the null problems, if any, come after
     # member index = (problem * ensemble + k) * folds + fold; each fold averages its members
-    per_fold = per_member.reshape(p, s.ensemble, s.fold_count, *per_member.shape[1:]).nanmean(1)
+    per_fold = per_member.reshape(p, s.ensemble, s.folds, *per_member.shape[1:]).nanmean(1)
     return per_fold.transpose(1, 2).flatten(2).cpu().numpy()
 
 

@@ -7,16 +7,15 @@ sample gives once masked. For the uniform box that marginal is the box of those 
 the joint reference is the product of the marginal references, as Proposition 2 requires;
 for the Gaussian it is the Gaussian of the sub-covariance.
 
-New references register a factory with :func:`register_reference`; the estimators' and the
-command line's ``reference`` choices are read from :data:`REFERENCES`.
+New references subclass :class:`Reference` (declaring ``has_density`` and :meth:`build`)
+and are registered with :func:`minee.registry.register_reference`; the estimators' and the
+command line's ``reference`` choices are read from the registry.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
-from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
 import torch
 from torch import Tensor
@@ -24,9 +23,7 @@ from torch import Tensor
 if TYPE_CHECKING:
     from .settings import Settings
 
-__all__ = ["Reference", "UniformBox", "Gaussian", "Marginals", "ReferenceFactory",
-           "location_scale_fit_gap", "REFERENCES", "register_reference", "has_density",
-           "make_reference"]
+__all__ = ["Reference", "UniformBox", "Gaussian", "Marginals", "location_scale_fit_gap"]
 
 
 class Reference:
@@ -44,7 +41,14 @@ class Reference:
     """
 
     dim: int
-    has_density: bool = True
+    has_density: ClassVar[bool] = True
+
+    @classmethod
+    def build(cls, data: Tensor, groups: Tensor, settings: Settings) -> Reference:
+        """The reference fitted to every member's rows ``data`` (M, n, D), for variables
+        whose columns are the boolean rows of ``groups`` (G, D), under ``settings`` (for
+        options such as ``margin``). The registry builds references with this."""
+        raise NotImplementedError
 
     def sample(self, out: Tensor, generator: torch.Generator) -> Tensor:
         """Fill ``out`` (shape (M, 1, R, D)) with fresh reference points drawn with
@@ -90,6 +94,10 @@ class UniformBox(Reference):
         data: the samples, shape (P, n, D).
         margin: widen each side by this fraction of the column's range (0 = eq. 22 exactly).
     """
+
+    @classmethod
+    def build(cls, data: Tensor, groups: Tensor, settings: Settings) -> Reference:
+        return cls(data, margin=settings.margin)
 
     def __init__(self, data: Tensor, *, margin: float = 0.0):
         if margin < 0:
@@ -150,6 +158,10 @@ class Gaussian(Reference):
         data: the samples, shape (P, n, D).
     """
 
+    @classmethod
+    def build(cls, data: Tensor, groups: Tensor, settings: Settings) -> Reference:
+        return cls(data)
+
     def __init__(self, data: Tensor):
         self.mean = data.mean(1)  # (P, D)
         centred = data - self.mean[:, None]
@@ -202,6 +214,10 @@ class Marginals(Reference):
 
     has_density = False
 
+    @classmethod
+    def build(cls, data: Tensor, groups: Tensor, settings: Settings) -> Reference:
+        return cls(data, groups)
+
     def __init__(self, data: Tensor, groups: Tensor):
         self.data = data
         self.groups = groups
@@ -227,54 +243,3 @@ class Marginals(Reference):
         from_i = rows[:, :, :, None, :].expand(k, h, b, b, d)
         from_j = rows[:, :, None, :, :].expand(k, h, b, b, d)
         return torch.where(first, from_i, from_j).reshape(k, h, b * b, d)
-
-
-#: ``factory(data, groups, settings) -> Reference``: ``data`` (M, n, D) the rows of every
-#: member, ``groups`` (G, D) boolean masks of the variables' columns.
-ReferenceFactory = Callable[[Tensor, Tensor, "Settings"], Reference]
-
-
-@dataclass(frozen=True)
-class _Entry:
-    factory: ReferenceFactory
-    has_density: bool
-
-
-#: Registered references by name.
-REFERENCES: dict[str, _Entry] = {
-    "uniform": _Entry(lambda data, groups, s: UniformBox(data, margin=s.margin), True),
-    "gaussian": _Entry(lambda data, groups, s: Gaussian(data), True),
-    "marginals": _Entry(lambda data, groups, s: Marginals(data, groups), False),
-    "student": _Entry(lambda data, groups, s: _student(data, groups), True),
-}
-
-
-def _student(data: Tensor, groups: Tensor) -> Reference:
-    from .student_t import StudentT  # its module imports this one
-
-    return StudentT(data, groups)
-
-
-def register_reference(name: str, factory: ReferenceFactory, *, has_density: bool) -> None:
-    """Make ``reference=name`` available to the estimators and the command line.
-
-    Arguments:
-        name: the name users pass.
-        factory: builds the reference from the rows, the variables' column groups and the
-            estimate's :class:`~minee.settings.Settings` (for options such as ``margin``).
-        has_density: whether the reference's density is known (entropic estimators need
-            it; MINE-style references that only sample do not have one).
-    """
-    if not isinstance(name, str) or not name:
-        raise TypeError(f"a reference's name must be a non-empty string, got {name!r}")
-    REFERENCES[name] = _Entry(factory, bool(has_density))
-
-
-def has_density(name: str) -> bool:
-    """Whether the registered reference ``name`` has a known density."""
-    return REFERENCES[name].has_density
-
-
-def make_reference(data: Tensor, groups: Tensor, settings: Settings) -> Reference:
-    """Build the reference ``settings.reference`` names on ``data`` (M, n, D)."""
-    return REFERENCES[settings.reference].factory(data, groups, settings)

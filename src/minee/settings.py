@@ -1,115 +1,169 @@
-"""Every hyperparameter of an estimate, resolved once, validated once, kept with the result.
+"""How an estimate is trained: the :class:`Recipe`, and the :class:`Settings` of one fit.
 
-:class:`Settings` is built by :func:`resolve` from a preset (:mod:`minee.presets`) and the
-values an estimator was given; it is frozen, checked field by field in one place (one
-validator per kind of value) and stored on the fitted estimator as ``settings_``. The
-engine's configuration, the reference, the critic and the objective are all derived from
-it, and :class:`Seeds` derives every random stream of an estimate from its one seed.
+A :class:`Recipe` is every training choice, typed, validated and with the MI default's
+values on its fields (:mod:`minee.presets` holds the other estimators' and the paper's).
+:func:`resolve` turns a recipe, the estimator's few public options and the number of rows
+into the :class:`Settings` of a fit, once: the seed drawn or checked, ``folds="auto"``
+and ``batch_size="auto"`` resolved against the rows, every split checked. Nothing
+downstream resolves again; the fitted estimator keeps that object as ``settings_``, model
+files and distributed jobs carry it as data, and :class:`Seeds` derives every random stream
+of the fit from its one seed.
+
+Names of registered parts (reference, objective, activation) are checked against the
+registry by :func:`minee.registry.check`, which the estimators call right after
+:func:`resolve`.
 """
 
 from __future__ import annotations
 
-import math
-import numbers
-from collections.abc import Callable, Container, Iterable
 from dataclasses import asdict, dataclass, fields
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 
-from .presets import PRESETS
+from .checks import (
+    SEED_LIMIT,
+    boolean,
+    check_seed,
+    draw_seed,
+    in_range,
+    is_real,
+    non_negative_int,
+    one_of,
+    positive_int,
+)
+from .preprocessing import TRANSFORMS
 
-__all__ = ["Settings", "Seeds", "resolve", "check_seed", "draw_seed"]
+__all__ = ["Recipe", "Settings", "Seeds", "resolve", "split_sizes", "PUBLIC",
+           "AUTO_FOLDS", "CROSS_FIT_ROWS"]
 
-SEED_LIMIT = 2**63  # seeds are non-negative 63-bit integers (what a torch generator takes)
-
-
-def _is_int(v: Any) -> bool:
-    """An integer of any integer type (``np.int64`` included), never a bool."""
-    return isinstance(v, numbers.Integral) and not isinstance(v, (bool, np.bool_))
-
-
-def _is_real(v: Any) -> bool:
-    return isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_))
-
-
-# one validator per kind of value: each returns the value in canonical form or raises -------
-def positive_int(name: str, v: Any) -> int:
-    """A whole number >= 1 (any integer type)."""
-    if not _is_int(v) or v < 1:
-        raise ValueError(f"{name} must be a positive integer, got {v!r}")
-    return int(v)
+#: ``folds="auto"`` (the MI default) cross-fits with AUTO_FOLDS folds below CROSS_FIT_ROWS
+#: rows (chosen on tuning problems at 500 and 1,000 rows: benchmarks/README.md).
+AUTO_FOLDS, CROSS_FIT_ROWS = 3, 1000
 
 
-def non_negative_int(name: str, v: Any) -> int:
-    """A whole number >= 0."""
-    if not _is_int(v) or v < 0:
-        raise ValueError(f"{name} must be an integer >= 0, got {v!r}")
-    return int(v)
+@dataclass(frozen=True, kw_only=True)
+class Recipe:
+    """Every choice of how an estimate trains, with the MI default's values.
+
+    The estimators take ``reference``, ``max_steps``, ``val_fraction`` and ``folds`` as
+    options of their own; the rest is passed as ``advanced=`` (a dict of fields to change,
+    or a whole recipe). Each estimator's default recipe is ``minee.presets.recipe(preset,
+    kind)``; why each value was chosen is in ``benchmarks/README.md``.
+
+    Attributes:
+        reference: the reference distribution's registered name (``"student"``: a
+            fitted multivariate Student-t; ``"gaussian"``, ``"uniform"``, ``"marginals"``).
+        max_steps: the most optimiser steps.
+        val_fraction: share of rows held out, in [0, 1): the estimate is read on them and
+            training stops when they stop improving (0: no held-out rows, the paper).
+        folds: F > 1 cross-fits F disjoint folds, each held out by its own critics (F
+            times the training cost; ``val_fraction`` is then not used); 1: one split;
+            ``"auto"``: :data:`AUTO_FOLDS` below :data:`CROSS_FIT_ROWS` rows, else 1.
+        lr: Adam learning rate, in (0, 1].
+        batch_size: rows per minibatch per head, or ``"auto"``: all training rows up to
+            ``auto_batch``.
+        auto_batch: the cap of ``batch_size="auto"``.
+        ref_factor: reference rows per step as a multiple of the batch.
+        eval_every: steps between evaluations of the estimate.
+        hidden, depth, activation: critic width, hidden layers, nonlinearity (a key of
+            :data:`minee.critics.ACTIVATIONS`).
+        critic_bound: b > 0 bounds every critic value softly to (-b, b) nats; 0: none.
+        init: a float s in (0, 1] draws weights from N(0, s^2) with zero biases (the
+            paper's 0.02); ``"torch"`` PyTorch's initialisation; ``"zero-output"`` the
+            same with the last layer at 0.
+        patience: evaluations without held-out improvement before stopping (None: never).
+        min_steps: never stop early before this step.
+        smoothing: rate of the moving average over evaluations (the paper's 0.01).
+        averaging: decay in [0, 1) of the moving average of the critics' weights that
+            evaluations read (Polyak averaging; 0: the last step's weights).
+        margin: relative widening of the uniform reference's box on each side.
+        form: ``"separate"`` (one network per head) or ``"shared"`` (one network with a
+            head per output, the paper's section 3.2).
+        joint_residual: the joint critic adds the marginal critics' values, held fixed,
+            so that what they learn cancels exactly from the MI.
+        objective: the training objective's registered name (``"dv"``, ``"ma"``,
+            ``"infonce"``).
+        ma_rate: MINE's moving-average rate.
+        scale_inputs: standardise the critics' inputs (a reparametrisation).
+        clamp_inputs: hold each critic input inside its training rows' range.
+        compress_tails: read critic inputs in the fitted Student-t's units with
+            log-compressed tails (:func:`minee.tailmap.compress_tails`).
+        preprocess: per-column transform first, a key of
+            :data:`minee.preprocessing.TRANSFORMS` (``"rank-t"`` keeps MI, changes
+            entropies; ``"standardize"`` is corrected back to the data's scale).
+        dtype: ``"float32"`` or ``"float64"``.
+    """
+
+    reference: str = "student"
+    max_steps: int = 2000
+    val_fraction: float = 0.3
+    folds: int | str = "auto"
+    lr: float = 3e-3
+    batch_size: int | str = "auto"
+    auto_batch: int = 256
+    ref_factor: float = 2.0
+    eval_every: int = 20
+    hidden: int = 64
+    depth: int = 2
+    activation: str = "gelu"
+    critic_bound: float = 0.0
+    init: float | str = "torch"
+    patience: int | None = 10
+    min_steps: int = 400
+    smoothing: float = 0.3
+    averaging: float = 0.99
+    margin: float = 0.05
+    form: str = "separate"
+    joint_residual: bool = True
+    objective: str = "dv"
+    ma_rate: float = 0.01
+    scale_inputs: bool = True
+    clamp_inputs: bool = True
+    compress_tails: bool = True
+    preprocess: str = "rank-t"
+    dtype: str = "float32"
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            check = _VALIDATORS.get(f.name)
+            if check is not None:
+                object.__setattr__(self, f.name, check(f.name, getattr(self, f.name)))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The fields as a JSON-ready dict."""
+        return asdict(self)
 
 
-def positive_real(name: str, v: Any) -> float:
-    """A finite number > 0."""
-    if not _is_real(v) or not math.isfinite(v) or v <= 0:
-        raise ValueError(f"{name} must be a finite number > 0, got {v!r}")
-    return float(v)
+@dataclass(frozen=True, kw_only=True)
+class Settings(Recipe):
+    """The settings of one fit: its recipe with every choice resolved against its rows.
 
+    Built by :func:`resolve` (or rebuilt from :meth:`to_dict` by a model file); validated
+    on construction, so a ``Settings`` that exists is one the engine can run.
 
-def non_negative_real(name: str, v: Any) -> float:
-    """A finite number >= 0."""
-    if not _is_real(v) or not math.isfinite(v) or v < 0:
-        raise ValueError(f"{name} must be a finite number >= 0, got {v!r}")
-    return float(v)
+    Attributes:
+        folds: the folds actually used (``"auto"`` resolved).
+        batch_size: rows per minibatch (``"auto"`` resolved).
+        ensemble: independent critic sets per fold.
+        null: whether the fit also trains the permutation null.
+        device: ``"cpu"``, ``"cuda"``, ``"cuda:1"``, ... or ``"auto"``.
+        threads: torch's intra-op threads during training, or ``"auto"``.
+        seed: the seed the fit used (drawn when none was given).
+    """
 
+    folds: int
+    batch_size: int
+    ensemble: int = 1
+    null: bool = False
+    device: str = "auto"
+    threads: int | str = "auto"
+    seed: int
 
-def in_range(low: float, high: float, *, low_open: bool = False,
-             high_open: bool = False) -> Callable[[str, Any], float]:
-    """A validator for a finite number in an interval (open or closed at either end)."""
-    def check(name: str, v: Any) -> float:
-        ok = _is_real(v) and math.isfinite(v) and (v > low if low_open else v >= low) \
-            and (v < high if high_open else v <= high)
-        if not ok:
-            interval = f"{'(' if low_open else '['}{low:g}, {high:g}{')' if high_open else ']'}"
-            raise ValueError(f"{name} must be a number in {interval}, got {v!r}")
-        return float(v)
-
-    return check
-
-
-def boolean(name: str, v: Any) -> bool:
-    """``True`` or ``False`` (NumPy booleans included), nothing else."""
-    if not isinstance(v, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {v!r}")
-    return bool(v)
-
-
-def one_of(choices: Container[str] | Callable[[], Container[str]]
-           ) -> Callable[[str, Any], str]:
-    """A validator for a name in ``choices`` (a collection, or a function giving one, so
-    that a registry's names are read when validating, after extensions registered)."""
-    def check(name: str, v: Any) -> str:
-        allowed = choices() if callable(choices) else choices
-        if not isinstance(v, str) or v not in allowed:
-            listed = (", ".join(sorted(cast(Iterable[str], allowed)))
-                      if hasattr(allowed, "__iter__") else allowed)
-            raise ValueError(f"unknown {name} {v!r}; choose one of {listed}")
-        return v
-
-    return check
-
-
-def check_seed(seed: Any) -> int:
-    """A seed: an integer in [0, 2**63)."""
-    if not _is_int(seed):
-        raise TypeError(f"seed must be an integer or None, got {type(seed).__name__}")
-    if not 0 <= seed < SEED_LIMIT:
-        raise ValueError(f"seed must be in [0, 2**63), got {seed}")
-    return int(seed)
-
-
-def draw_seed() -> int:
-    """A fresh seed from the operating system's entropy (what ``seed=None`` uses)."""
-    return int(np.random.SeedSequence().entropy % SEED_LIMIT)  # type: ignore[operator]
+    @property
+    def members(self) -> int:
+        """Critic sets trained per problem: ``ensemble`` for each of the folds."""
+        return self.ensemble * self.folds
 
 
 def _auto_or_positive(name: str, v: Any) -> int | str:
@@ -118,22 +172,22 @@ def _auto_or_positive(name: str, v: Any) -> int | str:
 
 def _init(name: str, v: Any) -> float | str:
     if v in ("torch", "zero-output"):
-        return v
-    if not _is_real(v) or not math.isfinite(v) or not 0 < v <= 1:
+        return str(v)
+    if not is_real(v) or not 0 < v <= 1:  # NaN fails both comparisons
         raise ValueError(
             f"init must be a std in (0, 1], 'torch' or 'zero-output', got {v!r}")
     return float(v)
 
 
 def _device(name: str, v: Any) -> str:
-    from .inputs import resolve_device
+    from .inputs import resolve_device  # imports torch: only when a device is checked
 
     resolve_device(v)  # raises for an unknown or unavailable device
     return str(v)
 
 
 def _dtype(name: str, v: Any) -> str:
-    import torch
+    import torch  # only here: validating a recipe must not import torch otherwise
 
     from .inputs import resolve_dtype
 
@@ -142,154 +196,96 @@ def _dtype(name: str, v: Any) -> str:
 
 def _critic_bound(name: str, v: Any) -> float:
     """0 (no bound) or a bound of at least 1 nat."""
-    if _is_real(v) and v == 0:
-        return 0.0
-    return in_range(1.0, 1e4)(name, v)
+    return 0.0 if is_real(v) and v == 0 else in_range(1.0, 1e4)(name, v)
 
 
 def _patience(name: str, v: Any) -> int | None:
     return None if v is None else positive_int(name, v)
 
 
-# registries are read when a value is validated, after any extension has registered
-def _references() -> Container[str]:
-    from .references import REFERENCES
-
-    return REFERENCES
-
-
-def _objectives() -> Container[str]:
-    from .objectives import OBJECTIVES
-
-    return OBJECTIVES
+def _name(name: str, v: Any) -> str:
+    """A registered part's name: a string here; :func:`minee.registry.check` checks that
+    it is registered (the registry sits above the settings)."""
+    if not isinstance(v, str):
+        raise TypeError(f"{name} must be a name (str), got {v!r}")
+    return v
 
 
-def _activations() -> Container[str]:
-    from .critics import ACTIVATIONS
-
-    return ACTIVATIONS
-
-
-def _transforms() -> Container[str]:
-    from .preprocessing import TRANSFORMS
-
-    return TRANSFORMS
-
-
-@dataclass(frozen=True)
-class Settings:
-    """The resolved hyperparameters of one estimate (see the estimators for each meaning).
-
-    ``auto_batch`` is the preset's cap for ``batch_size="auto"`` (all training rows up to
-    this many).
-
-    Built by :func:`resolve`; every field is validated on construction, so a
-    ``Settings`` that exists is one the engine can run. ``seed`` is the seed actually used
-    (drawn when the estimator was given ``None``).
-    """
-
-    lr: float
-    batch_size: int | str
-    auto_batch: int
-    ref_factor: float
-    max_steps: int
-    eval_every: int
-    hidden: int
-    depth: int
-    activation: str
-    critic_bound: float
-    init: float | str
-    val_fraction: float
-    patience: int | None
-    min_steps: int
-    smoothing: float
-    averaging: float
-    weight_decay: float
-    reference: str
-    margin: float
-    form: str
-    joint_residual: bool
-    objective: str
-    ma_rate: float
-    scale_inputs: bool
-    clamp_inputs: bool
-    compress_tails: bool
-    whiten: bool
-    ensemble: int
-    folds: int | str
-    preprocess: str
-    null: bool
-    device: str
-    dtype: str
-    threads: int | str
-    seed: int
-
-    def __post_init__(self) -> None:
-        for f in fields(self):
-            check = _VALIDATORS.get(f.name)
-            if check is not None:
-                object.__setattr__(self, f.name, check(f.name, getattr(self, f.name)))
-
-    @property
-    def fold_count(self) -> int:
-        """``folds`` once resolved against the rows (:func:`minee.model.build_run` does)."""
-        assert isinstance(self.folds, int), "resolve folds='auto' against the rows first"
-        return self.folds
-
-    @property
-    def members(self) -> int:
-        """Critic sets trained per problem: ``ensemble`` for each of the folds."""
-        return self.ensemble * self.fold_count
-
-    def to_dict(self) -> dict[str, Any]:
-        """The settings as a JSON-ready dict."""
-        return asdict(self)
-
-
-_VALIDATORS: dict[str, Callable[[str, Any], Any]] = {
+_VALIDATORS = {
+    "reference": _name, "max_steps": positive_int,
+    "val_fraction": in_range(0.0, 1.0, high_open=True), "folds": _auto_or_positive,
     "lr": in_range(0.0, 1.0, low_open=True), "batch_size": _auto_or_positive,
-    "auto_batch": positive_int,
-    "ref_factor": in_range(0.01, 1e4), "max_steps": positive_int,
+    "auto_batch": positive_int, "ref_factor": in_range(0.01, 1e4),
     "eval_every": positive_int, "hidden": positive_int, "depth": positive_int,
-    "activation": one_of(_activations), "critic_bound": _critic_bound, "init": _init,
-    "val_fraction": in_range(0.0, 1.0, high_open=True), "patience": _patience,
-    "min_steps": non_negative_int, "smoothing": in_range(0.0, 1.0, low_open=True),
-    "averaging": in_range(0.0, 1.0, high_open=True), "weight_decay": in_range(0.0, 100.0),
-    "reference": one_of(_references),
-    "margin": in_range(0.0, 10.0), "form": one_of(("separate", "shared")),
-    "joint_residual": boolean,
-    "objective": one_of(_objectives),
+    "activation": _name, "critic_bound": _critic_bound, "init": _init,
+    "patience": _patience, "min_steps": non_negative_int,
+    "smoothing": in_range(0.0, 1.0, low_open=True),
+    "averaging": in_range(0.0, 1.0, high_open=True), "margin": in_range(0.0, 10.0),
+    "form": one_of(("separate", "shared")), "joint_residual": boolean, "objective": _name,
     "ma_rate": in_range(0.0, 1.0, low_open=True), "scale_inputs": boolean,
-    "clamp_inputs": boolean, "compress_tails": boolean, "whiten": boolean,
-    "ensemble": positive_int, "folds": _auto_or_positive, "preprocess": one_of(_transforms),
-    "null": boolean, "device": _device, "dtype": _dtype, "threads": _auto_or_positive,
-    "seed": lambda name, v: check_seed(v),
+    "clamp_inputs": boolean, "compress_tails": boolean, "preprocess": one_of(TRANSFORMS),
+    "dtype": _dtype, "ensemble": positive_int, "null": boolean, "device": _device,
+    "threads": _auto_or_positive, "seed": lambda name, v: check_seed(v),
 }
 
+#: the recipe's fields an estimator also takes as options of its own
+PUBLIC = ("reference", "max_steps", "val_fraction", "folds")
 
-def resolve(preset: str, kind: str, given: dict[str, Any]) -> Settings:
-    """Merge preset ``preset``'s settings for ``kind`` with the non-``None`` ``given`` values.
+
+def resolve(recipe: Recipe, options: dict[str, Any], rows: int) -> Settings:
+    """The settings of one fit on ``rows`` rows: ``recipe`` with ``options`` applied.
 
     Arguments:
-        preset: a key of :data:`minee.presets.PRESETS`.
-        kind: ``"mi"``, ``"mine"`` or ``"entropy"``.
-        given: hyperparameters by name (``None`` = take the preset's); names that are not
-            settings (``preset`` itself) are ignored; ``seed=None`` draws a seed; a given
-            ``val_fraction`` without ``folds`` sets ``folds=1`` (one split of that share).
+        recipe: the estimator's recipe (its preset's, with ``advanced`` applied).
+        options: the estimator's own options by name; ``None`` keeps the recipe's value
+            (a seed of ``None`` is drawn). A ``val_fraction`` given without ``folds``
+            asks for one split of that share. ``ensemble``, ``null``, ``device`` and
+            ``threads`` are taken as given; other names are ignored.
+        rows: the sample's number of rows.
 
     Raises:
-        ValueError, TypeError: an unknown preset or an invalid value (naming it).
+        ValueError, TypeError: an invalid value, or a split or batch the rows cannot hold
+            (naming the fix).
     """
-    one_of(PRESETS)("preset", preset)
-    values = dict(PRESETS[preset][kind])
-    values.update({k: v for k, v in given.items() if v is not None and k in _NAMES})
-    if given.get("val_fraction") is not None and given.get("folds") is None:
+    values = recipe.to_dict()
+    values.update({k: options[k] for k in PUBLIC if options.get(k) is not None})
+    if options.get("val_fraction") is not None and options.get("folds") is None:
         values["folds"] = 1  # a share to hold out asks for one split of that share
-    values["seed"] = draw_seed() if given.get("seed") is None else given["seed"]
-    return Settings(**values)
+    checked = Recipe(**values)  # every value validated before it is used below
+    folds = checked.folds if checked.folds != "auto" else \
+        AUTO_FOLDS if rows < CROSS_FIT_ROWS else 1
+    train_rows = rows - split_sizes(rows, int(folds), checked.val_fraction)
+    values.update(folds=folds, batch_size=_batch_size(checked, train_rows))
+    seed = options.get("seed")
+    extra = {k: options[k] for k in ("ensemble", "null", "device", "threads")
+             if options.get(k) is not None}
+    return Settings(**values, **extra, seed=draw_seed() if seed is None else seed)
 
 
-_NAMES = {f.name for f in fields(Settings)}
+def split_sizes(rows: int, folds: int, val_fraction: float) -> int:
+    """Held-out rows per fold: ``rows // folds`` with F > 1 folds, else the share.
+
+    Raises:
+        ValueError: fewer than 5 training or held-out rows where there are any.
+    """
+    n_val = rows // folds if folds > 1 else int(round(val_fraction * rows))
+    name = f"folds={folds}" if folds > 1 else f"val_fraction={val_fraction}"
+    if (n_val or folds > 1) and (n_val < 5 or rows - n_val < 5):
+        raise ValueError(
+            f"{name} leaves {rows - n_val} training and {n_val} held-out rows; provide more "
+            "rows" + (" or fewer folds" if folds > 1 else " or set val_fraction=0"))
+    return n_val
+
+
+def _batch_size(recipe: Recipe, rows: int) -> int:
+    if recipe.batch_size == "auto":
+        return min(recipe.auto_batch, rows)
+    assert isinstance(recipe.batch_size, int)
+    if recipe.batch_size > rows:
+        raise ValueError(
+            f"batch_size={recipe.batch_size} exceeds the {rows} training rows; lower "
+            "batch_size, use batch_size='auto', or provide more rows")
+    return recipe.batch_size
 
 
 @dataclass(frozen=True)
@@ -321,3 +317,4 @@ class Seeds:
 
 def _torch_seed(seq: np.random.SeedSequence) -> int:
     return int(seq.generate_state(1, np.uint64)[0] % SEED_LIMIT)
+

@@ -16,96 +16,27 @@ where a likelihood-ratio test shows the variables dependent, else the product of
 variable (:func:`fit_member`): independent heavy-tailed variables are no joint t (its
 shared scale variable couples them), and a joint t fitted to independent wide blocks
 holds chance dependence in its cross-scale terms. A product's head densities are sums of
-its variables' t marginals.
+its variables' t marginals. The fits and the test are in :mod:`minee.student_fit`.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
-from scipy import stats
 from torch import Tensor
 
 from .references import Reference, location_scale_fit_gap
-from .t_density import argmax_bounded, mahalanobis, mean_log_density
+from .student_fit import LEVEL, fit_student_t, independence_test, log_likelihood
+
+if TYPE_CHECKING:
+    from .settings import Settings
 
 __all__ = ["LEVEL", "StudentT", "fit_member", "fit_student_t", "independence_test",
            "sample_chi2"]
-
-_DOF_RANGE = (0.5, 1000.0)  # fitted degrees of freedom are kept in this range
-_EM_STEPS = 100
-_TOL = 1e-7  # relative change of the location and scale that ends EM
-_COLLAPSE = 20.0  # nats of log det(scale) below the sample covariance's: a degenerate fit
-#: The joint t is kept where the variables' independence is rejected at this level
-#: (:func:`independence_test`); one t per variable otherwise.
-LEVEL = 0.95
-
-
-def _dof_likelihood(log_dof: float, *, delta: np.ndarray, logdet: float, d: int) -> float:
-    return mean_log_density(delta, math.exp(log_dof), d, logdet)
-
-
-def fit_student_t(z: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
-    """Maximum-likelihood location, scale matrix and degrees of freedom (ECME).
-
-    Arguments:
-        z: one sample, shape (n, d), float64.
-
-    Returns:
-        ``(location (d,), scale (d, d), dof)``.
-
-    Raises:
-        numpy.linalg.LinAlgError: the sample covariance is singular.
-    """
-    n, d = z.shape
-    mean, scale = z.mean(0), np.cov(z, rowvar=False).reshape(d, d)
-    # log det(scale) below this: the fit is collapsing onto an atom. Only rows that pile
-    # onto a value of a column can make the likelihood unbounded (continuous rows in
-    # general position cannot), and heavy tails inflate the sample covariance that sets
-    # the floor (5-D Cauchy rows: ~50 nats above the fit's scale), so without ties there
-    # is no floor: the fit converges
-    floor = -math.inf
-    if _has_ties(z):
-        floor = mahalanobis(z - mean, scale)[1] - _COLLAPSE
-    dof = 10.0
-    for _ in range(_EM_STEPS):
-        delta, _ = mahalanobis(z - mean, scale)
-        w = (dof + d) / (dof + delta)
-        new_mean = (w[:, None] * z).sum(0) / w.sum()
-        centred = z - new_mean
-        # divided by the weights' sum, not n: the parameter-expanded EM (Kent, Tyler and
-        # Vardi 1994; Liu, Rubin and Wu 1998), whose fixed points are EM's (there the
-        # weights sum to n) but which reaches them in a fraction of the steps (Student-t
-        # 5 + 5 columns, dof 3: 11 steps, not 68; dof 1 converges where EM stopped at
-        # its step limit)
-        new_scale = (w[:, None] * centred).T @ centred / w.sum()
-        # many rows on one value make the likelihood unbounded as the scale shrinks onto
-        # them: keep the last fit before that (the `discrete` flag reports such data)
-        try:
-            delta, logdet = mahalanobis(z - new_mean, new_scale)
-        except np.linalg.LinAlgError:
-            break
-        if logdet < floor:
-            break
-        likelihood = functools.partial(_dof_likelihood, delta=delta, logdet=logdet, d=d)
-        log_dof = argmax_bounded(likelihood, math.log(_DOF_RANGE[0]), math.log(_DOF_RANGE[1]))
-        change = (np.abs(new_mean - mean).max() / (1 + np.abs(mean).max())
-                  + np.abs(new_scale - scale).max() / np.abs(scale).max())
-        mean, scale, dof = new_mean, new_scale, math.exp(log_dof)
-        if change < _TOL:
-            break
-    return mean, scale, dof
-
-
-def _has_ties(z: np.ndarray) -> bool:
-    """Whether some column of ``z`` (n, d) holds a value more than once."""
-    ordered = np.sort(z, axis=0)
-    return bool((ordered[1:] == ordered[:-1]).any())
 
 
 def sample_chi2(dof: Tensor, shape: tuple[int, ...], generator: torch.Generator) -> Tensor:
@@ -127,42 +58,8 @@ def sample_chi2(dof: Tensor, shape: tuple[int, ...], generator: torch.Generator)
     return 2 * torch._standard_gamma(half, generator=generator)
 
 
-def _log_likelihood(z: np.ndarray, fit: tuple[np.ndarray, np.ndarray, float]) -> float:
-    """Log likelihood (nats) of a t fit to the rows ``z`` (n, d)."""
-    mean, scale, dof = fit
-    delta, logdet = mahalanobis(z - mean, scale)
-    return z.shape[0] * mean_log_density(delta, dof, z.shape[1], logdet)
-
-
-def independence_test(joint: float, split: float, sizes: list[int], n: int
-                      ) -> tuple[float, float]:
-    """The likelihood-ratio test of the variables' independence: the statistic, twice the
-    log-likelihood gain of the joint fit over the per-variable fits times Box's factor
-    $1 - (2(p^3 - \\sum p_g^3) + 9(p^2 - \\sum p_g^2)) / (6n(p^2 - \\sum p_g^2))$, and
-    the chi-squared quantile at :data:`LEVEL` on the cross-scale parameters' count
-    $(p^2 - \\sum p_g^2) / 2$ (Anderson 2003, *An Introduction to Multivariate Statistical
-    Analysis*, Sec. 9.4).
-
-    The test is exact for Gaussians to O(n^-2); for t fits it is the same count, used
-    as a threshold. Without Box's factor the statistic's null mean at 25+25 columns and
-    n = 500 is 660, not the 625 of the chi-squared, and the test rejects 1 time in 4
-    (simulated).
-
-    Arguments:
-        joint: the joint fit's log likelihood (nats).
-        split: the sum of the per-variable fits' log likelihoods (nats).
-        sizes: the variables' column counts, >= 2 of them.
-        n: the rows.
-
-    Returns:
-        ``(statistic, threshold)``; independence is rejected where the first is larger.
-    """
-    p = sum(sizes)
-    p2, p3 = p**2 - sum(s**2 for s in sizes), p**3 - sum(s**3 for s in sizes)
-    box = 1 - (2 * p3 + 9 * p2) / (6 * n * p2)
-    return box * 2 * (joint - split), float(stats.chi2.ppf(LEVEL, p2 / 2))
-
-
+# fit_member stays beside StudentT and reads fit_student_t and independence_test from this
+# module's names, so that patching them here (benchmarks/suite.py) reaches every fit
 def fit_member(z: np.ndarray, groups: list[np.ndarray]
                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, bool]:
     """One member's reference: the joint t where the rows show the variables dependent
@@ -188,8 +85,8 @@ def fit_member(z: np.ndarray, groups: list[np.ndarray]
     if len(groups) < 2:
         return joint[0], joint[1], np.full(len(groups), joint[2]), False
     parts = [fit_student_t(z[:, g]) for g in groups]
-    split = sum(_log_likelihood(z[:, g], f) for g, f in zip(groups, parts, strict=True))
-    statistic, threshold = independence_test(_log_likelihood(z, joint), split,
+    split = sum(log_likelihood(z[:, g], f) for g, f in zip(groups, parts, strict=True))
+    statistic, threshold = independence_test(log_likelihood(z, joint), split,
                                              [int(g.sum()) for g in groups], z.shape[0])
     if statistic > threshold:
         return joint[0], joint[1], np.full(len(groups), joint[2]), False
@@ -233,6 +130,10 @@ class StudentT(Reference):
         groups: the variables' column masks (G, D), bool; one of all columns without
             ``groups``.
     """
+
+    @classmethod
+    def build(cls, data: Tensor, groups: Tensor, settings: Settings) -> Reference:
+        return cls(data, groups)
 
     def __init__(self, data: Tensor, groups: Tensor | None = None):
         dim = data.shape[-1]

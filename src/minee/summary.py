@@ -60,8 +60,7 @@ def summarise(run: Run) -> list[Estimate]:
 
 def _ceiling(run: Run) -> float | None:
     """The objective's own upper limit on its bound (InfoNCE: ln of its batch), if any."""
-    ceiling = getattr(run.engine.objective, "ceiling", None)
-    return None if ceiling is None else float(ceiling(run.engine.batch))
+    return run.engine.objective.ceiling(run.engine.batch)
 
 
 def _scale_offset(run: Run) -> torch.Tensor:
@@ -121,7 +120,7 @@ def _estimate(run: Run, t: _Terms, p: int) -> Estimate:
         heldout_divergences=per_head(avg(t.history["heldout"].double().numpy()).T)
         if heldout else {},
         stopped_early=engine.stopped_early)
-    error = stderr(members[finite], t.variance[sl][finite], run.settings.fold_count)
+    error = stderr(members[finite], t.variance[sl][finite], run.settings.folds)
     # the finite members', as for the value
     train_value = float(np.nanmean(t.train_values[sl][finite])) if finite.any() else math.nan
     mi = run.quantity != "entropy"

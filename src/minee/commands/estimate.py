@@ -42,7 +42,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("--x", required=True, metavar="COLS", help="columns of X")
     parser.add_argument("--y", required=True, metavar="COLS", help="columns of Y")
     parser.add_argument("--z", metavar="COLS", help="columns of Z: estimate I(X;Y|Z)")
-    parser.add_argument("--method", choices=Registry("api", "METHODS"), default="minee",
+    parser.add_argument("--method", choices=Registry("registry", "METHODS"), default="minee",
                         metavar="NAME",
                         help="minee: entropic (default); mine: product-of-marginals critic; "
                              "infonce: contrastive, at most ln(batch) (no entropies, no --z)")
@@ -58,8 +58,8 @@ def run(args: argparse.Namespace) -> int:
     """Estimate I(X;Y) or I(X;Y|Z), print it, then write --plot / --save."""
     check_outputs(plot=args.plot, save=args.save)  # before the data is read or a step taken
     # the library (torch) is imported here, not at the top: 'minee --help' stays fast
-    from ..api import METHODS
     from ..estimators import CMINEE, MINE
+    from ..registry import estimator
 
     specs = {"x": args.x, "y": args.y}
     options = estimator_options(args)
@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError("--z (conditional MI) needs --method minee")
     if args.z is not None:
         specs["z"] = args.z
-    cls: type = CMINEE if args.z is not None else METHODS[args.method]
+    cls: Any = CMINEE if args.z is not None else estimator(args.method, method=True)
     if cls is MINE and "reference" in options:
         raise ValueError("--reference applies to --method minee only (MINE's reference is "
                          "the product of the marginals)")

@@ -34,24 +34,37 @@ def report_table(est: Any, path: str, columns: dict[str, list[str]], rows: int, 
         args: the command's arguments (``plot``, ``save``).
         seed: the seed the fit used (drawn at random unless ``--seed`` was given).
     """
-    quantity = est.symbol
-    lines = [f"{quantity} from {path} ({rows:,} rows, {name}"
+    lines = [f"{est.symbol} from {path} ({rows:,} rows, {name}"
              + (f", ensemble {est.members.size}" if est.members.size > 1 else "") + ")"]
     lines += [f"  {var.upper()}: {', '.join(cols)}" for var, cols in columns.items()]
+    lines += _values(est, name)
+    lines += _how_made(est, name, seed)
+    lines += _diagnostics_and_files(est, args)
+    return "\n".join(lines)
 
-    def row(label: str, value: float, extra: str = "") -> str:
-        return f"  {label:<10} {value:>10.4f} nats{extra}"
 
+def _row(label: str, value: float, extra: str = "") -> str:
+    """One number of the report, in nats."""
+    return f"  {label:<10} {value:>10.4f} nats{extra}"
+
+
+def _values(est: Any, name: str) -> list[str]:
+    """The estimate with its interval, the null (when computed) and the entropies (nats)."""
     ci = "" if est.ci is None else (f"   95% CI [{est.ci[0]:.4f}, {est.ci[1]:.4f}]"
                                     f"   stderr {est.stderr:.4f}"
                                     + (f"   bias allowance {est.bias:.4f}" if est.bias else ""))
-    lines.append(row(quantity, est.value, ci))
+    lines = [_row(est.symbol, est.value, ci)]
     if est.null is not None:
-        lines.append(row("null", est.null, "   (Y rows shuffled)"))
+        lines.append(_row("null", est.null, "   (Y rows shuffled)"))
     for head, value in est.entropies.items():
         if name != "NEE":
-            lines.append(row(f"H({','.join(head.upper())})", value))
-    lines.append(f"  {'preprocess':<10} {PREPROCESSING.get(est.preprocess, est.preprocess)}")
+            lines.append(_row(f"H({','.join(head.upper())})", value))
+    return lines
+
+
+def _how_made(est: Any, name: str, seed: int | None) -> list[str]:
+    """The preprocessing (and what it means for the numbers), the training, the seed."""
+    lines = [f"  {'preprocess':<10} {PREPROCESSING.get(est.preprocess, est.preprocess)}"]
     from ..preprocessing import RANK_TRANSFORMS  # numpy, scipy: not imported for --help
 
     # a rank transform is not affine, so no entropy can be corrected back to the data's scale
@@ -65,13 +78,18 @@ def report_table(est: Any, path: str, columns: dict[str, list[str]], rows: int, 
         else "ran to --max-steps"))
     if seed is not None:  # a drawn seed is shown so that the run can be repeated
         lines.append(f"  {'seed':<10} {seed} (--seed {seed} repeats this run)")
+    return lines
+
+
+def _diagnostics_and_files(est: Any, args: argparse.Namespace) -> list[str]:
+    """The diagnostics (each flag and what it means, or none) and the files written."""
     if est.diagnostics:
-        lines.append("diagnostics:")
+        lines = ["diagnostics:"]
         lines += [f"  {flag}: {message}" for flag, message in est.diagnostics.items()]
     else:
-        lines.append("diagnostics: none")
+        lines = ["diagnostics: none"]
     if args.plot:
         lines.append(f"plot: {args.plot}")
     if args.save:
         lines.append(f"model: {args.save}")
-    return "\n".join(lines)
+    return lines
