@@ -22,7 +22,7 @@ from typing import Any
 
 import numpy as np
 import torch
-from common import markdown_table
+from common import as_options, markdown_table
 from suite import clock_ms
 
 import minee
@@ -90,7 +90,8 @@ def main() -> None:
                 start = time.process_time()
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
-                    est = minee.conditional_mutual_information(x, y, z, seed=seed, **options)
+                    est = minee.conditional_mutual_information(x, y, z, seed=seed,
+                                                             **as_options(options))
                 cpu.append(time.process_time() - start)
                 errors.append(est.value - truth)
             rows.append([name, config, f"{truth:.3f}", ", ".join(f"{e:+.3f}" for e in errors),

@@ -96,3 +96,19 @@ def markdown_table(header: list[str], rows: list[list[Any]]) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(fmt(v) for v in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def as_options(config: dict[str, Any]) -> dict[str, Any]:
+    """A flat benchmark configuration (``{"max_steps": 500, "hidden": 128}``) as estimator
+    options: the recipe's fields that the estimators do not take go into ``advanced``.
+    Configurations naming settings that were removed (``whiten``, ``weight_decay``) raise."""
+    from dataclasses import fields
+
+    import minee
+
+    own = set(minee.MINEE().get_params()) | {"null", "client", "scheduler", "chunk_size",
+                                             "retries", "timeout", "progress", "method"}
+    recipe = {f.name for f in fields(minee.Recipe)}
+    options = {k: v for k, v in config.items() if k in own or k not in recipe}
+    advanced = {k: v for k, v in config.items() if k in recipe and k not in own}
+    return {**options, "advanced": advanced} if advanced else options

@@ -56,7 +56,7 @@ def main() -> None:
     torch.set_num_threads(1)
     warnings.simplefilter("ignore", minee.MineeWarning)  # flags are not timed here
     warm = minee.tasks.get("mg", rho=0.9).sample(600, seed=0)
-    minee.mutual_information(*warm, seed=0, max_steps=50, min_steps=0, folds=1)
+    minee.mutual_information(*warm, seed=0, max_steps=50, folds=1, advanced={"min_steps": 0})
     rows = [timed_call(problem, int(seed), args.n) for problem in args.problems.split(",")
             for seed in args.seeds.split(",")]
     print(markdown_table(["problem", "seed", "steps", "CPU-s", "clock before (ms)",

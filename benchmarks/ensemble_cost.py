@@ -23,7 +23,8 @@ __all__ = ["main"]
 
 def fit_seconds(x, y, members: int, steps: int) -> tuple[float, float]:
     """(wall, process CPU) seconds of one ``MINEE(ensemble=members)`` fit of ``steps``."""
-    est = minee.MINEE(ensemble=members, max_steps=steps, patience=None, seed=0, device="cpu")
+    est = minee.MINEE(ensemble=members, max_steps=steps, seed=0, device="cpu",
+                      advanced={"patience": None})
     wall, cpu = time.perf_counter(), time.process_time()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", minee.MineeWarning)

@@ -65,7 +65,7 @@ def main() -> None:
                 cpu = time.process_time()
                 reference, bound = ref.split(":")
                 est = minee.entropy(z, seed=seed, reference=reference,
-                                    critic_bound=float(bound))
+                                    advanced={"critic_bound": float(bound)})
                 errors[ref].append(abs(est.value - truth))
                 row += [est.value - truth, time.process_time() - cpu,
                         ", ".join(sorted(est.diagnostics)) or "-"]

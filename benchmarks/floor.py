@@ -53,11 +53,11 @@ def matmul_gflops(repeats: int, size: int = 2048) -> float:
 def _engines(figure: str, seeds: int) -> dict[str, Engine]:
     fig = FIGURES[figure]
     _, xs, ys = _samples(fig, seeds, 0)
-    common = {"preset": "paper", "lr": fig.lr, "batch_size": fig.batch_size,
-              "max_steps": 10, "eval_every": 10, "seed": 0}
-    return {"minee": minee.MINEE(ref_factor=fig.ref_factor, **common
-                                 ).prepare_batch(xs, ys).engine,
-            "mine": minee.MINE(**common).prepare_batch(xs, ys).engine}
+    common = {"preset": "paper", "max_steps": 10, "seed": 0}
+    recipe = {"lr": fig.lr, "batch_size": fig.batch_size, "eval_every": 10}
+    minee_recipe = {**recipe, "ref_factor": fig.ref_factor}
+    return {"minee": minee.MINEE(**common, advanced=minee_recipe).prepare_batch(xs, ys).engine,
+            "mine": minee.MINE(**common, advanced=recipe).prepare_batch(xs, ys).engine}
 
 
 def _eval_macs(engine: Engine) -> float:

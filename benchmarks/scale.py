@@ -27,6 +27,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import torch
+from common import as_options
 
 import minee
 
@@ -84,7 +85,7 @@ def main() -> None:
 
     sample = pairs[::args.loop_every]
     start = time.perf_counter()
-    loop = [minee.MINEE(seed=args.seed, **options).fit(df.iloc[:, i], df.iloc[:, j])
+    loop = [minee.MINEE(seed=args.seed, **as_options(options)).fit(df.iloc[:, i], df.iloc[:, j])
             .mutual_information_ for i, j in sample]
     elapsed = (time.perf_counter() - start) * len(pairs) / len(sample)
     done({"how": f"loop: one MINEE fit per pair (timed on {len(sample)}, scaled)",
@@ -93,7 +94,8 @@ def main() -> None:
                             errors(np.array(loop), truth, sample), strict=True))})
 
     start = time.perf_counter()
-    batched = minee.mi_matrix(df, seed=args.seed, chunk_size=args.chunk_size, **options)
+    batched = minee.mi_matrix(df, seed=args.seed, chunk_size=args.chunk_size,
+                              **as_options(options))
     done({"how": "batched, in-process", "critic heads": len(pairs) + c,
                  "wall s": time.perf_counter() - start,
                  **dict(zip(("MAE dependent", "mean |I| independent"),
@@ -108,7 +110,7 @@ def main() -> None:
         boot = time.perf_counter() - start
         start = time.perf_counter()
         remote = minee.mi_matrix(df, seed=args.seed, chunk_size=args.chunk_size,
-                                 client=client, **options)
+                                 client=client, **as_options(options))
         done({"how": f"Dask LocalCluster, {args.workers} worker processes",
                      "critic heads": len(pairs) + c, "wall s": time.perf_counter() - start,
                      **dict(zip(("MAE dependent", "mean |I| independent"),

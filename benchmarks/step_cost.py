@@ -112,8 +112,8 @@ def time_minee(x: np.ndarray, y: np.ndarray, iterations: int,
                seed: int) -> tuple[float, float]:
     """(wall, CPU) seconds per iteration of ``MINEE(preset="paper", eval_every=1)``, the
     whole ``fit`` (setup and summary included)."""
-    est = minee.MINEE(preset="paper", max_steps=iterations, eval_every=1, seed=seed,
-                      device="cpu")
+    est = minee.MINEE(preset="paper", max_steps=iterations, seed=seed, device="cpu",
+                      advanced={"eval_every": 1})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", minee.MineeWarning)
         return _per_iteration(lambda: est.fit(x, y), iterations)

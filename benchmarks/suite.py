@@ -28,7 +28,7 @@ from unittest import mock
 
 import numpy as np
 import torch
-from common import RESULTS, append_jsonl, ksg, markdown_table, read_jsonl
+from common import RESULTS, append_jsonl, as_options, ksg, markdown_table, read_jsonl
 
 import minee
 import minee.tasks
@@ -269,7 +269,8 @@ def estimate(method: str, x: np.ndarray, y: np.ndarray, seed: int) -> dict[str, 
     # the test always rejecting independence: the joint t
     with mock.patch.object(student_t, "independence_test", lambda *_: (1.0, 0.0)) if (
             joint_only) else contextlib.nullcontext():
-        est = minee.mutual_information(x, y, method=name, seed=seed, **options)
+        est = minee.mutual_information(x, y, method=name, seed=seed,
+                                       **as_options(options))
     return {"value": est.value, "ci": est.ci, "stderr": est.stderr, "bias": est.bias,
             "flags": sorted(est.diagnostics),
             "steps": int(est.history.steps[-1]),

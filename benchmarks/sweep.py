@@ -17,7 +17,17 @@ import warnings
 from functools import partial
 from typing import Any
 
-from common import RESULTS, TASKS, append_jsonl, markdown_table, median, read_jsonl, task, timed
+from common import (
+    RESULTS,
+    TASKS,
+    append_jsonl,
+    as_options,
+    markdown_table,
+    median,
+    read_jsonl,
+    task,
+    timed,
+)
 
 import minee
 
@@ -91,7 +101,7 @@ def run(task_name: str, seeds: list[int], names: list[str], tag: str) -> None:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", minee.MineeWarning)
                 est, wall = timed(partial(minee.mutual_information, x, y, seed=seed,
-                                          **{**BASE, **CONFIGS[name]}))
+                                          **as_options({**BASE, **CONFIGS[name]})))
             row = {"tag": tag, "task": task_name, "config": name, "seed": seed,
                    "value": est.value, "truth": truth, "rel_error": (est.value - truth) / truth,
                    "steps": int(est.history.steps[-1]), "wall_s": wall}

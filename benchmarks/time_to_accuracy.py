@@ -22,7 +22,17 @@ import warnings
 from typing import Any
 
 import numpy as np
-from common import RESULTS, TASKS, append_jsonl, ksg, markdown_table, median, read_jsonl, task
+from common import (
+    RESULTS,
+    TASKS,
+    append_jsonl,
+    as_options,
+    ksg,
+    markdown_table,
+    median,
+    read_jsonl,
+    task,
+)
 
 import minee
 from minee.summary import summarise
@@ -42,7 +52,7 @@ def trace_neural(method: str, x: np.ndarray, y: np.ndarray, seed: int,
     values: list[float] = []
     paused = 0.0
     start = time.perf_counter()
-    est = cls(seed=seed, device="cpu", **options)
+    est = cls(seed=seed, device="cpu", **as_options(options))
     run = est.prepare_batch(x[None], y[None])
 
     def record(engine: Any) -> None:

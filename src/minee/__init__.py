@@ -5,21 +5,12 @@ minus a Donsker-Varadhan divergence learned by a critic network, then
 I(X;Y) = H(X) + H(Y) - H(X,Y). MINE is the special case whose reference is the product
 of the marginals.
 
-The layers, each importing only from those below it::
-
-    cli, commands/*         the command line (commands/common: the shared options)
-    api, matrix, selection  one-call functions; many estimates at once (parallel, workers)
-    experiments             the paper's figures (experiment_report: summaries, files)
-    estimators, base        NEE, MINEE, MINE, CMINEE, InfoNCE: settings -> model -> fit
-    summary, readout        trained model -> Estimate (results); per-row values, errors
-    model                   Settings + samples -> Run (critic, reference, objective, engine)
-    engine, streaming,      the one batched training loop; knows nothing of entropies
-    averaging               (averaging: the critics' weights averaged over steps)
-    critics, references,    batched MLPs; reference and objective registries (student_t:
-    objectives, heads       the fitted Student-t); variable sets and how terms combine
-    settings, presets,      typed settings and seeds; inputs, preprocessing (copula:
-    inputs, ...             rank scores; t_density: the t fits' numerics), files,
-                            diagnostics, smoothing, progress, plotting, persistence
+Fitting is: a :class:`Recipe` (every training choice; :mod:`minee.presets` holds each
+estimator's) and the estimator's few options are resolved once into the
+:class:`Settings` of a fit, which build one batched model (:mod:`minee.model`) trained by
+one engine (:mod:`minee.engine`) and read into an :class:`Estimate` (:mod:`minee.summary`).
+References, objectives and estimators are registered by name in :mod:`minee.registry`.
+The layers of the package and the test that keeps them are in ``docs/development.md``.
 
 The package's names are imported on first use, so ``minee --help`` does not load torch.
 """
