@@ -26,8 +26,8 @@ from .averaging import moving_average, pairs, update_average
 from .engine_config import EngineConfig, adam
 from .feed import Feed
 from .objectives import Objective
+from .records import Records
 from .references import Reference
-from .smoothing import ema
 from .streaming import STREAM_CHUNK, dv_backward_streamed
 
 __all__ = ["EngineConfig", "Engine"]  # EngineConfig: from minee.engine_config
@@ -103,25 +103,10 @@ class Engine:
         self.optimizer = adam(critic, config, train.device)
         self._average = None if not config.averaging else pairs(
             moving_average(critic, config.averaging), critic)
-        self._start_records(train, k, h)
-
-    def _start_records(self, train: Tensor, k: int, h: int) -> None:
-        """The training state before the first step: curves, bests, the selection."""
-        config = self.config
         self.step = 0
-        self.diverged = torch.zeros(k, dtype=torch.bool)
         self.stopped_early = False
-        self._records: dict[str, list[Tensor]] = {"train": [], "heldout": []}
-        self._steps: list[int] = []
-        self._smooth: dict[str, Tensor] = {}
-        self._best = train.new_full((k, h), -math.inf)
-        self._head_best = self._best
-        if config.selection is not None and len(config.selection) != h:
-            raise ValueError(f"selection has {len(config.selection)} weights for {h} heads; "
-                             "give one weight per head")
-        self._selection = None if config.selection is None else train.new_tensor(
-            config.selection)
-        self._since_best = 0
+        # the curves, their smoothing, the best state and the early-stopping count
+        self.records = Records(train, k, h, config)
 
     def step_work(self) -> float:
         """Multiply-adds of one training step's forward pass (a size for thread choices):
@@ -208,34 +193,8 @@ class Engine:
         return total / n
 
     def _record(self, values: dict[str, Tensor]) -> None:
-        finite = torch.stack([torch.isfinite(v).all(dim=1) for v in values.values()]).all(0)
-        newly = (~finite).cpu() & ~self.diverged
-        self.diverged |= newly
-        keep = self.diverged.to(finite.device)[:, None]
-        for name, v in values.items():
-            v = torch.where(keep, torch.nan, v)  # a diverged member records NaN from now on
-            self._records[name].append(v)
-            self._smooth[name] = ema(self._smooth.get(name), v, self.config.smoothing)
-        self._steps.append(self.step)
-        if "heldout" in values:
-            self._select(self._smooth["heldout"])
-
-    def _select(self, cur: Tensor) -> None:
-        """Keep the best smoothed held-out divergences ``cur`` (K, H) so far: per head, or
-        all heads at the state where the selection score was highest. Early stopping
-        follows each head's own best either way: a score of differences can stall while
-        its heads still improve (stopping on it ended Student-t runs at step 400, 0.06
-        nats lower)."""
-        better = torch.isfinite(cur) & (cur > self._head_best + self.config.tol)
-        self._head_best = torch.where(better, cur, self._head_best)
-        self._since_best = 0 if bool(better.any()) else self._since_best + 1
-        if self._selection is None:
-            self._best = self._head_best
-            return
-        score = (cur * self._selection).sum(-1)
-        kept = (self._best * self._selection).sum(-1)  # NaN or -inf before any reading
-        higher = torch.isfinite(score) & ~(score <= kept)
-        self._best = torch.where(higher[:, None], cur, self._best)
+        """Record one evaluation's divergences (:class:`~minee.records.Records`)."""
+        self.records.record(values, self.step)
 
     def run(self, callback: Callable[[Engine], None] | None = None,
             until: int | None = None) -> None:
@@ -248,7 +207,7 @@ class Engine:
         """
         cfg = self.config
         end = cfg.max_steps if until is None else min(until, cfg.max_steps)
-        if self.step == 0 and not self._steps:
+        if self.step == 0 and not self.records.steps:
             self._record(self.evaluate())
         while self.step < end and not self.finished:
             self.train_step()
@@ -257,7 +216,8 @@ class Engine:
                 if callback is not None:
                     callback(self)
                 if (cfg.patience is not None and self.heldout_rows is not None
-                        and self.step >= cfg.min_steps and self._since_best >= cfg.patience):
+                        and self.step >= cfg.min_steps
+                        and self.records.since_best >= cfg.patience):
                     self.stopped_early = True
 
     @property
@@ -265,14 +225,20 @@ class Engine:
         """True once every member diverged or early stopping triggered."""
         return bool(self.diverged.all()) or self.stopped_early
 
+    @property
+    def diverged(self) -> Tensor:
+        """Which members diverged, (K,) on the CPU."""
+        return self.records.diverged
+
+    @property
+    def _since_best(self) -> int:
+        """Evaluations since a head's smoothed held-out divergence last improved."""
+        return self.records.since_best
+
     # results ------------------------------------------------------------------------------
     def history(self) -> dict[str, Tensor]:
         """Recorded curves: ``steps`` (T,), ``train`` and maybe ``heldout`` (T, K, H)."""
-        out = {"steps": torch.tensor(self._steps)}
-        for name, rows in self._records.items():
-            if rows:
-                out[name] = torch.stack(rows).cpu()
-        return out
+        return self.records.history()
 
     def divergences(self) -> Tensor:
         """Reported divergences (K, H) in nats.
@@ -284,13 +250,13 @@ class Engine:
         smoothed training-row divergence.
         """
         if self.heldout_rows is not None:
-            return self._best.cpu()
+            return self.records.best.cpu()
         return self.smoothed("train")
 
     def smoothed(self, name: str) -> Tensor:
         """The smoothed curve ``name`` now, (K, H); a diverged member keeps its last finite
         value."""
-        return self._smooth[name].cpu()
+        return self.records.smoothed(name)
 
     def state_dict(self) -> dict:
         """Everything needed to resume bit-for-bit on CPU (critic, Adam, RNG, curves)."""
@@ -299,10 +265,7 @@ class Engine:
             "averaged": None if self.averaged is None else self.averaged.state_dict(),
             "generator": self.generator.get_state(),
             "objective": self.objective.state_dict(),
-            "step": self.step, "diverged": self.diverged, "records": self._records,
-            "steps": self._steps, "smooth": self._smooth, "best": self._best,
-            "head_best": self._head_best,
-            "since_best": self._since_best,
+            "step": self.step, **self.records.state_dict(),
             "stopped_early": self.stopped_early,
             "feed": self.feed.state_dict(),
         }
@@ -315,17 +278,8 @@ class Engine:
         self.optimizer.load_state_dict(state["optimizer"])
         self.generator.set_state(state["generator"])
         self.objective.load_state_dict(state["objective"])
-        self.step, self.diverged = state["step"], state["diverged"]
+        self.step = state["step"]
         # on this engine's device: a saved state is read onto the CPU
-        device = self.train_rows.device
-        self._records = {name: [v.to(device) for v in rows]
-                         for name, rows in state["records"].items()}
-        self._steps = state["steps"]
-        self._smooth = {name: v.to(device) for name, v in state["smooth"].items()}
-        self._best = state["best"].to(device)
-        # states saved before the one-state reading (reproduce checkpoints, which hold no
-        # held-out rows and so never select) lack it
-        self._head_best = state.get("head_best", self._best).to(device)
-        self._since_best = state["since_best"]
+        self.records.load_state_dict(state, self.train_rows.device)
         self.stopped_early = state["stopped_early"]
         self.feed.load_state_dict(state["feed"])  # after the critic's buffers
