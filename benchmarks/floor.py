@@ -26,8 +26,8 @@ from common import markdown_table, median
 
 import minee
 from minee.engine import Engine
-from minee.experiments import FIGURES, _samples
 from minee.memory import retain_freed_memory
+from minee.paper.experiments import FIGURES, _samples
 
 __all__ = ["matmul_gflops", "protocol_rows", "main"]
 

@@ -120,7 +120,7 @@ def main() -> None:
     table = pd.DataFrame(rows).set_index("how")
     print(f"{c} columns ({len(pairs)} pairs), {args.rows} rows, max_steps={args.max_steps} "
           f"(every run trains to the end), default batch (training rows up to 512), "
-          f"chunk_size={args.chunk_size or minee.parallel.CHUNK_CPU}, 1 torch thread per "
+          f"chunk_size={args.chunk_size or minee.many.parallel.CHUNK_CPU}, 1 torch thread per "
           f"process, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the end")
     print(markdown(table))
     print(f"Dask cluster start-up (not in the table): {boot:.1f} s; Dask numbers identical "

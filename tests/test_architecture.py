@@ -16,7 +16,8 @@ import pytest
 import torch
 
 import minee
-from minee import objectives, registry, selection
+from minee import objectives, registry
+from minee.many import selection
 from minee.references import Gaussian, Reference
 from minee.summary import summarise
 from tests.conftest import QUICK, quick
@@ -275,5 +276,5 @@ def test_layers_keep_to_their_floor() -> None:
                     getattr(first, "value", None), ast.Constant)
                 start = first.end_lineno + 1 if has_doc else first.lineno
                 assert (node.end_lineno or 0) - start + 1 <= 60, f"{path}:{node.name}"
-    for name in ("experiments.py", "parallel.py"):
+    for name in ("paper/experiments.py", "many/parallel.py"):
         assert "Engine(" not in (SRC / name).read_text(), name

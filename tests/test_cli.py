@@ -219,7 +219,7 @@ def _no_work(monkeypatch: pytest.MonkeyPatch) -> None:
         raise AssertionError("work started before the outputs were checked")
 
     monkeypatch.setattr("minee.io.read_table", forbidden)
-    monkeypatch.setattr("minee.experiments.reproduce", forbidden)
+    monkeypatch.setattr("minee.paper.experiments.reproduce", forbidden)
 
 
 @pytest.mark.parametrize(("args", "message"), [

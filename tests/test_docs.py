@@ -57,7 +57,7 @@ def test_every_module_is_searched_for_examples() -> None:
             continue
         found = [t for t in finder.find(importlib.import_module(name), globs={}) if t.examples]
         assert not found, f"{name} has examples the scan missed"
-    assert {"minee.api", "minee.baselines", "minee.matrix"} <= set(WITH_EXAMPLES)
+    assert {"minee.api", "minee.baselines", "minee.many.matrix"} <= set(WITH_EXAMPLES)
 
 
 def test_documentation_site_builds_without_warnings(tmp_path: Path) -> None:

@@ -16,9 +16,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from minee import experiments
-from minee.experiment_report import format_markdown
 from minee.files import load_checked
+from minee.paper import experiments
+from minee.paper.report import format_markdown
 
 TINY = {"seeds": 2, "steps": 40, "eval_every": 5, "plot": False}
 

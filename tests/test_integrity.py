@@ -18,8 +18,9 @@ import pytest
 import torch
 
 import minee
-from minee import experiments, persistence, tasks
+from minee import persistence, tasks
 from minee.files import load_checked
+from minee.paper import experiments
 from tests.conftest import quick
 
 TINY = {"seeds": 2, "steps": 20, "eval_every": 5, "plot": False}

@@ -16,7 +16,7 @@ import pytest
 import torch
 
 import minee
-from minee.parallel import prepare
+from minee.many.parallel import prepare
 from tests.conftest import quick
 
 distributed = pytest.importorskip("distributed")

@@ -27,9 +27,9 @@ _EXPORTS = {
     "mutual_information": "api", "entropy": "api", "conditional_mutual_information": "api",
     "MineeWarning": "diagnostics", "CMINEE": "estimators", "MINE": "estimators",
     "MINEE": "estimators", "NEE": "estimators", "InfoNCE": "estimators",
-    "mi_matrix": "matrix", "relevance": "matrix", "load": "persistence",
+    "mi_matrix": "many.matrix", "relevance": "many.matrix", "load": "persistence",
     "save": "persistence", "Estimate": "results", "History": "results",
-    "mutual_info_scores": "selection", "Settings": "settings", "Recipe": "settings",
+    "mutual_info_scores": "many.selection", "Settings": "settings", "Recipe": "settings",
 }
 
 __all__ = [
@@ -42,10 +42,10 @@ if TYPE_CHECKING:
     from .api import conditional_mutual_information, entropy, mutual_information
     from .diagnostics import MineeWarning
     from .estimators import CMINEE, MINE, MINEE, NEE, InfoNCE
-    from .matrix import mi_matrix, relevance
+    from .many.matrix import mi_matrix, relevance
+    from .many.selection import mutual_info_scores
     from .persistence import load, save
     from .results import Estimate, History
-    from .selection import mutual_info_scores
     from .settings import Recipe, Settings
 
 

@@ -127,7 +127,7 @@ def plot_figure(summary: dict[str, Any], path: str | os.PathLike[str]) -> list[s
     method, every seed faint and the median bold, the truth dashed, 90% crossings marked.
 
     Arguments:
-        summary: what :func:`minee.experiments.reproduce` returns (with its ``_curves``).
+        summary: what :func:`minee.paper.experiments.reproduce` returns (with its ``_curves``).
         path: output path without suffix; ``.png`` and ``.pdf`` are written.
 
     Returns:

@@ -57,7 +57,7 @@ def run(args: argparse.Namespace) -> int:
     """Reproduce the figure(s) into --out, then print the table of 90% crossings."""
     check_folder(args.out)  # an unusable --out fails now, not after hours of training
     # the library (torch) is imported here, not at the top: 'minee --help' stays fast
-    from ..experiments import Interrupted, format_table, reproduce
+    from ..paper.experiments import Interrupted, format_table, reproduce
 
     figures = ["fig1", "fig2"] if args.figure == "all" else [args.figure]
     resume = dict.fromkeys(figures, args.resume)
@@ -107,8 +107,8 @@ def _write_summary(summaries: list[dict[str, Any]], path: str) -> None:
     """Write the figures' public summaries (no curves) to ``path`` as JSON, atomically,
     keeping the other figure's summary if ``path`` holds one (runs of one figure at a time
     build up one file)."""
-    from ..experiments import FIGURES
     from ..files import atomic_write
+    from ..paper.experiments import FIGURES
 
     public = {s["figure"]: {k: v for k, v in s.items() if not k.startswith("_")}
               for s in summaries}

@@ -1,6 +1,6 @@
 """Summaries of the paper's figures: when each method reaches 90% of the truth, files, tables.
 
-:func:`minee.experiments.reproduce` trains; this module turns its runs into the JSON-ready
+:func:`minee.paper.experiments.reproduce` trains; this module turns its runs into the JSON-ready
 summary, writes ``<figure>.json/.csv`` (and the figure), and formats the table the command
 line prints.
 """
@@ -14,14 +14,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
-from .files import atomic_write
-from .model import Run
-from .paper_figures import METHODS, SMOOTHING, Figure
-from .smoothing import smooth_curve
-from .summary import summarise
+from ..files import atomic_write
+from ..model import Run
+from ..smoothing import smooth_curve
+from ..summary import summarise
+from .figures import METHODS, SMOOTHING, Figure
 
 if TYPE_CHECKING:
-    from .tasks import Task
+    from ..tasks import Task
 
 __all__ = ["summarise_figure", "write_figure", "format_table", "first_reaching", "smooth"]
 
@@ -116,7 +116,7 @@ def write_figure(folder: Path, figure: str, summary: dict[str, Any], *, plot: bo
     with atomic_write(folder / f"{figure}.json", "w") as fh:
         fh.write(json.dumps(public, indent=2) + "\n")
     if plot:
-        from .plotting import plot_figure
+        from ..plotting import plot_figure
 
         plot_figure(summary, folder / figure)
 

@@ -1,6 +1,6 @@
 r"""The MI matrix of a table and the relevance of features to a target, in nats.
 
-Both are many entropic estimates at once, computed by :mod:`minee.parallel` (batched chunks,
+Both are many entropic estimates at once, computed by :mod:`minee.many.parallel` (batched chunks,
 in-process or on Dask) and returned as pandas objects with their standard errors and
 diagnostics in ``.attrs``.
 """
@@ -12,8 +12,8 @@ from typing import Any, cast
 
 import numpy as np
 
-from . import diagnostics
-from .inputs import MIN_ROWS, as_matrix
+from .. import diagnostics
+from ..inputs import MIN_ROWS, as_matrix
 from .parallel import Entropies, PairResult, compute
 
 __all__ = ["mi_matrix", "relevance"]

@@ -1,4 +1,4 @@
-"""The checkpoint of :func:`minee.experiments.reproduce`: written, read back, checked, restored.
+"""The checkpoint of :func:`minee.paper.experiments.reproduce`: written, read, checked, restored.
 
 A checkpoint is one checksummed file (:func:`minee.files.save_checked`) holding the call's
 settings, its horizons, every method's engine state and the seconds each has trained. It
@@ -13,9 +13,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from .files import load_checked, save_checked
-from .model import Run
-from .paper_figures import METHODS, Figure
+from ..files import load_checked, save_checked
+from ..model import Run
+from .figures import METHODS, Figure
 
 __all__ = ["CHECKPOINT_VERSION", "CHECKPOINT_KIND", "Checkpoints", "read_checkpoint",
            "restore", "horizons"]

@@ -7,7 +7,7 @@ MINE's loss on $T = f_0(x, y) - f_1(x) - f_2(y)$, eq. 17). The raw estimate is e
 the full sample against a fresh reference every ``eval_every`` steps and smoothed here by
 an exponential moving average of rate 0.01 per iteration, as the authors' plots are::
 
-    summary = minee.experiments.reproduce("fig1", seeds=3, steps=3000, out="results")
+    summary = minee.paper.experiments.reproduce("fig1", seeds=3, steps=3000, out="results")
 
 Runs checkpoint atomically to ``OUT/<figure>.ckpt`` (checksummed; a damaged one is refused);
 ``resume=True`` continues one (also to a longer horizon) and, on CPU, gives the same curves
@@ -26,23 +26,23 @@ from typing import Any
 
 import numpy as np
 
-from . import tasks
-from .engine import Engine
-from .estimators import MINE, MINEE
-from .experiment_checkpoints import CHECKPOINT_KIND as CHECKPOINT_KIND  # read here by tests
-from .experiment_checkpoints import (
+from .. import tasks
+from ..engine import Engine
+from ..estimators import MINE, MINEE
+from ..heads import Heads
+from ..model import Run
+from ..progress import ProgressBar
+from .checkpoints import CHECKPOINT_KIND as CHECKPOINT_KIND  # read here by tests
+from .checkpoints import (
     CHECKPOINT_VERSION,
     Checkpoints,
     horizons,
     read_checkpoint,
     restore,
 )
-from .experiment_report import first_reaching, format_table, smooth, summarise_figure, write_figure
-from .heads import Heads
+from .figures import FIGURES, METHODS, SMOOTHING, Figure
 from .interrupts import Interrupted, Interrupts, Stop
-from .model import Run
-from .paper_figures import FIGURES, METHODS, SMOOTHING, Figure
-from .progress import ProgressBar
+from .report import first_reaching, format_table, smooth, summarise_figure, write_figure
 
 __all__ = ["Figure", "FIGURES", "METHODS", "Interrupted", "reproduce", "smooth",
            "first_reaching", "format_table"]
@@ -184,7 +184,7 @@ def reproduce(figure: str, *, seeds: int = 5, steps: int | None = None, eval_eve
             :class:`Interrupted`.
 
     Returns:
-        The JSON-ready summary (see :func:`minee.experiment_report.summarise_figure`).
+        The JSON-ready summary (see :func:`minee.paper.report.summarise_figure`).
 
     Raises:
         Interrupted: (a ``KeyboardInterrupt``) on Ctrl-C or SIGTERM, or when the callback

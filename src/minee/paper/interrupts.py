@@ -1,6 +1,6 @@
 """Ctrl-C and SIGTERM as requests to stop a long run where its state can be checkpointed.
 
-:func:`minee.experiments.reproduce` installs :class:`Interrupts` while it trains; its engine
+:func:`minee.paper.experiments.reproduce` installs :class:`Interrupts` while it trains; its engine
 callback checks :attr:`Interrupts.requested` after every evaluation and raises
 :class:`Stop` there, between steps, so the checkpoint written next is consistent.
 """

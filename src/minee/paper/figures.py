@@ -1,6 +1,6 @@
 """The paper's experiments as data: each figure's task and settings, the methods it compares.
 
-Shared by :mod:`minee.experiments` (which trains) and :mod:`minee.experiment_report` (which
+Shared by :mod:`minee.paper.experiments` (which trains) and :mod:`minee.paper.report` (which
 summarises); it imports neither, so both read it without importing each other.
 """
 

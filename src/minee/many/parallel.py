@@ -1,6 +1,6 @@
 r"""Many entropic estimates at once, in batched chunks, in-process or on Dask.
 
-What :func:`minee.mi_matrix` and :func:`minee.relevance` (:mod:`minee.matrix`) compute.
+What :func:`minee.mi_matrix` and :func:`minee.relevance` (:mod:`minee.many.matrix`) compute.
 
 Every quantity here comes from the entropic decomposition
 $I(X_i;X_j) = H(X_i) + H(X_j) - H(X_i,X_j)$: each column's entropy is learned once (one
@@ -30,14 +30,14 @@ from typing import Any
 
 import numpy as np
 
-from . import readout
-from .checks import check_seed, draw_seed, positive_real
-from .engine import Engine
-from .estimators import MINEE, NEE
-from .inputs import resolve_device
-from .model import Run
-from .settings import Settings
-from .summary import summarise
+from .. import readout
+from ..checks import check_seed, draw_seed, positive_real
+from ..engine import Engine
+from ..estimators import MINEE, NEE
+from ..inputs import resolve_device
+from ..model import Run
+from ..settings import Settings
+from ..summary import summarise
 
 __all__ = ["compute", "entropy_job", "pair_job", "prepare", "Entropies", "PairResult",
            "CHUNK_CPU", "CHUNK_GPU"]
