@@ -25,9 +25,9 @@ import torch
 from common import markdown_table, median
 
 import minee
-from minee.engine import Engine
 from minee.memory import retain_freed_memory
 from minee.paper.experiments import FIGURES, _samples
+from minee.training.engine import Engine
 
 __all__ = ["matmul_gflops", "protocol_rows", "main"]
 

@@ -28,7 +28,7 @@ from suite import cca, clock_ms
 
 import minee
 import minee.tasks
-from minee.references import location_scale_fit_gap
+from minee.training.references import location_scale_fit_gap
 
 
 def _mi(x: np.ndarray, y: np.ndarray, seed: int) -> minee.Estimate:

@@ -32,7 +32,7 @@ from common import RESULTS, append_jsonl, as_options, ksg, markdown_table, read_
 
 import minee
 import minee.tasks
-from minee import student_t
+from minee.training import student_t
 
 #: problem name -> (task name, parameters). Report set.
 REPORT: dict[str, tuple[str, dict[str, Any]]] = {
@@ -192,22 +192,22 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "gamma-min300": {**_NOW, "reference": "student", "min_steps": 300},
     # a faster learning rate: fewer steps on the problems that train long?
     "gamma-lr5e-3": {**_NOW, "reference": "student", "lr": 5e-3},
-    # Student-t scores of the ranks, the dof of the sample's own t copula (minee.copula)
+    # Student-t scores of the ranks, the dof of the sample's own t copula (minee.data.copula)
     "rank-t": {**_NOW, "reference": "student", "preprocess": "rank-t"},
     # the same with each critic input held inside its training rows' range: the default
     # now (three folds below 1,000 rows, as the default)
     "rank-t-clamp": {**_NOW, "reference": "student", "preprocess": "rank-t",
                      "clamp_inputs": True, "folds": "auto"},
     # the same with each critic input read in the fitted t reference's units, its tails
-    # compressed to a log scale (minee.critics.compress_tails)
+    # compressed to a log scale (minee.training.critics.compress_tails)
     "rank-t-tails": {**_NOW, "reference": "student", "preprocess": "rank-t",
                      "clamp_inputs": True, "compress_tails": True, "folds": "auto"},
     # the same with the Student-t reference as one t per variable where the rows do not
-    # show the variables dependent (minee.student_t.fit_member): the default now. Every
+    # show the variables dependent (minee.training.student_t.fit_member): the default now. Every
     # other config keeps the joint t, as when its rows were run
     "rank-t-tails-box": _BOX,
     # the same settings, run after the engine took minibatches in epochs and reference rows
-    # from pools drawn for many steps (minee.feed), its last layer became a GEMM and the
+    # from pools drawn for many steps (minee.training.feed), its last layer became a GEMM and the
     # Student-t fits the parameter-expanded EM: other random streams, the same estimator
     # (the rows under "rank-t-tails-box" were run before)
     "rank-t-tails-box-feed": _BOX,

@@ -35,7 +35,7 @@ from common import (
 )
 
 import minee
-from minee.summary import summarise
+from minee.estimation.summary import summarise
 
 __all__ = ["trace_neural", "time_to_accuracy", "main"]
 

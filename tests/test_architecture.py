@@ -16,10 +16,11 @@ import pytest
 import torch
 
 import minee
-from minee import objectives, registry
+from minee import registry
+from minee.estimation.summary import summarise
 from minee.many import selection
-from minee.references import Gaussian, Reference
-from minee.summary import summarise
+from minee.training import objectives
+from minee.training.references import Gaussian, Reference
 from tests.conftest import QUICK, quick
 
 SRC = Path(minee.__file__).parent
@@ -256,7 +257,7 @@ def test_score_func_selects_the_informative_feature() -> None:
 
 
 def test_docstring_examples_of_the_new_entry_points_run() -> None:
-    for module in (selection, minee.estimators):
+    for module in (selection, minee.estimation.estimators):
         result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
         assert result.failed == 0 and result.attempted > 0
 

@@ -218,7 +218,7 @@ def _no_work(monkeypatch: pytest.MonkeyPatch) -> None:
     def forbidden(*_args: object, **_kwargs: object) -> None:
         raise AssertionError("work started before the outputs were checked")
 
-    monkeypatch.setattr("minee.io.read_table", forbidden)
+    monkeypatch.setattr("minee.data.io.read_table", forbidden)
     monkeypatch.setattr("minee.paper.experiments.reproduce", forbidden)
 
 
@@ -290,7 +290,7 @@ def test_every_error_exits_2_with_one_line(
     def fail(*_args: object, **_kwargs: object) -> None:
         raise error
 
-    monkeypatch.setattr("minee.io.read_table", fail)
+    monkeypatch.setattr("minee.data.io.read_table", fail)
     for argv in (["estimate", str(data), "--x", "a1", "--y", "b1"],
                  ["matrix", str(data)]):
         assert main([*argv, "--quiet"]) == 2
@@ -303,14 +303,14 @@ def test_debug_reraises_and_ctrl_c_exits_130(data: Path,
     def fail(*_args: object, **_kwargs: object) -> None:
         raise KeyError("hidden")
 
-    monkeypatch.setattr("minee.io.read_table", fail)
+    monkeypatch.setattr("minee.data.io.read_table", fail)
     with pytest.raises(KeyError, match="hidden"):
         main(["--debug", "entropy", str(data), "--cols", "a1", "--quiet"])
 
     def interrupt(*_args: object, **_kwargs: object) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("minee.io.read_table", interrupt)
+    monkeypatch.setattr("minee.data.io.read_table", interrupt)
     assert main(["entropy", str(data), "--cols", "a1", "--quiet"]) == 130
 
 

@@ -10,8 +10,8 @@ import torch
 
 import minee
 import minee.tasks
-from minee.critics import Critic, asinh, compress_tails
-from minee.estimators import MINEE
+from minee.estimation.estimators import MINEE
+from minee.training.critics import Critic, asinh, compress_tails
 
 MASKS = torch.tensor([[1, 1, 1], [1, 0, 0], [0, 1, 1]], dtype=torch.bool)  # xy, x, y
 

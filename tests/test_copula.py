@@ -1,4 +1,4 @@
-"""Rank scores (minee.copula): the t copula's degrees of freedom recovered from ranks alone,
+"""Rank scores (minee.data.copula): the t copula's degrees of freedom recovered from ranks alone,
 the scores' law, and the cases no copula density fits."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ from scipy import stats
 
 import minee
 import minee.tasks
-from minee import copula
-from minee.preprocessing import transform
+from minee.data import copula
+from minee.data.preprocessing import transform
 
 
 def _student(dof: float, seed: int, n: int = 3000) -> np.ndarray:

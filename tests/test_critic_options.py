@@ -12,9 +12,9 @@ import torch
 
 import minee
 import minee.tasks
-from minee.critics import Critic
-from minee.estimators import CMINEE, MINEE, NEE
-from minee.objectives import Logistic
+from minee.estimation.estimators import CMINEE, MINEE, NEE
+from minee.training.critics import Critic
+from minee.training.objectives import Logistic
 
 MASKS = torch.tensor([[1, 1, 1], [1, 0, 0], [0, 1, 1]], dtype=torch.bool)  # xy, x, y
 PARTS = torch.tensor([[0.0, 1.0, 1.0], [0.0, 0.0, 0.0], [0.0, 0.0, 0.0]])

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 import minee
-from minee.readout import pointwise, row_values, stderr
+from minee.estimation.readout import pointwise, row_values, stderr
 from minee.settings import AUTO_FOLDS, CROSS_FIT_ROWS
 from tests.conftest import quick
 

@@ -13,12 +13,12 @@ from torch import nn
 
 import minee
 import minee.tasks
-from minee import engine as engine_module
-from minee import feed as feed_module
-from minee.critics import BatchedMLP, Critic
-from minee.engine import Engine, EngineConfig
-from minee.objectives import DV, dv_bound
-from minee.references import UniformBox
+from minee.training import engine as engine_module
+from minee.training import feed as feed_module
+from minee.training.critics import BatchedMLP, Critic
+from minee.training.engine import Engine, EngineConfig
+from minee.training.objectives import DV, dv_bound
+from minee.training.references import UniformBox
 
 MASKS = torch.tensor([[1, 1, 1], [1, 0, 0], [0, 1, 1]], dtype=torch.bool)  # xy, x, y
 

@@ -9,8 +9,8 @@ import pytest
 from sklearn.base import clone
 
 import minee
+from minee.estimation.summary import summarise
 from minee.settings import AUTO_FOLDS
-from minee.summary import summarise
 from tests.conftest import QUICK, quick
 
 rng = np.random.default_rng(1)

@@ -17,7 +17,7 @@ import numpy as np
 import pytest
 
 import minee
-import minee.estimators  # noqa: F401  (the built-in estimators register on import)
+import minee.estimation.estimators  # noqa: F401  (the built-in estimators register on import)
 from minee import registry
 from tests.conftest import QUICK
 
@@ -29,8 +29,8 @@ PLUGIN = textwrap.dedent('''
 
     import minee
     from minee import registry
-    from minee.objectives import ObjectiveBase
-    from minee.references import Gaussian, Reference
+    from minee.training.objectives import ObjectiveBase
+    from minee.training.references import Gaussian, Reference
 
 
     class WideGaussian(Reference):

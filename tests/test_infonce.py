@@ -10,7 +10,7 @@ import pytest
 import torch
 
 import minee
-from minee.infonce import infonce_bound
+from minee.training.infonce import infonce_bound
 
 
 def test_the_bound_of_a_perfect_critic_reaches_ln_batch() -> None:

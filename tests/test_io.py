@@ -1,4 +1,4 @@
-"""Reading data files and selecting columns (minee.io)."""
+"""Reading data files and selecting columns (minee.data.io)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from minee.io import numeric_matrix, read_table, select_columns
+from minee.data.io import numeric_matrix, read_table, select_columns
 
 FRAME = pd.DataFrame({"a1": [0.1, 0.2, 0.3], "a2": [1.0, 2.0, 4.0], "b": [5.0, 6.0, 8.0],
                       "label": ["u", "v", "w"]})

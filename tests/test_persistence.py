@@ -12,8 +12,8 @@ import torch
 
 import minee
 from minee import tasks
+from minee.estimation.summary import summarise
 from minee.presets import RECIPES
-from minee.summary import summarise
 from tests.conftest import QUICK, quick
 
 

@@ -8,8 +8,8 @@ import pytest
 import torch
 
 import minee
-from minee.references import Gaussian, Marginals, UniformBox
 from minee.registry import REFERENCES, make_reference
+from minee.training.references import Gaussian, Marginals, UniformBox
 
 torch.manual_seed(0)
 DATA = torch.randn(2, 500, 3, dtype=torch.float64) * torch.tensor([1.0, 2.0, 0.5],

@@ -143,7 +143,7 @@ def test_independent_blocks_of_many_columns_read_zero() -> None:
 
 def test_the_gaussian_fit_correction_matches_the_wishart_bias() -> None:
     torch = pytest.importorskip("torch")
-    from minee.references import Gaussian
+    from minee.training.references import Gaussian
 
     ref = Gaussian(torch.randn(1, 1000, 3, dtype=torch.float64))
     masks = torch.tensor([[True, True, True], [True, False, False]])
@@ -157,7 +157,7 @@ def test_the_student_reference_reads_no_mi_between_independent_blocks() -> None:
     # the fitted t's cross-entropies alone gain d_x d_y / (2n) = 0.032 nats of MI on
     # independent Gaussian blocks, which its fit correction removes (as the Gaussian's does)
     torch = pytest.importorskip("torch")
-    from minee.student_t import StudentT
+    from minee.training.student_t import StudentT
 
     masks = torch.zeros(3, 16, dtype=torch.bool)
     masks[0], masks[1, :8], masks[2, 8:] = True, True, True

@@ -1,4 +1,4 @@
-"""The streamed reference gradient equals the plain one (minee.streaming)."""
+"""The streamed reference gradient equals the plain one (minee.training.streaming)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import torch
 
 import minee
 from minee import tasks
-from minee.streaming import dv_backward_streamed
+from minee.training.streaming import dv_backward_streamed
 
 
 def _run(ref_factor: float = 60.0, **options):

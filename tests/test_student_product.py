@@ -1,5 +1,5 @@
 """The fitted Student-t reference as one t per variable where the rows do not show the
-variables dependent (minee.student_t.fit_member): the test, the densities, the draws and
+variables dependent (minee.training.student_t.fit_member): the test, the densities, the draws and
 the corrections."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from scipy import stats
 
 import minee
 import minee.tasks
-from minee.references import location_scale_fit_gap
-from minee.student_t import StudentT, fit_member, independence_test
+from minee.training.references import location_scale_fit_gap
+from minee.training.student_t import StudentT, fit_member, independence_test
 
 GROUPS = torch.tensor([[1, 1, 0, 0], [0, 0, 1, 1]], dtype=torch.bool)  # X: 2, Y: 2 columns
 MASKS = torch.tensor([[1, 1, 1, 1], [1, 1, 0, 0], [0, 0, 1, 1], [1, 0, 1, 0]],
@@ -185,7 +185,7 @@ def test_identical_members_are_fitted_once() -> None:
     # an ensemble's members share their problem's rows: one fit, the same reference
     data = _independent_and_dependent(1000)
     repeated = data[[0, 0, 1, 0]]
-    with mock.patch("minee.student_t.fit_member", wraps=fit_member) as fit:
+    with mock.patch("minee.training.student_t.fit_member", wraps=fit_member) as fit:
         ref = StudentT(repeated, GROUPS)
     assert fit.call_count == 2
     single = StudentT(data, GROUPS)

@@ -1,4 +1,4 @@
-"""The fitted Student-t reference (minee.student_t)."""
+"""The fitted Student-t reference (minee.training.student_t)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from scipy import stats
 
 import minee
 from minee import tasks
-from minee.student_t import StudentT, fit_student_t, sample_chi2
+from minee.training.student_t import StudentT, fit_student_t, sample_chi2
 
 
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32])

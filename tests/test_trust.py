@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 
 import minee
-import minee.readout
+import minee.estimation.readout
 from minee import tasks
 from minee.diagnostics import MineeWarning, noise_checks
-from minee.readout import BIAS_SHARE, OPTIMISM_SHARE, bias_allowance, interval
+from minee.estimation.readout import BIAS_SHARE, OPTIMISM_SHARE, bias_allowance, interval
 from tests.conftest import quick
 
 QUICK = quick(max_steps=60)
@@ -132,7 +132,7 @@ def test_an_mi_interval_carries_the_bias_allowance_and_an_entropy_none(
     """Each share enters the estimate's allowance: the value's share alone, then the
     training rows' optimism alone, on small independent samples whose critics overfit."""
     x, y = tasks.get("hg", rho=0.8, d=1).sample(1000, seed=2)
-    monkeypatch.setattr(minee.readout, "OPTIMISM_SHARE", 0.0)
+    monkeypatch.setattr(minee.estimation.readout, "OPTIMISM_SHARE", 0.0)
     est = _fit_quietly(lambda: minee.mutual_information(x, y, seed=0, **QUICK))
     assert est.bias == pytest.approx(BIAS_SHARE * abs(est.value), rel=1e-9)
     half = (est.ci[1] - est.ci[0]) / 2
@@ -141,8 +141,8 @@ def test_an_mi_interval_carries_the_bias_allowance_and_an_entropy_none(
     h = _fit_quietly(lambda: minee.entropy(x, seed=0, **QUICK))
     assert h.bias == 0.0 and (h.ci[1] - h.ci[0]) / 2 == pytest.approx(1.959964 * h.stderr)
 
-    monkeypatch.setattr(minee.readout, "BIAS_SHARE", 0.0)
-    monkeypatch.setattr(minee.readout, "OPTIMISM_SHARE", 1.0)
+    monkeypatch.setattr(minee.estimation.readout, "BIAS_SHARE", 0.0)
+    monkeypatch.setattr(minee.estimation.readout, "OPTIMISM_SHARE", 1.0)
     rng = np.random.default_rng(3)
     a, b = rng.standard_normal((300, 6)), rng.standard_normal((300, 6))
     fit = _fit_quietly(lambda: minee.MINEE(seed=0, max_steps=300, folds=1,

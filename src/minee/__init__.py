@@ -7,8 +7,9 @@ of the marginals.
 
 Fitting is: a :class:`Recipe` (every training choice; :mod:`minee.presets` holds each
 estimator's) and the estimator's few options are resolved once into the
-:class:`Settings` of a fit, which build one batched model (:mod:`minee.model`) trained by
-one engine (:mod:`minee.engine`) and read into an :class:`Estimate` (:mod:`minee.summary`).
+:class:`Settings` of a fit, which build one batched model (:mod:`minee.estimation.model`) trained by
+one engine (:mod:`minee.training.engine`) and read into an :class:`Estimate`
+(:mod:`minee.estimation.summary`).
 References, objectives and estimators are registered by name in :mod:`minee.registry`.
 The layers of the package and the test that keeps them are in ``docs/development.md``.
 
@@ -25,8 +26,9 @@ from .version import __version__
 # public name -> the module that defines it (imported when the name is first used)
 _EXPORTS = {
     "mutual_information": "api", "entropy": "api", "conditional_mutual_information": "api",
-    "MineeWarning": "diagnostics", "CMINEE": "estimators", "MINE": "estimators",
-    "MINEE": "estimators", "NEE": "estimators", "InfoNCE": "estimators",
+    "MineeWarning": "diagnostics", "CMINEE": "estimation.estimators",
+    "MINE": "estimation.estimators", "MINEE": "estimation.estimators",
+    "NEE": "estimation.estimators", "InfoNCE": "estimation.estimators",
     "mi_matrix": "many.matrix", "relevance": "many.matrix", "load": "persistence",
     "save": "persistence", "Estimate": "results", "History": "results",
     "mutual_info_scores": "many.selection", "Settings": "settings", "Recipe": "settings",
@@ -41,7 +43,7 @@ __all__ = [
 if TYPE_CHECKING:
     from .api import conditional_mutual_information, entropy, mutual_information
     from .diagnostics import MineeWarning
-    from .estimators import CMINEE, MINE, MINEE, NEE, InfoNCE
+    from .estimation.estimators import CMINEE, MINE, MINEE, NEE, InfoNCE
     from .many.matrix import mi_matrix, relevance
     from .many.selection import mutual_info_scores
     from .persistence import load, save

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import fields
 from typing import Any
 
-from .estimators import CMINEE, NEE
+from .estimation.estimators import CMINEE, NEE
 from .registry import estimator
 from .results import Estimate
 from .settings import Recipe
@@ -48,7 +48,7 @@ def mutual_information(x: Any, y: Any, *, method: str = "minee", seed: int | Non
     over those rows would give it) with the spread of the ensemble members
     (``ensemble=K``); ``.bias`` is an allowance for the critic's bias (a share of the value
     and of the training rows' optimism, calibrated on problems with known answers:
-    :func:`minee.readout.bias_allowance`); ``.ci`` is the 95% interval
+    :func:`minee.estimation.readout.bias_allowance`); ``.ci`` is the 95% interval
     ``value +- 1.96 sqrt(stderr^2 + bias^2)``. ``null=True`` adds a permutation null (the
     same estimate with Y's rows shuffled) as ``.null``; ``.diagnostics`` flags
     ``noise_level`` when the estimate does not stand out from it (or, without a null, when

@@ -107,7 +107,7 @@ def _message(exc: Exception) -> str:
     ValueError, TypeError and OSError carry messages written for the user ("no such file
     ..."); the type of anything else is part of what went wrong.
     """
-    from .io import one_line
+    from .data.io import one_line
 
     text = one_line(exc)
     if isinstance(exc, (ValueError, TypeError, OSError)):

@@ -167,7 +167,7 @@ def noise_checks(value: float, stderr: float | None, null: float | None = None,
     Arguments:
         value, stderr: the estimate and its standard error, nats.
         null, null_stderr: the permutation-null estimate and its standard error, nats.
-        bias: the estimate's bias allowance, nats (:func:`minee.readout.bias_allowance`).
+        bias: the estimate's bias allowance, nats (:func:`minee.estimation.readout.bias_allowance`).
     """
     if not np.isfinite(value):
         return {}

@@ -23,9 +23,9 @@ from typing import Any
 
 import torch
 
-from . import estimators  # noqa: F401  (the built-in estimators register on import)
+from .data.inputs import resolve_device
+from .estimation import estimators  # noqa: F401  (the built-in estimators register on import)
 from .files import load_checked, save_checked
-from .inputs import resolve_device
 from .registry import ESTIMATORS
 from .settings import Recipe, Settings
 from .version import __version__

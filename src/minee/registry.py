@@ -4,8 +4,8 @@ Everything that chooses a part by name reads it here: the estimators and the mod
 reference and objective to build), :func:`minee.mutual_information` (``method=``),
 :func:`minee.save` / :func:`minee.load` (the estimator classes) and the command line (its
 choices). A part declares what it can do where it is defined, never here: a
-:class:`~minee.references.Reference` subclass its ``has_density``, an
-:class:`~minee.objectives.Objective` its ``streams_reference`` and ``contrasts``, an
+:class:`~minee.training.references.Reference` subclass its ``has_density``, an
+:class:`~minee.training.objectives.Objective` its ``streams_reference`` and ``contrasts``, an
 estimator class its ``variables`` and whether it is ``entropic``.
 
 Extensions register from outside the package::
@@ -15,7 +15,7 @@ Extensions register from outside the package::
     registry.register_objective("nwj", lambda settings: NWJ())
     registry.register_estimator(MyEstimator, method="mine")  # also mutual_information's
 
-The built-in estimators register themselves when :mod:`minee.estimators` is imported.
+The built-in estimators register themselves when :mod:`minee.estimation.estimators` is imported.
 """
 
 from __future__ import annotations
@@ -25,11 +25,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from torch import Tensor
 
-from .critics import ACTIVATIONS
-from .infonce import InfoNCE
-from .objectives import DV, Logistic, MovingAverage, Objective
-from .references import Gaussian, Marginals, Reference, UniformBox
-from .student_t import StudentT
+from .training.critics import ACTIVATIONS
+from .training.infonce import InfoNCE
+from .training.objectives import DV, Logistic, MovingAverage, Objective
+from .training.references import Gaussian, Marginals, Reference, UniformBox
+from .training.student_t import StudentT
 
 if TYPE_CHECKING:
     from .settings import Settings
@@ -62,7 +62,7 @@ class EstimatorClass(Protocol):
     def fitted_from(self, run: Any) -> Any: ...
 
 
-#: references by name: :class:`~minee.references.Reference` subclasses
+#: references by name: :class:`~minee.training.references.Reference` subclasses
 REFERENCES: dict[str, type[Reference]] = {
     "uniform": UniformBox, "gaussian": Gaussian, "marginals": Marginals, "student": StudentT}
 
@@ -92,11 +92,11 @@ def register_reference(name: str, cls: type[Reference]) -> None:
 
     Arguments:
         name: the name users pass.
-        cls: a :class:`~minee.references.Reference` subclass; its ``build`` classmethod
+        cls: a :class:`~minee.training.references.Reference` subclass; its ``build`` classmethod
             fits it to the rows, its ``has_density`` says whether entropies can use it.
     """
     if not (isinstance(cls, type) and issubclass(cls, Reference)):
-        raise TypeError(f"a reference must be a minee.references.Reference subclass, "
+        raise TypeError(f"a reference must be a minee.training.references.Reference subclass, "
                         f"got {cls!r}")
     REFERENCES[_name("reference", name)] = cls
 
@@ -107,8 +107,8 @@ def register_objective(name: str, factory: Callable[[Settings], Objective]) -> N
     Arguments:
         name: the name users pass.
         factory: called with the fit's :class:`~minee.settings.Settings`; returns a new
-            :class:`~minee.objectives.Objective` (subclass
-            :class:`~minee.objectives.ObjectiveBase` for its defaults).
+            :class:`~minee.training.objectives.Objective` (subclass
+            :class:`~minee.training.objectives.ObjectiveBase` for its defaults).
     """
     if not callable(factory):
         raise TypeError(f"an objective factory must be callable, got {factory!r}")
@@ -120,8 +120,8 @@ def register_estimator(cls: type[EstimatorClass], *, method: str | None = None) 
     ``method``, to :func:`minee.mutual_information` and ``minee estimate --method``.
 
     Arguments:
-        cls: a subclass of :class:`minee.base.Estimator`; saved files name it by its class
-            name, which must be unique.
+        cls: a subclass of :class:`minee.estimation.base.Estimator`; saved files name it
+            by its class name, which must be unique.
         method: the ``method=`` name of an I(X;Y) estimator (``variables == ("x", "y")``).
     """
     variables: tuple[str, ...] = getattr(cls, "variables", ())  # a class variable

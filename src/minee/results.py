@@ -84,7 +84,7 @@ class Estimate:
             the ensemble members (see :meth:`minee.MINEE.fit`). Bias of the critic is not
             in it.
         bias: for an MI or conditional MI, an allowance for the critic's bias (a standard
-            deviation, nats; :func:`minee.readout.bias_allowance`), calibrated on MI
+            deviation, nats; :func:`minee.estimation.readout.bias_allowance`), calibrated on MI
             problems with known answers; 0 for an entropy; NaN for a non-finite value.
         ci: 95% interval ``value +- 1.96 sqrt(stderr^2 + bias^2)`` (an MI interval lying
             wholly below 0 is stretched up to 0) or ``None``.

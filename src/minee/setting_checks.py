@@ -20,7 +20,7 @@ from .checks import (
     one_of,
     positive_int,
 )
-from .preprocessing import TRANSFORMS
+from .data.preprocessing import TRANSFORMS
 
 __all__ = ["VALIDATORS"]
 
@@ -39,7 +39,7 @@ def _init(name: str, v: Any) -> float | str:
 
 
 def _device(name: str, v: Any) -> str:
-    from .inputs import resolve_device  # imports torch: only when a device is checked
+    from .data.inputs import resolve_device  # imports torch: only when a device is checked
 
     resolve_device(v)  # raises for an unknown or unavailable device
     return str(v)
@@ -48,7 +48,7 @@ def _device(name: str, v: Any) -> str:
 def _dtype(name: str, v: Any) -> str:
     import torch  # only here: validating a recipe must not import torch otherwise
 
-    from .inputs import resolve_dtype
+    from .data.inputs import resolve_dtype
 
     return "float64" if resolve_dtype(v) == torch.float64 else "float32"
 

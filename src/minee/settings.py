@@ -57,7 +57,7 @@ class Recipe:
         ref_factor: reference rows per step as a multiple of the batch.
         eval_every: steps between evaluations of the estimate.
         hidden, depth, activation: critic width, hidden layers, nonlinearity (a key of
-            :data:`minee.critics.ACTIVATIONS`).
+            :data:`minee.training.critics.ACTIVATIONS`).
         critic_bound: b > 0 bounds every critic value softly to (-b, b) nats; 0: none.
         init: a float s in (0, 1] draws weights from N(0, s^2) with zero biases (the
             paper's 0.02); ``"torch"`` PyTorch's initialisation; ``"zero-output"`` the
@@ -78,9 +78,9 @@ class Recipe:
         scale_inputs: standardise the critics' inputs (a reparametrisation).
         clamp_inputs: hold each critic input inside its training rows' range.
         compress_tails: read critic inputs in the fitted Student-t's units with
-            log-compressed tails (:func:`minee.tailmap.compress_tails`).
+            log-compressed tails (:func:`minee.training.tailmap.compress_tails`).
         preprocess: per-column transform first, a key of
-            :data:`minee.preprocessing.TRANSFORMS` (``"rank-t"`` keeps MI, changes
+            :data:`minee.data.preprocessing.TRANSFORMS` (``"rank-t"`` keeps MI, changes
             entropies; ``"standardize"`` is corrected back to the data's scale).
         dtype: ``"float32"`` or ``"float64"``.
     """

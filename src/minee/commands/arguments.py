@@ -90,7 +90,7 @@ class Registry:
         import importlib
 
         if self.module == "registry":  # the built-in estimators register on import
-            importlib.import_module("minee.estimators")
+            importlib.import_module("minee.estimation.estimators")
         registry = getattr(importlib.import_module(f"minee.{self.module}"), self.table)
         if self.density:
             return [n for n, entry in registry.items() if entry.has_density]
@@ -138,7 +138,7 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
     hp.add_argument("--folds", type=positive_or_auto, metavar="F|auto",
                     help="cross-fit: each of F disjoint folds held out by its own critics, "
                          "every row read once (F times the cost)")
-    hp.add_argument("--preprocess", choices=Registry("preprocessing", "TRANSFORMS"),
+    hp.add_argument("--preprocess", choices=Registry("data.preprocessing", "TRANSFORMS"),
                     default=None, metavar="NAME",
                     help="per-column transform first: none, standardize, rank (normal "
                          "scores) or rank-t (Student-t scores, the dof of the ranks' t "

@@ -64,7 +64,7 @@ def load_columns(path: str, specs: dict[str, str], options: dict[str, str] | Non
         FileNotFoundError, ValueError: a missing or unreadable file, an unknown,
             non-numeric or repeated column, an empty selection.
     """
-    from ..io import numeric_matrix, read_table, select_columns
+    from ..data.io import numeric_matrix, read_table, select_columns
 
     flag = {var: (options or {}).get(var, f"--{var}") for var in specs}
     df = read_table(path)
@@ -85,7 +85,7 @@ def numeric_columns(df: Any, spec: str | None, option: str) -> list[str]:
     """The columns ``spec`` selects, or every numeric column when it is ``None``."""
     import pandas as pd
 
-    from ..io import select_columns
+    from ..data.io import select_columns
 
     if spec is not None:
         return select_columns(df, spec, option=option)

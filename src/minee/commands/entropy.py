@@ -42,7 +42,7 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     """Estimate H(X), print it, then write --plot / --save."""
     check_outputs(plot=args.plot, save=args.save)  # before the data is read or a step taken
-    from ..estimators import NEE  # here, not at the top: 'minee --help' stays fast
+    from ..estimation.estimators import NEE  # here, not at the top: 'minee --help' stays fast
 
     estimator = NEE(**estimator_options(args))
     # X comes from --cols: messages name that option, not the internal --x

@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     """Estimate I(X;Y) or I(X;Y|Z), print it, then write --plot / --save."""
     check_outputs(plot=args.plot, save=args.save)  # before the data is read or a step taken
     # the library (torch) is imported here, not at the top: 'minee --help' stays fast
-    from ..estimators import CMINEE, MINE
+    from ..estimation.estimators import CMINEE, MINE
     from ..registry import estimator
 
     specs = {"x": args.x, "y": args.y}

@@ -51,7 +51,7 @@ def run(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from .. import mi_matrix  # the public name: where it is defined may move
-    from ..io import numeric_matrix, read_table
+    from ..data.io import numeric_matrix, read_table
 
     df = read_table(args.file)
     cols = numeric_columns(df, args.cols, "--cols")

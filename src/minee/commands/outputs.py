@@ -52,7 +52,7 @@ def check_folder(path: str) -> None:
 
 def side_write(path: str, write: Callable[[], object]) -> None:
     """Run ``write()``; on any failure raise ``ValueError`` naming ``path`` (one line)."""
-    from ..io import one_line
+    from ..data.io import one_line
 
     try:
         write()

@@ -52,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
     import pandas as pd
 
     from .. import relevance  # the public name: where it is defined may move
-    from ..io import numeric_matrix, read_table, select_columns
+    from ..data.io import numeric_matrix, read_table, select_columns
 
     df = read_table(args.file)
     targets = select_columns(df, args.target, option="--target")

@@ -65,7 +65,7 @@ def _values(est: Any, name: str) -> list[str]:
 def _how_made(est: Any, name: str, seed: int | None) -> list[str]:
     """The preprocessing (and what it means for the numbers), the training, the seed."""
     lines = [f"  {'preprocess':<10} {PREPROCESSING.get(est.preprocess, est.preprocess)}"]
-    from ..preprocessing import RANK_TRANSFORMS  # numpy, scipy: not imported for --help
+    from ..data.preprocessing import RANK_TRANSFORMS  # numpy, scipy: not imported for --help
 
     # a rank transform is not affine, so no entropy can be corrected back to the data's scale
     if est.preprocess in RANK_TRANSFORMS and (est.entropies or name == "NEE"):

@@ -13,7 +13,7 @@ from typing import Any, cast
 import numpy as np
 
 from .. import diagnostics
-from ..inputs import MIN_ROWS, as_matrix
+from ..data.inputs import MIN_ROWS, as_matrix
 from .parallel import Entropies, PairResult, compute
 
 __all__ = ["mi_matrix", "relevance"]

@@ -30,14 +30,14 @@ from typing import Any
 
 import numpy as np
 
-from .. import readout
 from ..checks import check_seed, draw_seed, positive_real
-from ..engine import Engine
-from ..estimators import MINEE, NEE
-from ..inputs import resolve_device
-from ..model import Run
+from ..data.inputs import resolve_device
+from ..estimation import readout
+from ..estimation.estimators import MINEE, NEE
+from ..estimation.model import Run
+from ..estimation.summary import summarise
 from ..settings import Settings
-from ..summary import summarise
+from ..training.engine import Engine
 
 __all__ = ["compute", "entropy_job", "pair_job", "prepare", "Entropies", "PairResult",
            "CHUNK_CPU", "CHUNK_GPU"]

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from .. import diagnostics
-from ..inputs import MIN_ROWS, as_matrix, check_same_rows
+from ..data.inputs import MIN_ROWS, as_matrix, check_same_rows
 from .parallel import compute
 
 __all__ = ["mutual_info_scores"]

@@ -13,8 +13,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from ..estimation.model import Run
 from ..files import load_checked, save_checked
-from ..model import Run
 from .figures import METHODS, Figure
 
 __all__ = ["CHECKPOINT_VERSION", "CHECKPOINT_KIND", "Checkpoints", "read_checkpoint",

@@ -27,11 +27,11 @@ from typing import Any
 import numpy as np
 
 from .. import tasks
-from ..engine import Engine
-from ..estimators import MINE, MINEE
-from ..heads import Heads
-from ..model import Run
+from ..estimation.estimators import MINE, MINEE
+from ..estimation.model import Run
 from ..progress import ProgressBar
+from ..training.engine import Engine
+from ..training.heads import Heads
 from .checkpoints import CHECKPOINT_KIND as CHECKPOINT_KIND  # read here by tests
 from .checkpoints import (
     CHECKPOINT_VERSION,

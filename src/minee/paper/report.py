@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import torch
 
+from ..estimation.model import Run
+from ..estimation.summary import summarise
 from ..files import atomic_write
-from ..model import Run
 from ..smoothing import smooth_curve
-from ..summary import summarise
 from .figures import METHODS, SMOOTHING, Figure
 
 if TYPE_CHECKING:

@@ -14,11 +14,11 @@ from typing import Any, cast
 import numpy as np
 import torch
 
-from . import diagnostics
+from .. import diagnostics
+from ..data.preprocessing import RANK_TRANSFORMS
+from ..results import Estimate, History
 from .model import Run
-from .preprocessing import RANK_TRANSFORMS
 from .readout import bias_allowance, evaluation_rows, evaluation_terms, interval, stderr
-from .results import Estimate, History
 
 __all__ = ["summarise"]
 

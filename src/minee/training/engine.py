@@ -4,7 +4,7 @@ Every estimate in minee is the same computation: K ensemble members x H heads of
 $f_{k,h}$, each maximising the Donsker-Varadhan objective
 $\bar f(Z_S) - \ln \overline{e^{f(Z'_S)}}$ of its column set S against a reference, all in
 one batched module with one optimiser. The engine takes the minibatches and reference
-samples from its feed (:mod:`minee.feed`: rows prepared once, epochs, pooled reference
+samples from its feed (:mod:`minee.training.feed`: rows prepared once, epochs, pooled reference
 draws), steps the optimiser, evaluates the full-sample divergences every ``eval_every``
 steps (on training rows and, if given, held-out rows, against one shared fresh reference),
 guards against divergence, stops early on the held-out objective and records the curves.
@@ -30,7 +30,7 @@ from .records import Records
 from .references import Reference
 from .streaming import STREAM_CHUNK, dv_backward_streamed
 
-__all__ = ["EngineConfig", "Engine"]  # EngineConfig: from minee.engine_config
+__all__ = ["EngineConfig", "Engine"]  # EngineConfig: from minee.training.engine_config
 
 _EVAL_CHUNK = 3072  # rows x (members x heads) per evaluation pass
 _MIN_CHUNK = 256  # rows per pass at least, so that Python overhead stays small
@@ -40,13 +40,13 @@ class Engine:
     """Train a critic module against a reference.
 
     Arguments:
-        critic: the K x H critic module: a :class:`~minee.critics.Critic`, a
-            :class:`~minee.critics.DifferenceCritic`, or any module that declares the same
+        critic: the K x H critic module: a :class:`~minee.training.critics.Critic`, a
+            :class:`~minee.training.critics.DifferenceCritic`, or any module that declares the same
             capabilities: ``members``, ``heads``, ``shares_rows`` (heads read the same
-            rows), ``form``, ``prepare(z)`` (rows prepared once, :mod:`minee.feed`) and
+            rows), ``form``, ``prepare(z)`` (rows prepared once, :mod:`minee.training.feed`) and
             ``read(prepared) -> (K, H, M)``.
         reference: the reference distribution on all D columns, one per member.
-        objective: what each head minimises (:mod:`minee.objectives`); the engine never
+        objective: what each head minimises (:mod:`minee.training.objectives`); the engine never
             looks at which one it is.
         train: training rows per member, shape (K, n, D) (an ``expand`` of one sample
             when all members share it; different samples train different problems at once).
@@ -193,7 +193,7 @@ class Engine:
         return total / n
 
     def _record(self, values: dict[str, Tensor]) -> None:
-        """Record one evaluation's divergences (:class:`~minee.records.Records`)."""
+        """Record one evaluation's divergences (:class:`~minee.training.records.Records`)."""
         self.records.record(values, self.step)
 
     def run(self, callback: Callable[[Engine], None] | None = None,

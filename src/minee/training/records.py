@@ -14,8 +14,8 @@ import math
 import torch
 from torch import Tensor
 
+from ..smoothing import ema
 from .engine_config import EngineConfig
-from .smoothing import ema
 
 __all__ = ["Records"]
 

@@ -54,7 +54,7 @@ def dv_backward_streamed(critic: torch.nn.Module, data: Tensor, ref: Tensor,
         ref: reference rows shared by the heads, (K, 1, R, D).
         chunk: reference rows per forward and backward pass.
         read: the critic's values (K, H, M) on rows as ``data`` and ``ref`` hold them
-            (the engine's rows are prepared: :meth:`minee.critics.Critic.read`);
+            (the engine's rows are prepared: :meth:`minee.training.critics.Critic.read`);
             default: ``critic`` itself.
     """
     read = critic if read is None else read

@@ -1,9 +1,10 @@
 r"""The estimators: NEE (entropy), MINEE (MI by entropies), MINE and CMINEE (conditional MI).
 
 Each is a set of critic *heads*, one per variable set, trained together by the one engine
-(:mod:`minee.base` holds what they share). With a reference of known density, head S gives
-the entropy $H(Z_S) = CE_S - D_S$ (eq. 14) and the target is a signed sum of entropies;
-MINE's single head gives the MI directly as a divergence from the product of the marginals.
+(:mod:`minee.estimation.base` holds what they share). With a reference of known density,
+head S gives the entropy $H(Z_S) = CE_S - D_S$ (eq. 14) and the target is a signed sum of
+entropies; MINE's single head gives the MI directly as a divergence from the product of the
+marginals.
 """
 
 from __future__ import annotations
@@ -12,12 +13,12 @@ import copy
 from dataclasses import dataclass
 from typing import Any, ClassVar, cast
 
+from ..registry import register_estimator
+from ..settings import Settings
+from ..training.critics import Critic, DifferenceCritic
+from ..training.heads import Heads, blocks
 from .base import Estimator, batch_doc
-from .critics import Critic, DifferenceCritic
-from .heads import Heads, blocks
 from .model import Run
-from .registry import register_estimator
-from .settings import Settings
 
 __all__ = ["NEE", "MINEE", "MINE", "InfoNCE", "CMINEE"]
 
@@ -69,13 +70,13 @@ class NEE(Estimator):
     Arguments:
         reference: a registered reference with a density (:data:`minee.registry.REFERENCES`):
             ``"student"`` (the default: a multivariate Student-t fitted by maximum
-            likelihood, :mod:`minee.student_t`; heavy tails and Gaussians alike),
+            likelihood, :mod:`minee.training.student_t`; heavy tails and Gaussians alike),
             ``"gaussian"`` (fitted mean and covariance; pass
             ``advanced={"critic_bound": 0}`` with it on heavy-tailed data, whose log
             density ratio to a Gaussian exceeds the default's 20-nat bound in the tails) or
             ``"uniform"`` (the sample's bounding box, eq. 22; the paper).
 
-    Other arguments: see :class:`minee.base.Estimator`.
+    Other arguments: see :class:`minee.estimation.base.Estimator`.
 
     Fitted attributes: ``entropy_`` (nats), ``estimate_`` (:class:`~minee.Estimate`),
     ``history_``, ``settings_``.
@@ -115,7 +116,7 @@ class MINEE(_PairEstimator):
         reference: ``"uniform"`` (paper; the joint box is the product of the marginal
             boxes, so the cross-entropies cancel, Proposition 2), ``"gaussian"`` (fitted
             mean and covariance; sits close to the data in high dimensions),
-            ``"student"`` (a fitted multivariate Student-t, :mod:`minee.student_t`; the
+            ``"student"`` (a fitted multivariate Student-t, :mod:`minee.training.student_t`; the
             default: it also fits heavy-tailed dependence, and on Gaussian-like data its
             fitted dof is large; one t per variable where a likelihood-ratio test does
             not show X and Y dependent) or any registered reference with a density.
@@ -125,7 +126,7 @@ class MINEE(_PairEstimator):
     is $f_{XY} + f_X + f_Y$ with the marginal critics' values held fixed, so that what they
     learn cancels exactly from $D_{XY} - D_X - D_Y$) shape the critics.
 
-    Other arguments: see :class:`minee.base.Estimator`.
+    Other arguments: see :class:`minee.estimation.base.Estimator`.
 
     Fitted attributes: ``mutual_information_`` (nats), ``entropies_``, ``estimate_``,
     ``history_``, ``settings_``.
@@ -145,7 +146,7 @@ class MINE(_PairEstimator):
 
     The recipe's ``ma_rate`` is the moving-average rate (the paper's 0.01).
 
-    Other arguments: see :class:`minee.base.Estimator` (the paper preset uses a 300-wide
+    Other arguments: see :class:`minee.estimation.base.Estimator` (the paper preset uses a 300-wide
     critic).
 
     Fitted attributes: ``mutual_information_`` (nats), ``estimate_``, ``history_``,
@@ -179,12 +180,12 @@ class InfoNCE(_PairEstimator):
     r"""InfoNCE (van den Oord et al. 2018): a contrastive lower bound on I(X;Y) in nats.
 
     One critic $f(x, y)$ scores each batch's B pairs against all B x B re-pairings
-    (:mod:`minee.infonce`); the estimate is the same bound read on held-out (or training)
+    (:mod:`minee.training.infonce`); the estimate is the same bound read on held-out (or training)
     rows in batches of B. **It cannot exceed ln B** (ln 128 = 4.85 nats with the default
     ``batch_size=128``): raise ``batch_size`` for larger MI, at B^2 critic rows per step.
     A value within 0.5 nats of ln B is flagged ``saturated``.
 
-    Arguments: see :class:`minee.base.Estimator` (``reference`` is the product of the
+    Arguments: see :class:`minee.estimation.base.Estimator` (``reference`` is the product of the
     marginals, realised inside each batch).
 
     Fitted attributes: ``mutual_information_`` (nats), ``estimate_``, ``history_``,

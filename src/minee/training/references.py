@@ -21,7 +21,7 @@ import torch
 from torch import Tensor
 
 if TYPE_CHECKING:
-    from .settings import Settings
+    from ..settings import Settings
 
 __all__ = ["Reference", "UniformBox", "Gaussian", "Marginals", "location_scale_fit_gap"]
 

@@ -1,8 +1,8 @@
 """NumPy pieces of every Student-t fit: the t's mean log density at Mahalanobis distances,
 the distances themselves, and a bounded one-dimensional search for the degrees of freedom.
 
-Shared by the fitted Student-t reference (:mod:`minee.student_t`) and the t copula of
-the rank scores (:mod:`minee.copula`); a foundation module (numpy and scipy only).
+Shared by the fitted Student-t reference (:mod:`minee.training.student_t`) and the t copula of
+the rank scores (:mod:`minee.data.copula`); a foundation module (numpy and scipy only).
 """
 
 from __future__ import annotations

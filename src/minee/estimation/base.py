@@ -4,8 +4,8 @@ The classes follow scikit-learn's contract without depending on it: keyword-only
 hyperparameters stored unchanged (``None`` means "take it from the recipe"),
 ``get_params``/``set_params`` (so ``sklearn.base.clone`` works), ``fit`` returns ``self``,
 and learned state ends in ``_``. Fitting is: resolve the :class:`~minee.settings.Settings`
-(validating every value), preprocess, build the batched model (:mod:`minee.model`), train
-it, summarise it (:mod:`minee.summary`) and raise the estimate's diagnostics as warnings.
+(validating every value), preprocess, build the batched model (:mod:`minee.estimation.model`), train
+it, summarise it (:mod:`minee.estimation.summary`) and raise the estimate's diagnostics as warnings.
 """
 
 from __future__ import annotations
@@ -15,14 +15,15 @@ from typing import Any, ClassVar, cast
 
 import numpy as np
 
-from . import diagnostics, model, registry
-from .heads import Heads
-from .inputs import check_rank, stack_batch, stack_variables
+from .. import diagnostics, registry
+from ..data.inputs import check_rank, stack_batch, stack_variables
+from ..data.preprocessing import transform
+from ..presets import recipe
+from ..progress import ProgressBar
+from ..settings import PUBLIC, Recipe, Settings, resolve
+from ..training.heads import Heads
+from . import model
 from .model import Run
-from .preprocessing import transform
-from .presets import recipe
-from .progress import ProgressBar
-from .settings import PUBLIC, Recipe, Settings, resolve
 from .summary import summarise
 
 __all__ = ["Estimator", "batch_doc"]
@@ -155,7 +156,7 @@ class Estimator:
             widths: each variable's number of columns.
             log_scale: per problem, ln of each column's preprocessing scale (P, D).
             settings: the resolved settings (default: :meth:`settings` for these rows).
-            extra: passed to :func:`minee.model.build_run` (``critic=``).
+            extra: passed to :func:`minee.estimation.model.build_run` (``critic=``).
         """
         return model.build_run(data, self.heads(widths),
                                self.settings(data.shape[1]) if settings is None else settings,
@@ -212,7 +213,7 @@ def batch_doc(signature: str) -> str:
 
         Each argument has shape (P, n, d_var): P problems with the same shapes, each given
         ``ensemble`` members. Train with ``run.train()`` (or in pieces with
-        ``run.engine.run(until=...)``); ``minee.summary.summarise(run)`` gives one
+        ``run.engine.run(until=...)``); ``minee.estimation.summary.summarise(run)`` gives one
         :class:`~minee.results.Estimate` per problem (no warnings: the flags are on each
         estimate). Used for multi-seed experiments, checkpointed runs and many estimates
         at once.

@@ -11,7 +11,7 @@ training steps on 4 + 4 and 6 + 6 Student-t columns, where the default stops aft
 Student-t scores with the degrees of freedom $\nu$ of the sample's own copula remove that
 gap when the copula is a t copula: the scores are then close to multivariate Student-t
 (rank quantiles under the fitted $\nu$), the fitted Student-t reference
-(:class:`minee.student_t.StudentT`) matches them in every column set, and the critics have
+(:class:`minee.training.student_t.StudentT`) matches them in every column set, and the critics have
 only the sampling noise left to learn. $\nu$ is fitted by profile pseudo-likelihood
 (Genest, Ghoudi and Rivest 1995): for each $\nu$ the scores' multivariate t log density
 with $\nu$ and a scatter matrix fitted by EM at that $\nu$, minus the columns' standard

@@ -12,7 +12,7 @@ r"""Per-column transforms applied before estimation, and what they do to the ans
   data as given.
 * ``"rank-t"``: Student-t scores $z_j = t_\nu^{-1}(\mathrm{rank}(x_j) / (n + 1))$, one
   $\nu$ for every column, that of the t copula fitted to the ranks
-  (:mod:`minee.copula`). Strictly increasing per column like ``"rank"``, so MI is
+  (:mod:`minee.data.copula`). Strictly increasing per column like ``"rank"``, so MI is
   unchanged; on data whose dependence has heavy tails the scores are then close to a
   multivariate Student-t, which the fitted Student-t reference matches, and the critics
   train in a fraction of the steps. On Gaussian-copula data $\nu$ is large: normal scores.

@@ -1,9 +1,9 @@
 """Building the batched model of an estimate: rows, split, reference, critic, objective, engine.
 
 :func:`build_run` turns P preprocessed samples and a :class:`~minee.settings.Settings` into a
-:class:`Run`: one :class:`~minee.engine.Engine` holding P problems x K ensemble members
+:class:`Run`: one :class:`~minee.training.engine.Engine` holding P problems x K ensemble members
 (and, with ``null=True``, P permutation-null problems after them). A run is summarised into
-:class:`~minee.results.Estimate` objects by :func:`minee.summary.summarise` at any point.
+:class:`~minee.results.Estimate` objects by :func:`minee.estimation.summary.summarise` at any point.
 """
 
 from __future__ import annotations
@@ -14,14 +14,14 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from .critics import Critic, compress_tails
-from .engine import Engine, EngineConfig
-from .heads import Heads
-from .inputs import resolve_device, resolve_dtype
-from .references import Reference
-from .registry import make_objective, make_reference
-from .settings import Seeds, Settings, split_sizes
-from .threads import thread_limit
+from ..data.inputs import resolve_device, resolve_dtype
+from ..registry import make_objective, make_reference
+from ..settings import Seeds, Settings, split_sizes
+from ..threads import thread_limit
+from ..training.critics import Critic, compress_tails
+from ..training.engine import Engine, EngineConfig
+from ..training.heads import Heads
+from ..training.references import Reference
 
 __all__ = ["Run", "build_run"]
 
@@ -32,7 +32,7 @@ class Run:
 
     Attributes:
         settings: the settings of the fit (:func:`minee.settings.resolve`).
-        engine: the :class:`~minee.engine.Engine` (train with ``engine.run``, checkpoint
+        engine: the :class:`~minee.training.engine.Engine` (train with ``engine.run``, checkpoint
             with ``engine.state_dict``).
         reference: the reference of every member.
         heads: the variable sets; ``masks`` is ``heads.masks`` on the engine's device.
@@ -65,7 +65,7 @@ class Run:
     def train(self, callback: Callable[[Engine], None] | None = None) -> None:
         """Train to the end (``settings.max_steps``, divergence or early stop) with the
         thread count :func:`minee.threads.thread_limit` chooses for this model; ``callback``
-        as for :meth:`Engine.run <minee.engine.Engine.run>`."""
+        as for :meth:`Engine.run <minee.training.engine.Engine.run>`."""
         with thread_limit(self.settings.threads, self.engine.step_work()):
             self.engine.run(callback=callback)
 
@@ -116,7 +116,7 @@ def build_run(data: np.ndarray, heads: Heads, settings: Settings, *,
 def engine_config(settings: Settings,
                   selection: tuple[float, ...] | None = None) -> EngineConfig:
     """The engine's training settings, derived from ``settings``; ``selection`` as
-    :class:`~minee.engine.EngineConfig`'s."""
+    :class:`~minee.training.engine.EngineConfig`'s."""
     return EngineConfig(
         lr=settings.lr, batch_size=settings.batch_size, ref_factor=settings.ref_factor,
         max_steps=settings.max_steps, eval_every=settings.eval_every,

@@ -16,7 +16,7 @@ where a likelihood-ratio test shows the variables dependent, else the product of
 variable (:func:`fit_member`): independent heavy-tailed variables are no joint t (its
 shared scale variable couples them), and a joint t fitted to independent wide blocks
 holds chance dependence in its cross-scale terms. A product's head densities are sums of
-its variables' t marginals. The fits and the test are in :mod:`minee.student_fit`.
+its variables' t marginals. The fits and the test are in :mod:`minee.training.student_fit`.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from .references import Reference, location_scale_fit_gap
 from .student_fit import LEVEL, fit_student_t, independence_test, log_likelihood
 
 if TYPE_CHECKING:
-    from .settings import Settings
+    from ..settings import Settings
 
 __all__ = ["LEVEL", "StudentT", "fit_member", "fit_student_t", "independence_test",
            "sample_chi2"]
@@ -171,7 +171,7 @@ class StudentT(Reference):
 
     def fit_correction(self, masks: Tensor) -> Tensor:
         """The location and scale were fitted to these rows: see
-        :func:`~minee.references.location_scale_fit_gap` (the degrees of freedom add a
+        :func:`~minee.training.references.location_scale_fit_gap` (the degrees of freedom add a
         negligible 1/(2n)); (H,), or (P, H) where some member is a product of per-variable
         fits (each variable's block corrected for its own parameters)."""
         joint = location_scale_fit_gap(masks, self.rows)

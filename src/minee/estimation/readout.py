@@ -16,10 +16,10 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from .diagnostics import Z95
+from ..diagnostics import Z95
 
 if TYPE_CHECKING:
-    from .engine import Engine
+    from ..training.engine import Engine
     from .model import Run
 
 __all__ = ["evaluation_rows", "row_values", "pointwise", "evaluation_terms", "EvaluationTerms",

@@ -1,10 +1,11 @@
 r"""Maximum-likelihood fits of the multivariate Student-t, and the test of the variables'
 independence that chooses between one joint t and one t per variable.
 
-The numerics behind :class:`minee.student_t.StudentT` (which :func:`~minee.student_t.fit_member`
-fits per member): the parameter-expanded EM for the location and scale with the degrees of
-freedom maximised at every step (ECME; Liu and Rubin 1995), and the likelihood-ratio test
-with Box's factor. NumPy in float64, one sample at a time.
+The numerics behind :class:`minee.training.student_t.StudentT` (which
+:func:`~minee.training.student_t.fit_member` fits per member): the parameter-expanded EM
+for the location and scale with the degrees of freedom maximised at every step (ECME; Liu
+and Rubin 1995), and the likelihood-ratio test with Box's factor. NumPy in float64, one
+sample at a time.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import math
 import numpy as np
 from scipy import stats
 
-from .t_density import argmax_bounded, mahalanobis, mean_log_density
+from ..data.t_density import argmax_bounded, mahalanobis, mean_log_density
 
 __all__ = ["LEVEL", "fit_student_t", "independence_test", "log_likelihood"]
 

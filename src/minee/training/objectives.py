@@ -10,7 +10,7 @@ the objective brings its own ``bound``; the objective decides how the critic is 
 * ``"logistic"``: the critic as a classifier of data against reference rows (logistic
   loss); its best logit is the log density ratio $\ln p/q$, where the DV bound is tight;
 * ``"infonce"``: the contrastive InfoNCE bound, trained and read on re-paired batches
-  (:mod:`minee.infonce`); it brings its own contrast rows and its own bound.
+  (:mod:`minee.training.infonce`); it brings its own contrast rows and its own bound.
 
 New objectives (NWJ, InfoNCE-style losses) subclass :class:`ObjectiveBase` and register
 a factory with :func:`minee.registry.register_objective`; a factory takes the
@@ -57,7 +57,7 @@ class Objective(Protocol):
 
     Attributes:
         streams_reference: the loss is exactly minus :func:`dv_bound`, so the engine may
-            sum its reference term's gradient chunk by chunk (:mod:`minee.streaming`).
+            sum its reference term's gradient chunk by chunk (:mod:`minee.training.streaming`).
         contrasts: the objective brings its own contrast rows (:meth:`contrast`, instead
             of reference draws) and its own bound (:meth:`bound`, instead of the DV
             divergence), as InfoNCE does.

@@ -1,6 +1,6 @@
 """The rows the engine's critics read: training and held-out rows, minibatches, reference rows.
 
-A critic that prepares its inputs (:meth:`minee.critics.Critic.prepare`: tails compressed,
+A critic that prepares its inputs (:meth:`minee.training.critics.Critic.prepare`: tails compressed,
 standardised, clamped; column by column) reads the training and held-out rows prepared
 once, not at every step and evaluation, and reference rows prepared as they are drawn.
 Minibatches come in epochs: each member and head goes through the training rows in its own
@@ -28,7 +28,7 @@ POOL_ELEMENTS = 2**18
 
 
 class _Preparing(Protocol):
-    """A critic module that reads prepared rows (:class:`~minee.critics.Critic`)."""
+    """A critic module that reads prepared rows (:class:`~minee.training.critics.Critic`)."""
 
     def prepare(self, z: Tensor) -> Tensor: ...
 

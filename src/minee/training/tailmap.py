@@ -1,9 +1,9 @@
 r"""The critics' tail map: each input column read in a fitted t's units, its tails
 compressed to a log scale (:func:`compress_tails`), and the vectorised ``asinh`` it uses.
 
-:class:`minee.critics.Critic` applies the map before standardising its inputs
-(``compress_tails``); :mod:`minee.model` applies it to the rows that set the standardisation
-and the box.
+:class:`minee.training.critics.Critic` applies the map before standardising its inputs
+(``compress_tails``); :mod:`minee.estimation.model` applies it to the rows that set the
+standardisation and the box.
 """
 
 from __future__ import annotations

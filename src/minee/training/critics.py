@@ -120,12 +120,12 @@ class Critic(nn.Module):
             ``scale``, each (K, 1, 1, D), or ``None``. Given, inputs are clamped into it:
             the critic is a function of the clamped row, constant along a column beyond
             its edge. A network extrapolates (linearly, for GELU) where it saw no rows,
-            and one far row then carries a DV reading; ``minee.model`` passes the range of
-            each member's training rows.
+            and one far row then carries a DV reading; ``minee.estimation.model`` passes the
+            range of each member's training rows.
         tails: per member and column the centre, unit and square root of the degrees of
             freedom, (K, 1, 1, D) each, by which :func:`compress_tails` maps inputs before
             ``shift`` and ``scale``, or ``None``.
-        parts: (H, H) 0/1, :meth:`Heads.parts <minee.heads.Heads.parts>`, or ``None``.
+        parts: (H, H) 0/1, :meth:`Heads.parts <minee.training.heads.Heads.parts>`, or ``None``.
             Given, head h's value is its own network's plus the other networks' marked in
             row h, evaluated on the same rows and *detached*: MI-NEE's joint critic becomes
             $f_{XY} + f_X + f_Y$, so that what the marginal critics learn (each variable's
@@ -206,7 +206,7 @@ class Critic(nn.Module):
 
         Column by column (each prepared column depends on that column alone). Rows read
         many times (the training and held-out rows) are prepared once
-        (:class:`minee.feed.Feed`).
+        (:class:`minee.training.feed.Feed`).
 
         Arguments:
             z: inputs (K, H, M, D), (K, 1, M, D) or (K, M, D).
