@@ -138,7 +138,19 @@ class MINEE(_PairEstimator):
 
 
 @dataclass(kw_only=True, eq=False, repr=False)
-class MINE(_PairEstimator):
+class _DirectMI(_PairEstimator):
+    """An I(X;Y) estimator with one critic head whose divergence is the MI itself (no
+    entropies: its reference needs no density)."""
+
+    entropic: ClassVar[bool] = False
+
+    def heads(self, widths: dict[str, int]) -> Heads:
+        # one head whose divergence is the MI: Heads.combine's sign convention
+        return blocks(widths, {"xy": ("x", "y")}, {"xy": -1.0})
+
+
+@dataclass(kw_only=True, eq=False, repr=False)
+class MINE(_DirectMI):
     r"""MINE: $I(X;Y) = D(p_{XY} \| p_X p_Y)$ by one critic against resampled marginals.
 
     Trained with the moving-average gradient correction of Belghazi et al. (2018)
@@ -154,17 +166,12 @@ class MINE(_PairEstimator):
     """
 
     _preset_kind: ClassVar[str] = "mine"
-    entropic: ClassVar[bool] = False
-
-    def heads(self, widths: dict[str, int]) -> Heads:
-        # one head whose divergence is the MI: Heads.combine's sign convention
-        return blocks(widths, {"xy": ("x", "y")}, {"xy": -1.0})
 
     def prepare_batch(self, xs: Any, ys: Any, *, critic_from: Run | None = None) -> Run:
         """As for every estimator; with ``critic_from``, MINE's critic starts as a copy of a
         trained MI-NEE run's critics, $T = f_{XY} - f_X - f_Y$ (the authors'
         cross-training, eq. 17), and this estimator's ``hidden``/``depth``/``init``/
-        ``scale_inputs``/``clamp_inputs``/``compress_tails```` are not used (the
+        ``scale_inputs``/``clamp_inputs``/``compress_tails`` are not used (the
         copy keeps the trained run's input maps, scaling and box). The copy is trained;
         ``critic_from`` is left as it was.
         """
@@ -176,7 +183,7 @@ class MINE(_PairEstimator):
 
 
 @dataclass(kw_only=True, eq=False, repr=False)
-class InfoNCE(_PairEstimator):
+class InfoNCE(_DirectMI):
     r"""InfoNCE (van den Oord et al. 2018): a contrastive lower bound on I(X;Y) in nats.
 
     One critic $f(x, y)$ scores each batch's B pairs against all B x B re-pairings
@@ -193,10 +200,6 @@ class InfoNCE(_PairEstimator):
     """
 
     _preset_kind: ClassVar[str] = "infonce"
-    entropic: ClassVar[bool] = False
-
-    def heads(self, widths: dict[str, int]) -> Heads:
-        return blocks(widths, {"xy": ("x", "y")}, {"xy": -1.0})
 
 
 @dataclass(kw_only=True, eq=False, repr=False)
