@@ -21,7 +21,7 @@ The built-in estimators register themselves when :mod:`minee.estimation.estimato
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from torch import Tensor
 
@@ -124,7 +124,7 @@ def register_estimator(cls: type[EstimatorClass], *, method: str | None = None) 
             by its class name, which must be unique.
         method: the ``method=`` name of an I(X;Y) estimator (``variables == ("x", "y")``).
     """
-    variables: tuple[str, ...] = getattr(cls, "variables", ())  # a class variable
+    variables = tuple(cast(Any, cls).variables)  # a class variable (the protocol's property)
     if method is not None and variables != ("x", "y"):
         raise ValueError(f"method={method!r} needs an estimator of I(X;Y); "
                          f"{cls.__name__} fits {variables}")
