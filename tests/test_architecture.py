@@ -211,6 +211,8 @@ def test_recipe_settings_are_passed_as_advanced() -> None:
     assert len(minee.MINEE().get_params()) <= 12
     with pytest.raises(TypeError, match="advanced="):
         minee.mutual_information(X, Y, hidden=8)
+    with pytest.raises(TypeError, match="advanced="):
+        minee.mi_matrix(np.hstack([X, Y]), hidden=8)
     with pytest.raises(TypeError, match="no field 'hiden'"):
         minee.MINEE(advanced={"hiden": 8}).settings(500)
     with pytest.raises(ValueError, match="to the estimator itself"):

@@ -16,7 +16,8 @@ import minee.tasks
 from minee.training import engine as engine_module
 from minee.training import feed as feed_module
 from minee.training.critics import BatchedMLP, Critic
-from minee.training.engine import Engine, EngineConfig
+from minee.training.engine import Engine
+from minee.training.engine_config import EngineConfig
 from minee.training.objectives import DV, dv_bound
 from minee.training.references import UniformBox
 
@@ -217,9 +218,9 @@ def test_an_mi_is_read_at_one_state_for_all_heads() -> None:
     # scores D_xy - D_x - D_y: 0.2, 0.3, 0.1; the x head peaks at the third evaluation
     _record_heldout(eng, [[0.5, 0.2, 0.1], [0.8, 0.3, 0.2], [0.9, 0.5, 0.3]])
     torch.testing.assert_close(eng.divergences(), torch.tensor([[0.8, 0.3, 0.2]]))
-    assert eng._since_best == 0  # the heads still improved at the last evaluation
+    assert eng.records.since_best == 0  # the heads still improved at the last evaluation
     _record_heldout(eng, [[0.9, 0.5, 0.3]])
-    assert eng._since_best == 1
+    assert eng.records.since_best == 1
     per_head = Engine(critic, UniformBox(data), DV(), data, data[:, :10],
                       EngineConfig(lr=1e-3, batch_size=None, ref_factor=1.0, max_steps=1,
                                    eval_every=1), torch.Generator().manual_seed(0))

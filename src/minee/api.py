@@ -2,27 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import fields
 from typing import Any
 
 from .estimation.estimators import CMINEE, NEE
 from .registry import estimator
 from .results import Estimate
-from .settings import Recipe
 
 __all__ = ["mutual_information", "entropy", "conditional_mutual_information"]
 
 
 def _fitted(cls: Any, options: dict[str, Any], *data: Any) -> Estimate:
-    """``cls(**options).fit(*data).estimate_``; a recipe field passed as an option is
-    refused with the fix (``advanced={...}``)."""
-    recipe = {f.name for f in fields(Recipe)}
-    misplaced = sorted(k for k in options if k in recipe and k not in cls.__dataclass_fields__)
-    if misplaced:
-        name = misplaced[0]
-        raise TypeError(f"{name} is a setting of the recipe: pass advanced={{{name!r}: "
-                        f"{options[name]!r}}}")
-    return cls(**options).fit(*data).estimate_
+    """``cls.from_options(**options).fit(*data).estimate_``."""
+    return cls.from_options(**options).fit(*data).estimate_
 
 
 def mutual_information(x: Any, y: Any, *, method: str = "minee", seed: int | None = None,

@@ -78,15 +78,11 @@ def boolean(name: str, v: Any) -> bool:
     return bool(v)
 
 
-def one_of(choices: Container[str] | Callable[[], Container[str]]
-           ) -> Callable[[str, Any], str]:
-    """A validator for a name in ``choices`` (a collection, or a function giving one, so
-    that a registry's names are read when validating, after extensions registered)."""
+def one_of(choices: Container[str]) -> Callable[[str, Any], str]:
+    """A validator for a name in ``choices``."""
     def check(name: str, v: Any) -> str:
-        allowed = choices() if callable(choices) else choices
-        if not isinstance(v, str) or v not in allowed:
-            listed = (", ".join(sorted(cast(Iterable[str], allowed)))
-                      if hasattr(allowed, "__iter__") else allowed)
+        if not isinstance(v, str) or v not in choices:
+            listed = ", ".join(sorted(cast(Iterable[str], choices)))
             raise ValueError(f"unknown {name} {v!r}; choose one of {listed}")
         return v
 

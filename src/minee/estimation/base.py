@@ -104,6 +104,22 @@ class Estimator:
                 f"{type(self).__name__}.{name} exists after fit(); call fit first")
         raise AttributeError(name)
 
+    @classmethod
+    def from_options(cls, **options: Any) -> Estimator:
+        """``cls(**options)``; a field of the recipe given as an option is refused with the
+        fix (``advanced={...}``) instead of Python's bare unexpected-keyword error.
+
+        Raises:
+            TypeError: an option that is a recipe field, or one the estimator does not take.
+        """
+        own = {f.name for f in fields(cls)}
+        misplaced = sorted(k for k in options if k not in own and k in Recipe.__dataclass_fields__)
+        if misplaced:
+            name = misplaced[0]
+            raise TypeError(f"{name} is a setting of the recipe: pass advanced={{{name!r}: "
+                            f"{options[name]!r}}}")
+        return cls(**options)
+
     # settings and model ------------------------------------------------------------------
     def recipe(self) -> Recipe:
         """The recipe this estimator fits with: its preset's, with ``advanced`` applied.

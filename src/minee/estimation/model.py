@@ -19,7 +19,8 @@ from ..registry import make_objective, make_reference
 from ..settings import Seeds, Settings, split_sizes
 from ..threads import thread_limit
 from ..training.critics import Critic, compress_tails
-from ..training.engine import Engine, EngineConfig
+from ..training.engine import Engine
+from ..training.engine_config import EngineConfig
 from ..training.heads import Heads
 from ..training.references import Reference
 

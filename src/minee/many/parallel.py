@@ -277,7 +277,7 @@ def compute(data: np.ndarray, needed: Sequence[int], pairs: Sequence[tuple[int, 
     # Unknown or invalid options fail here, before any work. The settings are resolved
     # once and travel with every job as data, so a worker whose minee has other recipes
     # computes the same.
-    settings = NEE(**options, seed=seed).settings(data.shape[0])
+    settings = NEE.from_options(**options, seed=seed).settings(data.shape[0])
     # Jobs see only the needed columns, renumbered; pairs are then indices into them.
     index = {c: k for k, c in enumerate(needed)}
     data = np.ascontiguousarray(data[:, list(needed)])

@@ -30,7 +30,7 @@ from .records import Records
 from .references import Reference
 from .streaming import STREAM_CHUNK, dv_backward_streamed
 
-__all__ = ["EngineConfig", "Engine"]  # EngineConfig: from minee.training.engine_config
+__all__ = ["Engine"]
 
 _EVAL_CHUNK = 3072  # rows x (members x heads) per evaluation pass
 _MIN_CHUNK = 256  # rows per pass at least, so that Python overhead stays small
@@ -229,11 +229,6 @@ class Engine:
     def diverged(self) -> Tensor:
         """Which members diverged, (K,) on the CPU."""
         return self.records.diverged
-
-    @property
-    def _since_best(self) -> int:
-        """Evaluations since a head's smoothed held-out divergence last improved."""
-        return self.records.since_best
 
     # results ------------------------------------------------------------------------------
     def history(self) -> dict[str, Tensor]:
