@@ -130,7 +130,8 @@ FAMILIES = [
 def test_every_family_is_registered() -> None:
     assert set(tasks.TASKS) == {
         "mg", "hg", "student", "monotone", "swirl", "mixture", "uniform_noise", "independent",
-        "gaussian", "near_deterministic"}
+        "gaussian", "near_deterministic", "narrow_mixture", "shells", "curved",
+        "partly_independent"}
     for name, cls in tasks.TASKS.items():
         assert cls.name == name and isinstance(tasks.get(name), cls)
 

@@ -39,13 +39,15 @@ __all__ = ["save", "load", "FORMAT"]
 # box (``clamp_inputs``); 7: the critics' tail map (``compress_tails``); 8: the tail map's
 # dof per column (a Student-t reference may be one t per variable); 9: the engine's
 # epoch order and reference pool; 10: the fit's settings as one record (the estimator's
-# options kept as given), any registered estimator class
-FORMAT = "minee-model-10"
+# options kept as given), any registered estimator class; 11: each problem's preprocessing
+# (``preprocess="auto"`` chooses per problem) and column maps (``"edges"``)
+FORMAT = "minee-model-11"
 _ADVICE = "save the fitted estimator again with minee.save"
 # the state's entries and their types; a file lacking one is refused, not half-loaded
 _FIELDS: dict[str, type | tuple[type, ...]] = {
     "minee": str, "class": str, "params": dict, "settings": dict, "widths": dict,
-    "data": torch.Tensor, "log_scale": (torch.Tensor, type(None)), "device": str, "engine": dict}
+    "data": torch.Tensor, "log_scale": (torch.Tensor, type(None)), "device": str, "engine": dict,
+    "transforms": (list, type(None)), "maps": (torch.Tensor, type(None))}
 
 
 def save(estimator: Any, path: str | os.PathLike[str]) -> Path:
@@ -83,6 +85,8 @@ def save(estimator: Any, path: str | os.PathLike[str]) -> Path:
         "widths": dict(run.heads.widths), "data": torch.as_tensor(run.data),
         "log_scale": None if run.log_scale is None else torch.as_tensor(run.log_scale),
         "device": run.engine.train_rows.device.type, "engine": run.engine.state_dict(),
+        "transforms": None if run.transforms is None else list(run.transforms),
+        "maps": None if run.maps is None else torch.as_tensor(run.maps),
     }
     return save_checked(path, state, FORMAT)
 
@@ -127,8 +131,10 @@ def _rebuild(state: dict[str, Any], device: str) -> Any:
     estimator = ESTIMATORS[state["class"]](**state["params"])
     settings = Settings(**dict(state["settings"], device=device))  # validated, not resolved
     log_scale = None if state["log_scale"] is None else state["log_scale"].numpy()
+    transforms = None if state["transforms"] is None else tuple(state["transforms"])
+    maps = None if state["maps"] is None else state["maps"].numpy()
     run = estimator.build_run(state["data"].numpy(), state["widths"], log_scale=log_scale,
-                              settings=settings)
+                              settings=settings, transforms=transforms, maps=maps)
     engine_state = dict(state["engine"])
     if run.engine.generator.device.type != state["device"]:
         engine_state["generator"] = run.engine.generator.get_state()

@@ -35,7 +35,9 @@ _PAPER = replace(
 RECIPES: dict[str, dict[str, Recipe]] = {
     "default": {
         "mi": Recipe(),
-        "entropy": _ENTROPY,
+        # columns with an edge (a box, a half-line) mapped onto the real line, the maps'
+        # log-Jacobians counted (minee.training.edges)
+        "entropy": replace(_ENTROPY, preprocess="edges"),
         "mine": replace(_ENTROPY, reference="marginals", objective="ma", lr=1e-3,
                         ref_factor=1.0, critic_bound=0.0),
         # batch 128: the B x B contrast grid costs B^2 critic rows a step and the bound

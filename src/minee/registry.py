@@ -25,8 +25,10 @@ from typing import TYPE_CHECKING, Any, Protocol, cast
 
 from torch import Tensor
 
+from .training.adaptive import Adaptive
 from .training.critics import ACTIVATIONS
 from .training.infonce import InfoNCE
+from .training.mixture import GaussianMixture
 from .training.objectives import DV, Logistic, MovingAverage, Objective
 from .training.references import Gaussian, Marginals, Reference, UniformBox
 from .training.student_t import StudentT
@@ -64,7 +66,8 @@ class EstimatorClass(Protocol):
 
 #: references by name: :class:`~minee.training.references.Reference` subclasses
 REFERENCES: dict[str, type[Reference]] = {
-    "uniform": UniformBox, "gaussian": Gaussian, "marginals": Marginals, "student": StudentT}
+    "uniform": UniformBox, "gaussian": Gaussian, "marginals": Marginals, "student": StudentT,
+    "mixture": GaussianMixture, "auto": Adaptive}
 
 #: objective factories by name: ``factory(settings) -> Objective``, a fresh one per engine
 OBJECTIVES: dict[str, Callable[[Settings], Objective]] = {

@@ -20,7 +20,7 @@ from .checks import (
     one_of,
     positive_int,
 )
-from .data.preprocessing import TRANSFORMS
+from .data.preprocessing import CHOICES
 
 __all__ = ["VALIDATORS"]
 
@@ -83,7 +83,7 @@ VALIDATORS: dict[str, Callable[[str, Any], Any]] = {
     "averaging": in_range(0.0, 1.0, high_open=True), "margin": in_range(0.0, 10.0),
     "form": one_of(("separate", "shared")), "joint_residual": boolean, "objective": _name,
     "ma_rate": in_range(0.0, 1.0, low_open=True), "scale_inputs": boolean,
-    "clamp_inputs": boolean, "compress_tails": boolean, "preprocess": one_of(TRANSFORMS),
+    "clamp_inputs": boolean, "compress_tails": boolean, "preprocess": one_of(CHOICES),
     "dtype": _dtype, "ensemble": positive_int, "null": boolean, "device": _device,
     "threads": _auto_or_positive, "seed": lambda name, v: check_seed(v),
 }

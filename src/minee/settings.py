@@ -85,7 +85,7 @@ class Recipe:
         dtype: ``"float32"`` or ``"float64"``.
     """
 
-    reference: str = "student"
+    reference: str = "auto"
     max_steps: int = 2000
     val_fraction: float = 0.3
     folds: int | str = "auto"
@@ -111,7 +111,7 @@ class Recipe:
     scale_inputs: bool = True
     clamp_inputs: bool = True
     compress_tails: bool = True
-    preprocess: str = "rank-t"
+    preprocess: str = "auto"
     dtype: str = "float32"
 
     def __post_init__(self) -> None:

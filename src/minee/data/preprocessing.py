@@ -21,6 +21,9 @@ r"""Per-column transforms applied before estimation, and what they do to the ans
   are corrected back exactly (as for ``"standardize"``), so an offset of 1e8 or a scale of
   1e30 gives the answer of the unshifted, unscaled data; a column whose values float32
   cannot tell apart is named in an error.
+* ``"auto"`` (the MI default): per problem ``"rank-t"`` or ``"standardize"``, whichever
+  the held-out rows are likelier under (:mod:`minee.training.transform_choice`): rank
+  scores bend a mixture of narrow components into shapes no reference carries.
 
 The minee default preset already standardises the critics' inputs inside the network
 (``scale_inputs``), a reparametrisation that leaves every estimate's definition unchanged;
@@ -34,9 +37,14 @@ import numpy as np
 
 from . import copula
 
-__all__ = ["RANK_TRANSFORMS", "TRANSFORMS", "transform"]
+__all__ = ["RANK_TRANSFORMS", "TRANSFORMS", "CHOICES", "transform"]
 
 TRANSFORMS = ("none", "standardize", "rank", "rank-t")
+#: what ``preprocess`` may name: a transform, ``"auto"``, which the MI estimators resolve
+#: per problem to ``"rank-t"`` or ``"standardize"``, or ``"edges"`` (the entropies'
+#: default: ``"none"`` with edged columns mapped onto the real line); both are applied by
+#: :mod:`minee.estimation.preparation`
+CHOICES = (*TRANSFORMS, "auto", "edges")
 #: the transforms that replace each value by a quantile of its rank: not affine, so the
 #: entropies that come out are of the transformed columns, and no value is an outlier
 RANK_TRANSFORMS = ("rank", "rank-t")

@@ -11,19 +11,19 @@ it, summarise it (:mod:`minee.estimation.summary`) and raise the estimate's diag
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar
 
 import numpy as np
 
 from .. import diagnostics, registry
-from ..data.inputs import check_rank, stack_batch, stack_variables
-from ..data.preprocessing import transform
+from ..data.inputs import stack_batch, stack_variables
 from ..presets import recipe
 from ..progress import ProgressBar
 from ..settings import PUBLIC, Recipe, Settings, resolve
 from ..training.heads import Heads
 from . import model
 from .model import Run
+from .preparation import prepare
 from .summary import summarise
 
 __all__ = ["Estimator", "batch_doc"]
@@ -197,14 +197,11 @@ class Estimator:
         """Preprocess P validated samples (P, n, D) and build their model (with
         ``settings`` already resolved for these rows, or :meth:`settings`)."""
         settings = self.settings(data.shape[1]) if settings is None else settings
-        parts = [transform(sample, settings.preprocess) for sample in data]
-        for sample, _ in parts:
-            check_rank(sample, widths)
-        scales = [log_scale for _, log_scale in parts]
-        return self.build_run(np.stack([t for t, _ in parts]), widths,
-                              log_scale=None if scales[0] is None
-                              else np.stack(cast(list[np.ndarray], scales)),
-                              settings=settings, **extra)
+        prepared = prepare(data, widths, list(self.heads(widths).groups), settings,
+                           entropy=self._quantity == "entropy")
+        return self.build_run(prepared.data, widths, log_scale=prepared.log_scale,
+                              settings=settings, transforms=prepared.transforms,
+                              maps=prepared.maps, **extra)
 
     def _fit_arrays(self, **arrays: Any) -> None:
         """Validate, train on one sample, set the fitted attributes and warn of any flags."""

@@ -19,6 +19,7 @@ from ..registry import make_objective, make_reference
 from ..settings import Seeds, Settings, split_sizes
 from ..threads import thread_limit
 from ..training.critics import Critic, compress_tails
+from ..training.edges import Mapped
 from ..training.engine import Engine
 from ..training.engine_config import EngineConfig
 from ..training.heads import Heads
@@ -41,6 +42,9 @@ class Run:
         log_scale: per problem, ``ln`` of each column's preprocessing scale, (P, D), added
             back to the entropies; ``None`` after a non-affine transform.
         quantity: what the target is (``"mutual_information"``, ``"entropy"``, ...).
+        transforms: per problem, the preprocessing applied (``preprocess="auto"`` resolves
+            per problem); ``None``: ``settings.preprocess`` for every problem.
+        maps: per problem the column maps of ``preprocess="edges"`` (P, D, 3), or ``None``.
     """
 
     settings: Settings
@@ -51,6 +55,14 @@ class Run:
     data: np.ndarray
     log_scale: np.ndarray | None
     quantity: str
+    transforms: tuple[str, ...] | None = None
+    maps: np.ndarray | None = None
+
+    def transform(self, problem: int) -> str:
+        """The preprocessing applied to problem ``problem`` (its null copy: the same)."""
+        if self.transforms is None:
+            return self.settings.preprocess
+        return self.transforms[problem % len(self.transforms)]
 
     @property
     def null(self) -> bool:
@@ -73,7 +85,9 @@ class Run:
 
 def build_run(data: np.ndarray, heads: Heads, settings: Settings, *,
               log_scale: np.ndarray | None, quantity: str,
-              critic: torch.nn.Module | None = None) -> Run:
+              critic: torch.nn.Module | None = None,
+              transforms: tuple[str, ...] | None = None,
+              maps: np.ndarray | None = None) -> Run:
     """Build the batched model for P problems with the same heads.
 
     Arguments:
@@ -87,6 +101,9 @@ def build_run(data: np.ndarray, heads: Heads, settings: Settings, *,
         quantity: see :class:`Run`.
         critic: a critic module to train instead of a new one from ``settings`` (with
             ``members`` and ``heads`` matching; MINE's cross-training passes one).
+        transforms: see :class:`Run`.
+        maps: per problem its column maps onto the real line (P, D, 3)
+            (:func:`minee.training.edges.edge_maps`), read back by the reference's density.
 
     Raises:
         ValueError: the split or the batch does not fit the rows, or the reference cannot
@@ -104,14 +121,28 @@ def build_run(data: np.ndarray, heads: Heads, settings: Settings, *,
     heldout = _member_rows(rows, heldout_idx, settings.members) if heldout_idx.shape[1] \
         else None
     masks = torch.as_tensor(heads.masks, device=device)
-    reference = make_reference(rows, torch.as_tensor(heads.groups, device=device), settings)
+    reference = _reference(rows, heads, settings, maps)
     if critic is None:
         critic = _critic(rows, train, masks, heads, settings, seeds.init, reference)
     critic = critic.to(device=device, dtype=dtype)
     config = engine_config(settings, _selection(heads, quantity))
     engine = Engine(critic, reference, make_objective(settings), train, heldout, config,
                     torch.Generator(device=device).manual_seed(seeds.engine))
-    return Run(settings, engine, reference, heads, masks, data, log_scale, quantity)
+    return Run(settings, engine, reference, heads, masks, data, log_scale, quantity,
+               transforms, maps)
+
+
+def _reference(rows: torch.Tensor, heads: Heads, settings: Settings,
+               maps: np.ndarray | None) -> Reference:
+    """The reference ``settings.reference`` names fitted to every member's rows (M, n, D);
+    with column ``maps`` (P, D, 3), read as the density it implies on the data's scale."""
+    reference = make_reference(rows, torch.as_tensor(heads.groups, device=rows.device),
+                               settings)
+    if maps is None:
+        return reference
+    per_problem = maps if not settings.null else np.concatenate([maps, maps])
+    return Mapped(reference, torch.as_tensor(per_problem, device=rows.device)
+                  .repeat_interleave(settings.members, 0))
 
 
 def engine_config(settings: Settings,

@@ -127,7 +127,7 @@ def _estimate(run: Run, t: _Terms, p: int) -> Estimate:
     bias = bias_allowance(value, train_value) if mi else 0.0
     flags = diagnostics.data_checks(run.data[p % run.data.shape[0]],
                                     float(t.outside[sl].mean()),
-                                    ranked=run.settings.preprocess in RANK_TRANSFORMS)
+                                    ranked=run.transform(p) in RANK_TRANSFORMS)
     flags.update(diagnostics.training_checks(
         history.steps, history.estimate, train_value, value,
         diverged=int(t.diverged[sl].sum()), members=k, stopped_early=engine.stopped_early,
@@ -141,4 +141,4 @@ def _estimate(run: Run, t: _Terms, p: int) -> Estimate:
         history=history, diagnostics=flags, members=members, stderr=error, bias=bias,
         ci=interval(value, error, least=0.0 if mi else None, bias=bias),
         quantity=run.quantity,
-        preprocess=run.settings.preprocess)
+        preprocess=run.transform(p))

@@ -1,0 +1,78 @@
+"""Preprocessing P samples before their model is built: each sample's transform chosen
+(``preprocess="auto"``, ``"edges"``) and applied, with what the entropies need back.
+
+* a transform of :data:`minee.data.preprocessing.TRANSFORMS` is applied as named;
+* ``"auto"`` (MI): per sample ``"rank-t"`` or ``"standardize"``
+  (:func:`minee.training.transform_choice.choose_transform`);
+* ``"edges"`` (entropies): the data's own scale (``"none"``), then each column with an
+  edge mapped onto the real line (:func:`minee.training.edges.edge_maps`); the maps'
+  log-Jacobians enter the reference's density (:class:`minee.training.edges.Mapped`).
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numpy as np
+
+from ..data.inputs import check_rank
+from ..data.preprocessing import transform
+from ..settings import Settings
+from ..training.edges import apply_maps, edge_maps
+from ..training.transform_choice import choose_transform
+
+__all__ = ["Prepared", "prepare"]
+
+
+class Prepared(NamedTuple):
+    """P preprocessed samples and what was done to them.
+
+    Attributes:
+        data: the samples, (P, n, D).
+        log_scale: per sample ln of each column's affine scale, (P, D), or ``None`` when
+            some sample's transform is not affine.
+        transforms: each sample's transform (``"auto"`` resolved).
+        maps: each sample's column maps (P, D, 3) for ``"edges"``, else ``None``.
+    """
+
+    data: np.ndarray
+    log_scale: np.ndarray | None
+    transforms: tuple[str, ...]
+    maps: np.ndarray | None
+
+
+def _method(sample: np.ndarray, widths: dict[str, int], groups: list[np.ndarray],
+            settings: Settings, entropy: bool) -> str:
+    if settings.preprocess != "auto":
+        return settings.preprocess
+    if entropy:
+        raise ValueError("preprocess='auto' may choose rank scores, which change an "
+                         "entropy; use preprocess='edges', 'none' or 'standardize' for "
+                         "entropies")
+    check_rank(sample, widths)  # a linear relation is named before any fit meets it
+    return choose_transform(sample, groups, settings.seed)
+
+
+def prepare(data: np.ndarray, widths: dict[str, int], groups: list[np.ndarray],
+            settings: Settings, *, entropy: bool) -> Prepared:
+    """Preprocess P validated samples (P, n, D) whose variables' columns are ``groups``
+    (boolean masks) as ``settings.preprocess`` says; ``entropy``: the estimate is an
+    entropy (``"auto"`` is refused: rank scores change it).
+
+    Raises:
+        ValueError: ``"auto"`` for an entropy, or a sample with collinear columns.
+    """
+    methods = tuple(_method(sample, widths, groups, settings, entropy) for sample in data)
+    out, scales, maps = [], [], []
+    for sample, method in zip(data, methods, strict=True):
+        z, log_scale = transform(sample, "none" if method == "edges" else method)
+        if method == "edges":
+            maps.append(edge_maps(z, settings.seed))
+            z = apply_maps(z, maps[-1])
+        check_rank(z, widths)
+        out.append(z)
+        scales.append(log_scale)
+    return Prepared(
+        np.stack(out),
+        None if any(s is None for s in scales) else np.stack([s for s in scales if s is not None]),
+        methods, np.stack(maps) if maps else None)

@@ -1,0 +1,143 @@
+r"""A Gaussian-mixture reference: the shape of the law in the reference, not in the critic.
+
+Each member's reference is a full-covariance Gaussian mixture fitted by EM to its rows,
+the number of components chosen on held-out rows (:mod:`minee.training.mixture_fit`). Its
+marginal on a column set is the mixture of the components' marginals with the same
+weights, so a masked critic head has a closed-form reference density as the entropy
+decomposition needs, and one draw on all D columns serves every head.
+
+Members may have different numbers of components: the smaller fits are padded with
+components of weight 0, which are never drawn and add nothing to a density.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from typing import TYPE_CHECKING
+
+import numpy as np
+import torch
+from torch import Tensor
+
+from .mixture_fit import MixtureFit, fit_mixture, parameter_count, select_mixture
+from .references import Reference
+
+if TYPE_CHECKING:
+    from ..settings import Settings
+
+__all__ = ["GaussianMixture", "split_rows", "fit_sample"]
+
+#: share of a member's rows held out to choose the number of components
+SELECTION_SHARE = 0.2
+
+
+def split_rows(z: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """A seeded split of the rows ``z`` (n, d) into fitting and scoring rows, 80/20."""
+    order = np.random.default_rng(seed).permutation(len(z))
+    cut = len(z) - max(1, int(round(SELECTION_SHARE * len(z))))
+    return z[np.sort(order[:cut])], z[np.sort(order[cut:])]
+
+
+def fit_sample(z: np.ndarray, seed: int) -> tuple[MixtureFit, np.ndarray]:
+    """One member's mixture: the size chosen on a held-out fifth of ``z`` (n, d), then
+    refitted on all rows from that fit.
+
+    Returns:
+        ``(fit, heldout_log_density)``: the fit on all rows and the chosen size's
+        ``ln p`` on each held-out row (before the refit), nats.
+    """
+    rng = np.random.default_rng(seed)
+    train, heldout = split_rows(z, seed)
+    fit, scores = select_mixture(train, heldout, rng)
+    return fit_mixture(z, len(fit.weights), rng, start=fit), scores
+
+
+def _padded(fits: list[MixtureFit], dim: int) -> MixtureFit:
+    """The fits stacked (P, K, ...) with K the largest; smaller fits padded with
+    weight-0, unit-covariance components."""
+    k = max(len(f.weights) for f in fits)
+    weights, means = np.zeros((len(fits), k)), np.zeros((len(fits), k, dim))
+    covs = np.tile(np.eye(dim), (len(fits), k, 1, 1))
+    for p, f in enumerate(fits):
+        size = len(f.weights)
+        weights[p, :size], means[p, :size], covs[p, :size] = f.weights, f.means, f.covs
+    return MixtureFit(weights, means, covs)
+
+
+class GaussianMixture(Reference):
+    """A Gaussian mixture per member, fitted to its rows with the number of components
+    chosen on held-out rows.
+
+    Arguments:
+        fits: one :class:`~minee.training.mixture_fit.MixtureFit` per member.
+        rows: the rows each was fitted on (for :meth:`fit_correction`).
+        like: a tensor whose dtype and device the draws take.
+
+    Attributes:
+        weights: (P, K) float64; means (P, K, D) and covs (P, K, D, D), float64.
+        components: each member's number of components (P,).
+    """
+
+    @classmethod
+    def build(cls, data: Tensor, groups: Tensor, settings: Settings) -> Reference:
+        samples = data.detach().double().cpu().numpy()
+        fitted: dict[bytes, MixtureFit] = {}
+        fits = []
+        for z in samples:  # a problem's members share its rows: one fit each
+            key = hashlib.sha256(z.tobytes()).digest()
+            if key not in fitted:
+                fitted[key] = fit_sample(z, settings.seed)[0]
+            fits.append(fitted[key])
+        return cls(fits, rows=data.shape[1], like=data)
+
+    def __init__(self, fits: list[MixtureFit], *, rows: int, like: Tensor):
+        dim = fits[0].means.shape[1]
+        stacked = _padded(fits, dim)
+        device = like.device
+
+        def tensor(a: np.ndarray) -> Tensor:
+            return torch.tensor(a, dtype=torch.float64, device=device)
+
+        self.weights, self.means, self.covs = (tensor(a) for a in stacked)
+        self.components = torch.tensor([len(f.weights) for f in fits], device=device)
+        self._cumulative = torch.cumsum(self.weights, 1).to(like.dtype)
+        self._chol = torch.linalg.cholesky(self.covs).to(like.dtype)
+        self._means = self.means.to(like.dtype)
+        self.dim, self.rows = dim, rows
+
+    def sample(self, out: Tensor, generator: torch.Generator) -> Tensor:
+        p, _, r, d = out.shape
+        u = torch.rand((p, r), generator=generator, device=out.device, dtype=out.dtype)
+        # the last cumulative weight may round below 1: clamp to a real component
+        comp = torch.searchsorted(self._cumulative, u).clamp_max(self.weights.shape[1] - 1)
+        comp = torch.minimum(comp, (self.components - 1)[:, None])
+        member = torch.arange(p, device=out.device)[:, None]
+        out.normal_(generator=generator)
+        chol = self._chol[member, comp]  # (P, R, D, D)
+        draws = (chol @ out[:, 0, :, :, None])[..., 0] + self._means[member, comp]
+        out[:, 0] = draws
+        return out
+
+    def neg_log_density(self, z: Tensor, masks: Tensor) -> Tensor:
+        result = []
+        log_w = torch.log(self.weights)[:, :, None]  # (P, K, 1); padding: -inf
+        for mask in masks:
+            idx = torch.nonzero(mask).flatten()
+            s = idx.numel()
+            chol = torch.linalg.cholesky(self.covs[:, :, idx][:, :, :, idx])  # (P,K,s,s)
+            diff = z[:, None, :, idx].double() - self.means[:, :, None, idx]  # (P,K,n,s)
+            solved = torch.linalg.solve_triangular(chol, diff.transpose(-1, -2), upper=False)
+            logdet = 2 * torch.log(torch.diagonal(chol, dim1=-2, dim2=-1)).sum(-1)
+            terms = log_w - 0.5 * ((solved**2).sum(-2) + (logdet + s * math.log(2 * math.pi))
+                                   [..., None])
+            result.append(-torch.logsumexp(terms, dim=1))
+        return torch.stack(result, dim=1).to(z.dtype)
+
+    def fit_correction(self, masks: Tensor) -> Tensor:
+        """The mixture was fitted to these rows: half its parameter count on each column
+        set over the rows (the optimism of a maximum-likelihood fit, Akaike), (P, H)."""
+        sizes = masks.sum(-1).tolist()
+        per_member = [[parameter_count(int(k), int(s)) / (2 * self.rows) for s in sizes]
+                      for k in self.components.tolist()]
+        return torch.tensor(per_member, dtype=torch.float64)
