@@ -14,7 +14,13 @@ import minee
 import minee.estimation.readout
 from minee import tasks
 from minee.diagnostics import MineeWarning, noise_checks
-from minee.estimation.readout import BIAS_SHARE, OPTIMISM_SHARE, bias_allowance, interval
+from minee.estimation.readout import (
+    BIAS_SHARE,
+    ENTROPY_BIAS_PER_COLUMN,
+    OPTIMISM_SHARE,
+    bias_allowance,
+    interval,
+)
 from tests.conftest import quick
 
 QUICK = quick(max_steps=60)
@@ -127,7 +133,7 @@ def _fit_quietly(fit: Any) -> Any:
         return fit()
 
 
-def test_an_mi_interval_carries_the_bias_allowance_and_an_entropy_none(
+def test_an_mi_interval_carries_the_bias_allowance_and_an_entropy_its_own(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """Each share enters the estimate's allowance: the value's share alone, then the
     training rows' optimism alone, on small independent samples whose critics overfit."""
@@ -139,7 +145,8 @@ def test_an_mi_interval_carries_the_bias_allowance_and_an_entropy_none(
     assert half == pytest.approx(1.959964 * math.hypot(est.stderr, est.bias), rel=1e-6)
     assert est.to_dict()["bias"] == est.bias
     h = _fit_quietly(lambda: minee.entropy(x, seed=0, **QUICK))
-    assert h.bias == 0.0 and (h.ci[1] - h.ci[0]) / 2 == pytest.approx(1.959964 * h.stderr)
+    assert h.bias == pytest.approx(ENTROPY_BIAS_PER_COLUMN * 1)  # one column
+    assert (h.ci[1] - h.ci[0]) / 2 == pytest.approx(1.959964 * math.hypot(h.stderr, h.bias))
 
     monkeypatch.setattr(minee.estimation.readout, "BIAS_SHARE", 0.0)
     monkeypatch.setattr(minee.estimation.readout, "OPTIMISM_SHARE", 1.0)
@@ -229,10 +236,16 @@ def test_still_increasing_is_flagged() -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", MineeWarning)
         # normal scores (Student-t ones fit MG's copula and leave less to learn)
+        slow = {"eval_every": 10, "patience": None, "lr": 1e-3, "preprocess": "rank"}
         est = minee.mutual_information(x, y, seed=0, reference="gaussian", max_steps=150,
-                                       advanced={"eval_every": 10, "patience": None, "lr": 1e-3,
-                                                 "preprocess": "rank"})
-    assert est.value < 0.5 and "still_increasing" in est.diagnostics
+                                       advanced={**slow, "extend": 1.0})
+        assert est.value < 0.5 and "still_increasing" in est.diagnostics
+        assert est.budget == 150 and est.history.steps[-1] == 150
+        # with a budget of three times max_steps the rising run trains on, 150 at a time
+        longer = minee.mutual_information(x, y, seed=0, reference="gaussian", max_steps=150,
+                                          advanced={**slow, "extend": 3.0})
+    assert longer.budget == 450 and longer.to_dict()["budget"] == 450
+    assert longer.history.steps[-1] > 150 and longer.value > est.value
 
 
 @pytest.mark.slow

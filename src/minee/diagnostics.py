@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-__all__ = ["MineeWarning", "data_checks", "training_checks", "settings_checks",
+__all__ = ["MineeWarning", "data_checks", "training_checks", "still_rising", "settings_checks",
            "noise_checks", "emit", "collect", "ceiling_checks"]
 
 Z95 = 1.959964  # two-sided 95% normal quantile
@@ -79,6 +79,18 @@ def _atom_share(col: np.ndarray) -> float:
     return float(counts.max()) / col.size
 
 
+def still_rising(curve: np.ndarray) -> float | None:
+    """How much a training curve (T,) rose over its last tenth of evaluations (at least
+    two), when that is more than 0.01 nats and 1% of its level; else ``None`` (also with
+    fewer than ten finite evaluations)."""
+    tail = curve[np.isfinite(curve)]
+    if tail.size < 10:
+        return None
+    k = max(2, tail.size // 10)
+    rise = float(np.mean(tail[-k:]) - np.mean(tail[-2 * k:-k]))
+    return rise if rise > max(0.01, 0.01 * abs(float(np.mean(tail[-k:])))) else None
+
+
 def training_checks(steps: np.ndarray, curve: np.ndarray, train_value: float,
                     value: float, diverged: int, members: int, stopped_early: bool,
                     heldout: bool) -> dict[str, str]:
@@ -99,15 +111,11 @@ def training_checks(steps: np.ndarray, curve: np.ndarray, train_value: float,
         flags["diverged"] = (
             f"{diverged} of {members} ensemble member(s) hit a non-finite loss or estimate "
             "(numerical instability); the last finite estimate was kept. Lower lr.")
-    finite = np.isfinite(curve)
-    if not stopped_early and finite.sum() >= 10:
-        tail = curve[finite]
-        k = max(2, tail.size // 10)
-        rise = np.mean(tail[-k:]) - np.mean(tail[-2 * k:-k])
-        if rise > max(0.01, 0.01 * abs(np.mean(tail[-k:]))):
-            flags["still_increasing"] = (
-                f"the estimate rose by {rise:.3g} nats over the last evaluations and may be "
-                "underfit; raise max_steps or lr")
+    rise = None if stopped_early else still_rising(curve)
+    if rise is not None:
+        flags["still_increasing"] = (
+            f"the estimate rose by {rise:.3g} nats over the last evaluations and may be "
+            "underfit; raise max_steps or lr")
     if heldout and train_value - value > max(0.05, 0.1 * abs(value)):
         flags["overfitting"] = (
             f"the training-row estimate ({train_value:.3g}) is far above the held-out one "

@@ -21,7 +21,7 @@ __all__ = ["RECIPES", "recipe"]
 # reference with critics bounded to +-20 nats (a far row cannot carry the estimate).
 _ENTROPY = replace(
     Recipe(), max_steps=1000, val_fraction=0.0, folds=1, auto_batch=512, activation="elu",
-    critic_bound=20.0, min_steps=200, averaging=0.0, joint_residual=False,
+    critic_bound=20.0, min_steps=200, extend=1.0, averaging=0.0, joint_residual=False,
     clamp_inputs=False, compress_tails=False, preprocess="none")
 
 # the authors' protocol: batch 100, N(0, 0.02^2) weights, the uniform box reference, no

@@ -83,9 +83,11 @@ class Estimate:
             sampling error of the held-out rows the value is read on, plus the spread of
             the ensemble members (see :meth:`minee.MINEE.fit`). Bias of the critic is not
             in it.
-        bias: for an MI or conditional MI, an allowance for the critic's bias (a standard
-            deviation, nats; :func:`minee.estimation.readout.bias_allowance`), calibrated on MI
-            problems with known answers; 0 for an entropy; NaN for a non-finite value.
+        bias: an allowance for systematic error (a standard deviation, nats): for an MI or
+            conditional MI the critic's (:func:`minee.estimation.readout.bias_allowance`),
+            for an entropy a share per column
+            (:func:`minee.estimation.readout.entropy_allowance`), each calibrated on
+            problems with known answers; NaN for a non-finite value.
         ci: 95% interval ``value +- 1.96 sqrt(stderr^2 + bias^2)`` (an MI interval lying
             wholly below 0 is stretched up to 0) or ``None``.
         quantity: what was estimated (``"mutual_information"``, ``"entropy"``, ...).
@@ -94,8 +96,11 @@ class Estimate:
             reaches; ``None`` unless requested with ``null=True``.
         null_stderr: the standard error of ``null``.
         preprocess: the per-column transform applied first (``"none"``, ``"standardize"``,
-            ``"rank"``, ``"rank-t"``); after a rank transform the entropies are those of the
-            transformed data.
+            ``"rank"``, ``"rank-t"``, ``"edges"``; ``"auto"`` resolved); after a rank
+            transform the entropies are those of the transformed data.
+        budget: the most optimiser steps the fit was allowed (``max_steps``, or more
+            where the recipe's ``extend`` lets a still-rising estimate train on); the steps
+            it took are ``history.steps[-1]``.
     """
 
     value: float
@@ -111,6 +116,7 @@ class Estimate:
     null: float | None = None
     null_stderr: float | None = None
     preprocess: str = "none"
+    budget: int | None = None
 
     @property
     def symbol(self) -> str:
@@ -139,6 +145,7 @@ class Estimate:
             "null": clean(self.null),
             "null_stderr": clean(self.null_stderr),
             "steps": int(self.history.steps[-1]) if len(self.history.steps) else 0,
+            "budget": self.budget,
             "stopped_early": bool(self.history.stopped_early),
             "preprocess": self.preprocess,
             "units": "nats",

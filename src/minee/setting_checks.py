@@ -78,7 +78,7 @@ VALIDATORS: dict[str, Callable[[str, Any], Any]] = {
     "auto_batch": positive_int, "ref_factor": in_range(0.01, 1e4),
     "eval_every": positive_int, "hidden": positive_int, "depth": positive_int,
     "activation": _name, "critic_bound": _critic_bound, "init": _init,
-    "patience": _patience, "min_steps": non_negative_int,
+    "patience": _patience, "min_steps": non_negative_int, "extend": in_range(1.0, 100.0),
     "smoothing": in_range(0.0, 1.0, low_open=True),
     "averaging": in_range(0.0, 1.0, high_open=True), "margin": in_range(0.0, 10.0),
     "form": one_of(("separate", "shared")), "joint_residual": boolean, "objective": _name,

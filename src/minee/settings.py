@@ -63,6 +63,10 @@ class Recipe:
             paper's 0.02); ``"torch"`` PyTorch's initialisation; ``"zero-output"`` the
             same with the last layer at 0.
         patience: evaluations without held-out improvement before stopping (None: never).
+        extend: the training budget as a multiple of ``max_steps``, in [1, 100]: a run
+            that reaches ``max_steps`` with its estimate still rising
+            (:func:`minee.diagnostics.still_rising`) trains on, ``max_steps`` more at a
+            time, up to ``extend * max_steps`` steps (1: never).
         min_steps: never stop early before this step.
         smoothing: rate of the moving average over evaluations (the paper's 0.01).
         averaging: decay in [0, 1) of the moving average of the critics' weights that
@@ -101,6 +105,7 @@ class Recipe:
     init: float | str = "torch"
     patience: int | None = 10
     min_steps: int = 400
+    extend: float = 3.0
     smoothing: float = 0.3
     averaging: float = 0.99
     margin: float = 0.05

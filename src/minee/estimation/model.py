@@ -9,12 +9,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import torch
 
 from ..data.inputs import resolve_device, resolve_dtype
+from ..diagnostics import still_rising
 from ..registry import make_objective, make_reference
 from ..settings import Seeds, Settings, split_sizes
 from ..threads import thread_limit
@@ -76,11 +77,37 @@ class Run:
         return self.settings.seed
 
     def train(self, callback: Callable[[Engine], None] | None = None) -> None:
-        """Train to the end (``settings.max_steps``, divergence or early stop) with the
+        """Train to the end (``settings.max_steps``, divergence or early stop; beyond
+        ``max_steps`` while the estimate still rises, up to :attr:`budget`) with the
         thread count :func:`minee.threads.thread_limit` chooses for this model; ``callback``
         as for :meth:`Engine.run <minee.training.engine.Engine.run>`."""
         with thread_limit(self.settings.threads, self.engine.step_work()):
             self.engine.run(callback=callback)
+            while self._extend():
+                self.engine.run(callback=callback)
+
+    @property
+    def budget(self) -> int:
+        """The most steps this run may train: ``extend * max_steps``."""
+        return int(self.settings.extend * self.settings.max_steps)
+
+    def _extend(self) -> bool:
+        """Raise the engine's step limit by ``max_steps`` (within :attr:`budget`) when it
+        stopped there with the estimate's curve still rising; whether it did."""
+        engine = self.engine
+        limit = engine.config.max_steps
+        if engine.finished or engine.step < limit or limit >= self.budget:
+            return False
+        curves = engine.history()
+        curve = curves.get("heldout", curves["train"]).double()  # (T, K, H)
+        weights = torch.tensor(engine.config.selection or (1.0,) * curve.shape[-1],
+                               dtype=torch.float64)
+        target = (curve * weights).sum(-1).nanmean(-1).numpy()
+        if still_rising(target) is None:
+            return False
+        engine.config = replace(engine.config,
+                                max_steps=min(self.budget, limit + self.settings.max_steps))
+        return True
 
 
 def build_run(data: np.ndarray, heads: Heads, settings: Settings, *,

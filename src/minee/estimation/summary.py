@@ -18,7 +18,14 @@ from .. import diagnostics
 from ..data.preprocessing import RANK_TRANSFORMS
 from ..results import Estimate, History
 from .model import Run
-from .readout import bias_allowance, evaluation_rows, evaluation_terms, interval, stderr
+from .readout import (
+    bias_allowance,
+    entropy_allowance,
+    evaluation_rows,
+    evaluation_terms,
+    interval,
+    stderr,
+)
 
 __all__ = ["summarise"]
 
@@ -124,7 +131,8 @@ def _estimate(run: Run, t: _Terms, p: int) -> Estimate:
     # the finite members', as for the value
     train_value = float(np.nanmean(t.train_values[sl][finite])) if finite.any() else math.nan
     mi = run.quantity != "entropy"
-    bias = bias_allowance(value, train_value) if mi else 0.0
+    bias = bias_allowance(value, train_value) if mi else entropy_allowance(
+        int(run.heads.masks.any(0).sum()))
     flags = diagnostics.data_checks(run.data[p % run.data.shape[0]],
                                     float(t.outside[sl].mean()),
                                     ranked=run.transform(p) in RANK_TRANSFORMS)
@@ -141,4 +149,4 @@ def _estimate(run: Run, t: _Terms, p: int) -> Estimate:
         history=history, diagnostics=flags, members=members, stderr=error, bias=bias,
         ci=interval(value, error, least=0.0 if mi else None, bias=bias),
         quantity=run.quantity,
-        preprocess=run.transform(p))
+        preprocess=run.transform(p), budget=run.budget)
