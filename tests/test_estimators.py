@@ -98,6 +98,13 @@ def test_seed_changes_numbers() -> None:
     assert a != b
 
 
+def test_a_drawn_seed_is_recorded_and_repeats_the_estimate() -> None:
+    drawn = minee.mutual_information(X, Y, **QUICK)  # seed=None: one is drawn
+    assert isinstance(drawn.seed, int) and drawn.to_dict()["seed"] == drawn.seed
+    again = minee.mutual_information(X, Y, seed=drawn.seed, **QUICK)
+    assert again.value == drawn.value and again.seed == drawn.seed
+
+
 def test_ensemble_members_and_interval() -> None:
     est = minee.MINEE(seed=0, ensemble=3, folds=1, **QUICK).fit(X, Y).estimate_
     assert est.members.shape == (3,)

@@ -12,7 +12,7 @@ import pytest
 import minee
 from minee import cli
 from minee.diagnostics import settings_checks
-from tests.conftest import QUICK
+from tests.conftest import QUICK, quick
 
 rng = np.random.default_rng(0)
 X = rng.standard_normal((500, 1))
@@ -24,6 +24,16 @@ Y = X + rng.standard_normal((500, 1))
 def test_a_linear_relation_is_named_not_estimated(y: np.ndarray, reference: str) -> None:
     with pytest.raises(ValueError, match="linearly related exactly"):
         minee.mutual_information(X, y, reference=reference, seed=0, **QUICK)
+
+
+@pytest.mark.parametrize("preprocess", ["rank-t", "rank", "auto"])
+def test_a_linear_relation_hidden_by_ranks_is_named(preprocess: str) -> None:
+    # y = a + b is exactly linear in the data, not in the columns' rank scores
+    rng = np.random.default_rng(0)
+    ab = rng.normal(size=(2000, 2))
+    with pytest.raises(ValueError, match="linearly related exactly"):
+        minee.mutual_information(ab, ab.sum(1), seed=0,
+                                 **quick(preprocess=preprocess))
 
 
 def test_near_deterministic_relations_are_named_or_flagged() -> None:

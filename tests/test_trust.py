@@ -248,6 +248,23 @@ def test_still_increasing_is_flagged() -> None:
     assert longer.history.steps[-1] > 150 and longer.value > est.value
 
 
+def test_a_fit_too_short_to_judge_is_flagged() -> None:
+    # y = x^2 + noise against the Student-t on rank scores: the critics must learn ~0.9
+    # nats; one step reads 0.18 and cannot show that it is still rising
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(2000, 1))
+    y = x**2 + 0.3 * rng.normal(size=(2000, 1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MineeWarning)
+        short = minee.mutual_information(x, y, seed=0, max_steps=1, reference="student",
+                                         advanced={"preprocess": "rank-t"})
+        assert short.value < 0.3 and "too_short" in short.diagnostics
+        assert "raise max_steps" in short.diagnostics["too_short"]
+        enough = minee.mutual_information(x, y, seed=0, max_steps=200, reference="student",
+                                          advanced={"preprocess": "rank-t", "eval_every": 10})
+    assert "too_short" not in enough.diagnostics
+
+
 @pytest.mark.slow
 def test_interval_coverage() -> None:
     """95% intervals of independent default fits over 20 seeds on HG(rho=0.8, d=1), 1,000 rows.

@@ -79,12 +79,17 @@ def _atom_share(col: np.ndarray) -> float:
     return float(counts.max()) / col.size
 
 
+#: below this many evaluations a fit that was not stopped early is flagged ``too_short``:
+#: a curve that short cannot show whether it still rises
+FEW_EVALUATIONS = 10
+
+
 def still_rising(curve: np.ndarray) -> float | None:
     """How much a training curve (T,) rose over its last tenth of evaluations (at least
     two), when that is more than 0.01 nats and 1% of its level; else ``None`` (also with
-    fewer than ten finite evaluations)."""
+    fewer than :data:`FEW_EVALUATIONS` finite evaluations: see ``too_short``)."""
     tail = curve[np.isfinite(curve)]
-    if tail.size < 10:
+    if tail.size < FEW_EVALUATIONS:
         return None
     k = max(2, tail.size // 10)
     rise = float(np.mean(tail[-k:]) - np.mean(tail[-2 * k:-k]))
@@ -111,6 +116,11 @@ def training_checks(steps: np.ndarray, curve: np.ndarray, train_value: float,
         flags["diverged"] = (
             f"{diverged} of {members} ensemble member(s) hit a non-finite loss or estimate "
             "(numerical instability); the last finite estimate was kept. Lower lr.")
+    if not stopped_early and np.isfinite(curve).sum() < FEW_EVALUATIONS:
+        flags["too_short"] = (
+            f"the fit ran {int(steps[-1]) if len(steps) else 0} steps with only "
+            f"{int(np.isfinite(curve).sum())} evaluations, too few to tell whether it "
+            "converged (a short fit reads an MI low); raise max_steps")
     rise = None if stopped_early else still_rising(curve)
     if rise is not None:
         flags["still_increasing"] = (

@@ -3,7 +3,9 @@
 Every file minee writes (model files, checkpoints, tables, figures, JSON summaries) goes
 through :func:`atomic_write`: the content goes to a temporary file in the target's folder,
 is flushed and ``fsync``-ed, then renamed over the target (``os.replace``, atomic on POSIX
-and Windows). On any error, the temporary file is removed and the target is untouched.
+and Windows). On any error, the temporary file is removed and the target is untouched. A
+symbolic link is written through (its target file is replaced, the link kept); a device,
+FIFO or socket is refused, since renaming over it would replace it by a regular file.
 
 Model files and checkpoints are also checked when read (:func:`save_checked`,
 :func:`load_checked`): they hold only tensors, numbers, strings and plain containers, are
@@ -31,7 +33,7 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "wb",
     """Open a temporary file that replaces ``path`` when the block ends without error.
 
     Arguments:
-        path: the file to write; its folder must exist.
+        path: the file to write; its folder must exist. A symbolic link is followed.
         mode: ``"wb"`` or ``"w"`` (text; ``open_args`` such as ``newline`` apply).
 
     Yields:
@@ -40,10 +42,16 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "wb",
     Raises:
         FileNotFoundError: the folder does not exist.
         IsADirectoryError: ``path`` is a folder.
+        ValueError: ``path`` is a device, FIFO or socket.
     """
     target = Path(path)
+    if target.is_symlink():
+        target = target.resolve()  # replace the link's file, not the link
     if target.is_dir():
         raise IsADirectoryError(f"{target} is a folder; give a file name")
+    if target.exists() and not target.is_file():
+        raise ValueError(f"{target} is not a regular file (a device, FIFO or socket): "
+                         "minee writes regular files only; give a file path")
     if not target.parent.is_dir():
         raise FileNotFoundError(f"no such folder: {target.parent}")
     fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
@@ -75,9 +83,12 @@ def check_writable(path: str | os.PathLike[str]) -> None:
     The check creates and removes a temporary file next to ``path``, so permissions,
     read-only and pseudo file systems (``/proc``, ``/sys``) fail here, not after training.
     """
-    target = Path(path)
+    target = Path(path).resolve() if Path(path).is_symlink() else Path(path)
     if target.is_dir():
         raise ValueError(f"cannot write {target}: it is a folder; give a file name")
+    if target.exists() and not target.is_file():
+        raise ValueError(f"cannot write {target}: not a regular file (a device, FIFO or "
+                         "socket); give a file path")
     if not target.parent.is_dir():
         raise ValueError(f"cannot write {target}: no such folder {target.parent}")
     try:

@@ -101,6 +101,8 @@ class Estimate:
         budget: the most optimiser steps the fit was allowed (``max_steps``, or more
             where the recipe's ``extend`` lets a still-rising estimate train on); the steps
             it took are ``history.steps[-1]``.
+        seed: the seed the fit used (drawn when the estimator was given ``seed=None``):
+            passing it again repeats the estimate.
     """
 
     value: float
@@ -117,6 +119,7 @@ class Estimate:
     null_stderr: float | None = None
     preprocess: str = "none"
     budget: int | None = None
+    seed: int | None = None
 
     @property
     def symbol(self) -> str:
@@ -146,6 +149,7 @@ class Estimate:
             "null_stderr": clean(self.null_stderr),
             "steps": int(self.history.steps[-1]) if len(self.history.steps) else 0,
             "budget": self.budget,
+            "seed": self.seed,
             "stopped_early": bool(self.history.stopped_early),
             "preprocess": self.preprocess,
             "units": "nats",

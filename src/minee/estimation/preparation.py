@@ -4,9 +4,10 @@
 * a transform of :data:`minee.data.preprocessing.TRANSFORMS` is applied as named;
 * ``"auto"`` (MI): per sample ``"rank-t"`` or ``"standardize"``
   (:func:`minee.training.transform_choice.choose_transform`);
-* ``"edges"`` (entropies): the data's own scale (``"none"``), then each column with an
-  edge mapped onto the real line (:func:`minee.training.edges.edge_maps`); the maps'
-  log-Jacobians enter the reference's density (:class:`minee.training.edges.Mapped`).
+* ``"edges"`` (entropies): ``"none"`` first (each column centred and scaled, the scale
+  added back to the entropies), then each column with an edge mapped onto the real line
+  (:func:`minee.training.edges.edge_maps`, on that scale); the maps' log-Jacobians enter
+  the reference's density (:class:`minee.training.edges.Mapped`).
 """
 
 from __future__ import annotations
@@ -41,15 +42,14 @@ class Prepared(NamedTuple):
     maps: np.ndarray | None
 
 
-def _method(sample: np.ndarray, widths: dict[str, int], groups: list[np.ndarray],
-            settings: Settings, entropy: bool) -> str:
+def _method(sample: np.ndarray, groups: list[np.ndarray], settings: Settings,
+            entropy: bool) -> str:
     if settings.preprocess != "auto":
         return settings.preprocess
     if entropy:
         raise ValueError("preprocess='auto' may choose rank scores, which change an "
                          "entropy; use preprocess='edges', 'none' or 'standardize' for "
                          "entropies")
-    check_rank(sample, widths)  # a linear relation is named before any fit meets it
     return choose_transform(sample, groups, settings.seed)
 
 
@@ -62,7 +62,11 @@ def prepare(data: np.ndarray, widths: dict[str, int], groups: list[np.ndarray],
     Raises:
         ValueError: ``"auto"`` for an entropy, or a sample with collinear columns.
     """
-    methods = tuple(_method(sample, widths, groups, settings, entropy) for sample in data)
+    for sample in data:
+        # on the data as given: a rank transform can hide a linear relation (y = a + b
+        # in ranks is no longer linear) and a fit of "auto" would meet it first
+        check_rank(sample, widths)
+    methods = tuple(_method(sample, groups, settings, entropy) for sample in data)
     out, scales, maps = [], [], []
     for sample, method in zip(data, methods, strict=True):
         z, log_scale = transform(sample, "none" if method == "edges" else method)

@@ -18,7 +18,11 @@ of n uniform rows lies on average). The map is chosen per column on a held-out f
 the rows: a Student-t is fitted to each candidate's training values and the candidate with
 the highest held-out log-likelihood *of x* (the t's log density at w minus $\ln dx/dw$)
 wins; a map other than ``none`` must beat ``none`` by twice the standard error of the
-paired per-row difference.
+paired per-row difference. On a half-line with a light tail (exponential, half-normal,
+gamma) ``both`` usually wins over ``lower``: the logarithm of such a column has a long
+left tail and a short right one, which a Student-t fits worse than the logistic-like
+values of the logit with an upper edge just past the largest row; the entropy is exact
+under either map, only the critic's task differs.
 
 :class:`Mapped` carries the maps into the reference: its negative log-density is the
 inner reference's at w plus $\sum_{j \in S} \ln dx_j/dw_j$, the density the reference
