@@ -188,3 +188,10 @@ def test_api_functions(gaussian_pair: tuple[np.ndarray, np.ndarray]) -> None:
     with pytest.raises(ValueError, match="unknown method"):
         minee.mutual_information(x, y, method="ksg")
     assert a.to_dict()["units"] == "nats" and a.to_dict()["value"] == a.value
+
+
+def test_a_history_prints_as_one_line() -> None:
+    history = minee.MINEE(seed=0, **QUICK).fit(X, Y).history_
+    text = repr(history)
+    assert "\n" not in text and len(text) < 250 and "evaluations" in text
+    assert f"steps 0-{int(history.steps[-1])}" in text

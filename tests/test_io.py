@@ -106,3 +106,24 @@ def test_read_errors(tmp_path: Path) -> None:
         read_table(tmp_path / "ragged.npz")
     with pytest.raises(ValueError, match="is a directory"):
         read_table(tmp_path)
+
+
+def test_a_european_csv_is_read_with_its_separator_and_decimal_commas(tmp_path: Path) -> None:
+    path = tmp_path / "euro.csv"
+    path.write_text("a;b\n1,5;2,25\n-0,5;3,0\n2,0;1,0\n")
+    df = read_table(path)
+    assert list(df.columns) == ["a", "b"]
+    assert df["a"].tolist() == [1.5, -0.5, 2.0] and df["b"].tolist() == [2.25, 3.0, 1.0]
+
+
+def test_rows_with_more_fields_than_names_are_refused(tmp_path: Path) -> None:
+    path = tmp_path / "ragged.csv"
+    path.write_text("a,b\n1,2,3\n4,5,6\n")
+    with pytest.raises(ValueError, match="more fields than the header"):
+        read_table(path)
+
+
+def test_header_names_are_stripped(tmp_path: Path) -> None:
+    path = tmp_path / "spaced.csv"
+    path.write_text("a, b\n1,2\n3,4\n")
+    assert list(read_table(path).columns) == ["a", "b"]

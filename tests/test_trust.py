@@ -287,3 +287,13 @@ def test_interval_coverage() -> None:
             est = minee.mutual_information(x, y, seed=seed)
         hits.append(est.ci[0] <= task.mutual_information <= est.ci[1])
     assert np.mean(hits) >= 0.8
+
+
+def test_warnings_point_at_the_callers_line() -> None:
+    x, y = tasks.get("hg", rho=0.8, d=1).sample(300, seed=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", MineeWarning)
+        minee.mutual_information(x, y, seed=0, max_steps=1)  # too_short
+        minee.MINEE(seed=0, max_steps=1).fit(x, y)
+    assert len(caught) >= 2
+    assert {w.filename for w in caught} == {__file__}

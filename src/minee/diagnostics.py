@@ -7,13 +7,15 @@ as :class:`MineeWarning` so that they are seen.
 
 from __future__ import annotations
 
+import os
+import sys
 import warnings
 from collections.abc import Sequence
 
 import numpy as np
 
 __all__ = ["MineeWarning", "data_checks", "training_checks", "still_rising", "settings_checks",
-           "noise_checks", "emit", "collect", "ceiling_checks"]
+           "noise_checks", "emit", "collect", "caller_level", "ceiling_checks"]
 
 Z95 = 1.959964  # two-sided 95% normal quantile
 #: a column with one value this common has an atom: no density, no differential entropy
@@ -226,11 +228,25 @@ def _noise_level(value: float, stderr: float, null: float | None,
     return {}
 
 
-def emit(flags: dict[str, str], stacklevel: int = 4) -> None:
-    """Raise each flag as a :class:`MineeWarning` (for ``fit`` and the one-call functions:
-    building an estimate emits nothing)."""
+_PACKAGE = os.path.dirname(os.path.abspath(__file__)) + os.sep
+
+
+def caller_level() -> int:
+    """The ``stacklevel`` that makes a warning raised by the function calling this one
+    point at the first frame outside minee: the user's line, however deep inside minee
+    (``fit``, a one-call function, the command line) the warning starts."""
+    # frame 2 is the raiser's caller, which warnings.warn counts as stacklevel 2
+    frame, level = sys._getframe(2), 2
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame, level = frame.f_back, level + 1
+    return level
+
+
+def emit(flags: dict[str, str]) -> None:
+    """Raise each flag as a :class:`MineeWarning` at the caller's line (for ``fit`` and
+    the one-call functions: building an estimate emits nothing)."""
     for name, message in flags.items():
-        warnings.warn(f"{name}: {message}", MineeWarning, stacklevel=stacklevel)
+        warnings.warn(f"{name}: {message}", MineeWarning, stacklevel=caller_level())
 
 
 def collect(labels: Sequence[str], flags: Sequence[dict[str, str]]) -> dict[str, dict[str, str]]:
@@ -241,5 +257,5 @@ def collect(labels: Sequence[str], flags: Sequence[dict[str, str]]) -> dict[str,
         names = sorted({name for f in found.values() for name in f})
         warnings.warn(
             f"{len(found)} of {len(labels)} estimates carry diagnostics ({', '.join(names)}); "
-            "see .attrs['diagnostics']", MineeWarning, stacklevel=4)
+            "see .attrs['diagnostics']", MineeWarning, stacklevel=caller_level())
     return found

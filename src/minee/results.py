@@ -56,6 +56,18 @@ class History:
         cols.update({f"D_{k}_heldout": v for k, v in self.heldout_divergences.items()})
         return pd.DataFrame(cols, index=pd.Index(self.steps, name="step"))
 
+    def __repr__(self) -> str:
+        # a summary, not the arrays: a fit's history holds hundreds of numbers per curve
+        if not len(self.steps):
+            return "History(no evaluations)"
+        last = self.estimate[-1]
+        heads = ", ".join(self.divergences) or "-"
+        return (f"History({len(self.steps)} evaluations, steps {int(self.steps[0])}-"
+                f"{int(self.steps[-1])}, {self.train.shape[1]} member(s), heads {heads}, "
+                f"{'held-out' if self.heldout is not None else 'training'} curve ending at "
+                f"{last:.4f}, stopped_early={self.stopped_early}; .to_frame() for the "
+                "curves)")
+
 
 def _finite_mean(curve: np.ndarray) -> np.ndarray:
     """Mean over the finite members of each row of (T, K); NaN where none is finite."""

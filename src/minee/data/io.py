@@ -21,6 +21,8 @@ names the file or column and says what to do.
 
 from __future__ import annotations
 
+import gzip
+import itertools
 import os
 import re
 from collections.abc import Sequence
@@ -42,7 +44,8 @@ def read_table(path: str | os.PathLike[str]) -> Any:
     """Read a data file into a pandas DataFrame (one row per sample).
 
     Arguments:
-        path: a ``.csv``, ``.tsv``/``.tab``, ``.txt`` (delimiter sniffed), ``.parquet``/
+        path: a ``.csv`` (``;``-separated with decimal commas where every line holds a
+            ``;``), ``.tsv``/``.tab``, ``.txt`` (delimiter sniffed), ``.parquet``/
             ``.pq``, ``.npy`` (a 1-D or 2-D array; columns are named ``"0"``, ``"1"``, ...)
             or ``.npz`` file (1-D arrays become a column of the array's name, a 2-D array
             ``x`` of width d the columns ``x[0]`` ... ``x[d-1]``; all must have the same
@@ -65,8 +68,7 @@ def read_table(path: str | os.PathLike[str]) -> Any:
     kind = _kind(path)
     try:
         if kind in ("csv", "tsv", "text"):
-            sep = {"csv": ",", "tsv": "\t", "text": None}[kind]
-            df = pd.read_csv(path, sep=sep, engine="python" if sep is None else "c")
+            df = _read_text(path, kind)
         elif kind == "parquet":
             df = pd.read_parquet(path)
         else:
@@ -75,10 +77,31 @@ def read_table(path: str | os.PathLike[str]) -> Any:
     # vary by version; each means "this file is not what its suffix says".
     except Exception as exc:
         raise ValueError(f"cannot read {path} as {kind.upper()}: {one_line(exc)}") from None
-    df.columns = [str(c) for c in df.columns]
+    df.columns = [str(c).strip() for c in df.columns]  # "a, b": columns a and b
+    if kind in ("csv", "tsv", "text") and not df.index.equals(pd.RangeIndex(len(df))):
+        # pandas makes the surplus leading fields of every row an index, silently
+        raise ValueError(f"{path}: the rows have more fields than the header names; every "
+                         "row needs one field per header name (check the delimiter and "
+                         "for a missing header name)")
     if df.shape[1] == 0 or df.shape[0] == 0:
         raise ValueError(f"{path} holds no data ({df.shape[0]} rows, {df.shape[1]} columns)")
     return df
+
+
+def _read_text(path: Path, kind: str) -> Any:
+    """A delimited text file: ``,`` (CSV), tab (TSV) or sniffed (TXT); a CSV whose lines
+    all hold ``;`` is read as the European form, ``;``-separated with decimal commas."""
+    import pandas as pd
+
+    sep = {"csv": ",", "tsv": "\t", "text": None}[kind]
+    decimal = "."
+    if kind == "csv":
+        opener = gzip.open if path.suffix == ".gz" else open
+        with opener(path, "rt", errors="replace") as fh:
+            head = [line for line in itertools.islice(fh, 20) if line.strip()]
+        if head and all(";" in line for line in head):
+            sep, decimal = ";", ","
+    return pd.read_csv(path, sep=sep, decimal=decimal, engine="python" if sep is None else "c")
 
 
 def select_columns(df: Any, spec: str | Sequence[str | int], *, option: str = "columns"
