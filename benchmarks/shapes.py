@@ -4,8 +4,9 @@ samples.
 
 MI methods are those of ``suite.py`` (minee's default, MINE, InfoNCE, KSG k = 3, the
 Gaussian/CCA estimate); entropy methods are minee's default and the Kozachenko-Leonenko
-k-nearest-neighbour estimator (k = 3, on standardised columns). One torch thread; each row records CPU and wall
-seconds, the load and the clock (``suite.clock_ms``) read before its problem.
+k-nearest-neighbour estimator (k = 3, on standardised columns). One torch thread; each row
+records CPU and wall seconds, the load and the clock (``suite.clock_ms``) read before its
+problem.
 
 Two sets each: ``tune`` (seeds 100-101) is what the shape defaults were chosen on;
 ``report`` (other parameters, seeds 0-2) is what the README reports. Rows append to

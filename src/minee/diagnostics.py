@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import types
 import warnings
 from collections.abc import Sequence
 
@@ -236,7 +237,8 @@ def caller_level() -> int:
     point at the first frame outside minee: the user's line, however deep inside minee
     (``fit``, a one-call function, the command line) the warning starts."""
     # frame 2 is the raiser's caller, which warnings.warn counts as stacklevel 2
-    frame, level = sys._getframe(2), 2
+    frame: types.FrameType | None = sys._getframe(2)
+    level = 2
     while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
         frame, level = frame.f_back, level + 1
     return level
