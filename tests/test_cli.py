@@ -108,6 +108,22 @@ def test_plot_and_save(data: Path, tmp_path: Path) -> None:
     assert sorted(p.name for p in tmp_path.iterdir()) == ["curves.png", "model.pt"]
 
 
+def test_a_failing_plot_keeps_the_saved_model(data: Path, tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch,
+                                              capsys: pytest.CaptureFixture[str]) -> None:
+    import minee.plotting
+
+    def no_matplotlib(*args: object, **kwargs: object) -> None:
+        raise ImportError("plotting needs matplotlib: pip install minee[plot]")
+
+    monkeypatch.setattr(minee.plotting, "plot_history", no_matplotlib)
+    code = main(["estimate", str(data), "--x", "a1,a2", "--y", "b1,b2", *FAST, "--seed", "2",
+                 "--plot", str(tmp_path / "curves.png"), "--save", str(tmp_path / "model.pt")])
+    assert code != 0 and "matplotlib" in capsys.readouterr().err
+    assert isinstance(minee.load(tmp_path / "model.pt"), minee.MINEE)  # written first
+    assert not (tmp_path / "curves.png").exists()
+
+
 def test_npz_arrays_by_name(tmp_path: Path) -> None:
     rng = np.random.default_rng(1)
     x = rng.standard_normal((200, 2))

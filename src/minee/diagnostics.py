@@ -51,7 +51,8 @@ def data_checks(data: np.ndarray, outside_share: float | None = None, *,
         flags["discrete"] = (
             f"column(s) {discrete.tolist()} put {ATOM_SHARE:.0%} or more of the rows on one "
             "value: a differential entropy does not exist for data with atoms (discrete or "
-            "zero-inflated); add small noise (dequantise) or use a discrete estimator")
+            "zero-inflated); read the column as discrete (discrete=True, or the variable's "
+            "name in discrete=[...]) or add small noise")
     far = np.array([], dtype=int) if ranked else _outlying(data)
     if far.size:
         flags["outliers"] = (

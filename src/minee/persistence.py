@@ -47,7 +47,8 @@ _ADVICE = "save the fitted estimator again with minee.save"
 _FIELDS: dict[str, type | tuple[type, ...]] = {
     "minee": str, "class": str, "params": dict, "settings": dict, "widths": dict,
     "data": torch.Tensor, "log_scale": (torch.Tensor, type(None)), "device": str, "engine": dict,
-    "transforms": (list, type(None)), "maps": (torch.Tensor, type(None))}
+    "transforms": (list, type(None)), "maps": (torch.Tensor, type(None)),
+    "discrete": (list, type(None))}
 
 
 def save(estimator: Any, path: str | os.PathLike[str]) -> Path:
@@ -87,6 +88,7 @@ def save(estimator: Any, path: str | os.PathLike[str]) -> Path:
         "device": run.engine.train_rows.device.type, "engine": run.engine.state_dict(),
         "transforms": None if run.transforms is None else list(run.transforms),
         "maps": None if run.maps is None else torch.as_tensor(run.maps),
+        "discrete": None if run.discrete is None else [list(c) for c in run.discrete],
     }
     return save_checked(path, state, FORMAT)
 
@@ -133,8 +135,10 @@ def _rebuild(state: dict[str, Any], device: str) -> Any:
     log_scale = None if state["log_scale"] is None else state["log_scale"].numpy()
     transforms = None if state["transforms"] is None else tuple(state["transforms"])
     maps = None if state["maps"] is None else state["maps"].numpy()
+    discrete = None if state["discrete"] is None else tuple(tuple(c) for c in state["discrete"])
     run = estimator.build_run(state["data"].numpy(), state["widths"], log_scale=log_scale,
-                              settings=settings, transforms=transforms, maps=maps)
+                              settings=settings, transforms=transforms, maps=maps,
+                              discrete=discrete)
     engine_state = dict(state["engine"])
     if run.engine.generator.device.type != state["device"]:
         engine_state["generator"] = run.engine.generator.get_state()

@@ -115,6 +115,8 @@ class Estimate:
             it took are ``history.steps[-1]``.
         seed: the seed the fit used (drawn when the estimator was given ``seed=None``):
             passing it again repeats the estimate.
+        discrete: the indices of the columns read as discrete (integer codes plus
+            uniform noise; the variables' columns side by side, x's first).
     """
 
     value: float
@@ -132,6 +134,7 @@ class Estimate:
     preprocess: str = "none"
     budget: int | None = None
     seed: int | None = None
+    discrete: tuple[int, ...] = ()
 
     @property
     def symbol(self) -> str:
@@ -162,6 +165,7 @@ class Estimate:
             "steps": int(self.history.steps[-1]) if len(self.history.steps) else 0,
             "budget": self.budget,
             "seed": self.seed,
+            "discrete": list(self.discrete),
             "stopped_early": bool(self.history.stopped_early),
             "preprocess": self.preprocess,
             "units": "nats",

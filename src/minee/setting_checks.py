@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+import numpy as np
+
 from .checks import (
     boolean,
     check_seed,
@@ -62,6 +64,16 @@ def _patience(name: str, v: Any) -> int | None:
     return None if v is None else positive_int(name, v)
 
 
+def _discrete(name: str, v: Any) -> bool | str | tuple[str, ...]:
+    """``"auto"``, a bool, or the names of the variables whose columns are discrete."""
+    if isinstance(v, (bool, np.bool_)) or v == "auto":
+        return bool(v) if not isinstance(v, str) else v
+    if isinstance(v, (list, tuple)) and all(isinstance(k, str) for k in v):
+        return tuple(v)
+    raise TypeError(f"{name} must be 'auto', True, False or a list of variable names "
+                    f"(such as ['y']), got {v!r}")
+
+
 def _name(name: str, v: Any) -> str:
     """A registered part's name: a string here; :func:`minee.registry.check` checks that
     it is registered (the registry sits above the settings)."""
@@ -79,6 +91,7 @@ VALIDATORS: dict[str, Callable[[str, Any], Any]] = {
     "eval_every": positive_int, "hidden": positive_int, "depth": positive_int,
     "activation": _name, "critic_bound": _critic_bound, "init": _init,
     "patience": _patience, "min_steps": non_negative_int, "extend": in_range(1.0, 100.0),
+    "discrete": _discrete,
     "smoothing": in_range(0.0, 1.0, low_open=True),
     "averaging": in_range(0.0, 1.0, high_open=True), "margin": in_range(0.0, 10.0),
     "form": one_of(("separate", "shared")), "joint_residual": boolean, "objective": _name,

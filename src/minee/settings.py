@@ -145,6 +145,8 @@ class Settings(Recipe):
         device: ``"cpu"``, ``"cuda"``, ``"cuda:1"``, ... or ``"auto"``.
         threads: torch's intra-op threads during training, or ``"auto"``.
         seed: the seed the fit used (drawn when none was given).
+        discrete: which columns are discrete (read as integer codes plus uniform noise):
+            ``"auto"``, ``True``, ``False`` or the names of discrete variables.
     """
 
     folds: int
@@ -153,6 +155,7 @@ class Settings(Recipe):
     null: bool = False
     device: str = "auto"
     threads: int | str = "auto"
+    discrete: bool | str | tuple[str, ...] = "auto"
     seed: int
 
     @property
@@ -172,8 +175,8 @@ def resolve(recipe: Recipe, options: dict[str, Any], rows: int) -> Settings:
         recipe: the estimator's recipe (its preset's, with ``advanced`` applied).
         options: the estimator's own options by name; ``None`` keeps the recipe's value
             (a seed of ``None`` is drawn). A ``val_fraction`` given without ``folds``
-            asks for one split of that share. ``ensemble``, ``null``, ``device`` and
-            ``threads`` are taken as given; other names are ignored.
+            asks for one split of that share. ``ensemble``, ``null``, ``device``,
+            ``threads`` and ``discrete`` are taken as given; other names are ignored.
         rows: the sample's number of rows.
 
     Raises:
@@ -190,7 +193,7 @@ def resolve(recipe: Recipe, options: dict[str, Any], rows: int) -> Settings:
     train_rows = rows - split_sizes(rows, int(folds), checked.val_fraction)
     values.update(folds=folds, batch_size=_batch_size(checked, train_rows))
     seed = options.get("seed")
-    extra = {k: options[k] for k in ("ensemble", "null", "device", "threads")
+    extra = {k: options[k] for k in ("ensemble", "null", "device", "threads", "discrete")
              if options.get(k) is not None}
     return Settings(**values, **extra, seed=draw_seed() if seed is None else seed)
 
@@ -234,18 +237,21 @@ class Seeds:
         null: NumPy generator for the permutation null's shuffles.
         init: integer seed of the torch generator that draws the initial weights.
         engine: integer seed of the torch generator for minibatches and references.
+        dequantize: NumPy generator for the uniform noise added to discrete columns.
     """
 
     split: np.random.Generator
     null: np.random.Generator
     init: int
     engine: int
+    dequantize: np.random.Generator
 
     @classmethod
     def from_seed(cls, seed: int) -> Seeds:
-        split, null, init, engine = np.random.SeedSequence(seed).spawn(4)
+        # a fifth child leaves the first four as they were (children are indexed)
+        split, null, init, engine, noise = np.random.SeedSequence(seed).spawn(5)
         return cls(np.random.default_rng(split), np.random.default_rng(null),
-                   _torch_seed(init), _torch_seed(engine))
+                   _torch_seed(init), _torch_seed(engine), np.random.default_rng(noise))
 
 
 def _torch_seed(seq: np.random.SeedSequence) -> int:

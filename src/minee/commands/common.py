@@ -102,10 +102,12 @@ def numeric_columns(df: Any, spec: str | None, option: str) -> list[str]:
 
 def fit_and_report(args: argparse.Namespace, estimator: Any, arrays: dict[str, np.ndarray],
                    columns: dict[str, list[str]], rows: int) -> int:
-    """Fit, print the table or JSON, then write ``--plot`` and ``--save``.
+    """Fit, print the table or JSON, then write ``--save`` and ``--plot``.
 
     The outputs were checked before (:func:`check_outputs`). The result is printed first so
-    that a write that still fails (disk full, a vanished folder) does not lose it.
+    that a write that still fails (disk full, a vanished folder) does not lose it, and the
+    model is written before the figure, whose drawing can fail on its own (matplotlib
+    missing) after the model is safe.
     """
     # MineeWarning is silenced by cli.main: the diagnostics are in the report instead
     estimator.fit(**arrays)
@@ -116,14 +118,14 @@ def fit_and_report(args: argparse.Namespace, estimator: Any, arrays: dict[str, n
         print(report_table(est, args.file, columns, rows, type(estimator).__name__, args,
                            seed=estimator.run_.seed))
     sys.stdout.flush()  # out before a slow or failing side write
-    if args.plot:
-        from ..plotting import plot_history
-
-        side_write(args.plot, lambda: plot_history(est, truth=args.truth, path=args.plot))
     if args.save:
         from ..persistence import save
 
         side_write(args.save, lambda: save(estimator, args.save))
+    if args.plot:
+        from ..plotting import plot_history
+
+        side_write(args.plot, lambda: plot_history(est, truth=args.truth, path=args.plot))
     return 0
 
 

@@ -51,6 +51,12 @@ class Estimator:
         threads: torch's intra-op threads during ``fit`` (restored afterwards): a positive
             int, or ``"auto"`` (see :mod:`minee.threads`).
         progress: show a progress bar on stderr.
+        discrete: which columns are discrete, read as integer codes plus uniform noise on
+            [0, 1), which leaves every MI unchanged and makes an entropy of discrete
+            columns their Shannon entropy (:mod:`minee.data.discrete`): ``"auto"`` (for
+            an MI, a column with at most half as many distinct values as rows; for an
+            entropy none: name them), ``True``, ``False``, or the names of the discrete
+            variables (``["y"]``).
         advanced: the rest of the recipe (:class:`~minee.settings.Recipe`): a dict of
             fields to change in the preset's recipe (``{"hidden": 128, "lr": 1e-3}``), or
             a whole ``Recipe``, used instead of the preset's. ``None``: the preset's.
@@ -66,6 +72,7 @@ class Estimator:
     device: str = "auto"
     threads: int | str = "auto"
     progress: bool = False
+    discrete: bool | str | list[str] | tuple[str, ...] = "auto"
     advanced: Recipe | dict[str, Any] | None = None
 
     #: the preset table used (``"mi"``, ``"mine"`` or ``"entropy"``)
@@ -201,7 +208,7 @@ class Estimator:
                            entropy=self._quantity == "entropy")
         return self.build_run(prepared.data, widths, log_scale=prepared.log_scale,
                               settings=settings, transforms=prepared.transforms,
-                              maps=prepared.maps, **extra)
+                              maps=prepared.maps, discrete=prepared.discrete, **extra)
 
     def _fit_arrays(self, **arrays: Any) -> None:
         """Validate, train on one sample, set the fitted attributes and warn of any flags."""

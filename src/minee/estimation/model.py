@@ -46,6 +46,7 @@ class Run:
         transforms: per problem, the preprocessing applied (``preprocess="auto"`` resolves
             per problem); ``None``: ``settings.preprocess`` for every problem.
         maps: per problem the column maps of ``preprocess="edges"`` (P, D, 3), or ``None``.
+        discrete: per problem the columns read as discrete, or ``None`` (none recorded).
     """
 
     settings: Settings
@@ -58,6 +59,7 @@ class Run:
     quantity: str
     transforms: tuple[str, ...] | None = None
     maps: np.ndarray | None = None
+    discrete: tuple[tuple[int, ...], ...] | None = None
 
     def transform(self, problem: int) -> str:
         """The preprocessing applied to problem ``problem`` (its null copy: the same)."""
@@ -114,7 +116,8 @@ def build_run(data: np.ndarray, heads: Heads, settings: Settings, *,
               log_scale: np.ndarray | None, quantity: str,
               critic: torch.nn.Module | None = None,
               transforms: tuple[str, ...] | None = None,
-              maps: np.ndarray | None = None) -> Run:
+              maps: np.ndarray | None = None,
+              discrete: tuple[tuple[int, ...], ...] | None = None) -> Run:
     """Build the batched model for P problems with the same heads.
 
     Arguments:
@@ -131,6 +134,7 @@ def build_run(data: np.ndarray, heads: Heads, settings: Settings, *,
         transforms: see :class:`Run`.
         maps: per problem its column maps onto the real line (P, D, 3)
             (:func:`minee.training.edges.edge_maps`), read back by the reference's density.
+        discrete: see :class:`Run`.
 
     Raises:
         ValueError: the split or the batch does not fit the rows, or the reference cannot
@@ -156,7 +160,7 @@ def build_run(data: np.ndarray, heads: Heads, settings: Settings, *,
     engine = Engine(critic, reference, make_objective(settings), train, heldout, config,
                     torch.Generator(device=device).manual_seed(seeds.engine))
     return Run(settings, engine, reference, heads, masks, data, log_scale, quantity,
-               transforms, maps)
+               transforms, maps, discrete)
 
 
 def _reference(rows: torch.Tensor, heads: Heads, settings: Settings,

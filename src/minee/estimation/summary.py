@@ -149,4 +149,5 @@ def _estimate(run: Run, t: _Terms, p: int) -> Estimate:
         history=history, diagnostics=flags, members=members, stderr=error, bias=bias,
         ci=interval(value, error, least=0.0 if mi else None, bias=bias),
         quantity=run.quantity,
-        preprocess=run.transform(p), budget=run.budget, seed=run.seed)
+        preprocess=run.transform(p), budget=run.budget, seed=run.seed,
+        discrete=() if run.discrete is None else run.discrete[p % len(run.discrete)])
