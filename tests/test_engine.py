@@ -5,6 +5,8 @@ seeds determine everything."""
 from __future__ import annotations
 
 import copy
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -344,3 +346,33 @@ def test_a_saved_feed_holds_a_copy_of_the_unread_reference_rows(
     for _ in range(5):
         eng.feed.reference_rows()  # 12 steps: the third pool read to its end
     assert eng.feed.state_dict()["pool"] is None
+
+
+def test_the_adam_steps_are_torchs_bit_for_bit_and_states_interchange() -> None:
+    from minee.training.adam import Adam
+
+    torch.manual_seed(0)
+    ours, theirs = torch.nn.Linear(5, 3), torch.nn.Linear(5, 3)
+    theirs.load_state_dict(ours.state_dict())
+    mine_opt = Adam(ours.parameters(), lr=3e-3, fused=True)
+    torch_opt = torch.optim.Adam(theirs.parameters(), lr=3e-3, fused=True)
+    x = torch.randn(64, 5)
+    for _ in range(15):
+        for module, opt in ((ours, mine_opt), (theirs, torch_opt)):
+            opt.zero_grad(set_to_none=True)
+            module(x).pow(2).sum().backward()
+            opt.step()
+    pairs = zip(ours.parameters(), theirs.parameters(), strict=True)
+    assert all(torch.equal(p, q) for p, q in pairs)
+    torch_opt.load_state_dict(mine_opt.state_dict())  # either loads the other's state
+    mine_opt.load_state_dict(torch_opt.state_dict())
+    assert torch.equal(mine_opt.state[0]["exp_avg"], torch_opt.state_dict()["state"][0]["exp_avg"])
+
+
+def test_a_fit_does_not_import_the_compiler() -> None:
+    # torch.optim's optimiser class imports torch._dynamo (~1 CPU-s) on first use
+    code = ("import sys, numpy as np, minee; x = np.random.default_rng(0).normal(size=(300, 1));"
+            "minee.mutual_information(x, x + np.random.default_rng(1).normal(size=(300, 1)),"
+            " seed=0, max_steps=20); print('torch._dynamo' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

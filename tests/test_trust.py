@@ -222,8 +222,12 @@ def test_diagnostics_are_data_and_warnings() -> None:
     x = rng.integers(0, 3, size=(300, 1)).astype(float)
     y = x + rng.standard_normal((300, 1))
     with pytest.warns(MineeWarning, match="discrete"):
-        est = minee.mutual_information(x, y, seed=0, **QUICK)
-    assert "dequantise" in est.diagnostics["discrete"]
+        est = minee.mutual_information(x, y, seed=0, discrete=False, **QUICK)
+    assert "discrete=" in est.diagnostics["discrete"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MineeWarning)
+        read = minee.mutual_information(x, y, seed=0, **QUICK)  # "auto": x is discrete
+    assert read.discrete == (0,) and "discrete" not in read.diagnostics
     with pytest.warns(MineeWarning, match="too_few_rows"):
         minee.mutual_information(rng.standard_normal((60, 4)), rng.standard_normal((60, 4)),
                                  seed=0, **QUICK)

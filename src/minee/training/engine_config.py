@@ -6,6 +6,8 @@ from dataclasses import dataclass
 
 import torch
 
+from .adam import Adam
+
 __all__ = ["EngineConfig", "adam"]
 
 
@@ -50,9 +52,8 @@ class EngineConfig:
     selection: tuple[float, ...] | None = None
 
 
-def adam(critic: torch.nn.Module, config: EngineConfig,
-          device: torch.device) -> torch.optim.Optimizer:
+def adam(critic: torch.nn.Module, config: EngineConfig, device: torch.device) -> Adam:
     """One Adam over every critic parameter: fused (one kernel over all parameters,
-    element-wise, so the same steps) where torch has it."""
-    fused = device.type in ("cpu", "cuda")
-    return torch.optim.Adam(critic.parameters(), lr=config.lr, fused=fused or None)
+    element-wise, so the same steps) where torch has it (:class:`~minee.training.adam.Adam`:
+    torch's update without the optimiser class's import of its compiler)."""
+    return Adam(critic.parameters(), lr=config.lr, fused=device.type in ("cpu", "cuda"))
