@@ -25,13 +25,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from ..checks import check_seed, draw_seed, positive_real
 from ..data.inputs import resolve_device
+from ..data.preprocessing import transform
 from ..estimation import readout
 from ..estimation.estimators import MINEE, NEE
 from ..estimation.model import Run
@@ -281,6 +282,9 @@ def compute(data: np.ndarray, needed: Sequence[int], pairs: Sequence[tuple[int, 
     # Jobs see only the needed columns, renumbered; pairs are then indices into them.
     index = {c: k for k, c in enumerate(needed)}
     data = np.ascontiguousarray(data[:, list(needed)])
+    if settings.preprocess == "rank-t":  # one t copula for the table: a dof per set puts
+        # a column's and its pairs' entropies on different scales (a cube read -0.54 for 1.69)
+        data, settings = transform(data, "rank-t")[0], replace(settings, preprocess="none")
     col_chunks = _chunks([(k,) for k in range(len(needed))], chunk_size)
     pair_chunks = _chunks([(index[a], index[b]) for a, b in pairs], chunk_size)
     if client is not None:
