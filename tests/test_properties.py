@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 
 import minee
 
-FAST = {"max_steps": 6, "eval_every": 3, "hidden": 8, "min_steps": 0}
+#: a few steps of a small critic (recipe fields go in ``advanced``)
+FAST = {"eval_every": 3, "hidden": 8, "min_steps": 0}
 
 
 @st.composite
@@ -54,13 +55,18 @@ def samples(draw: st.DrawFn) -> tuple[np.ndarray, np.ndarray]:
         return x.astype(dtype), y.astype(dtype)
 
 
+#: the estimators' own options
 OPTIONS = st.fixed_dictionaries({}, optional={
-    "preprocess": st.sampled_from(["none", "standardize", "rank", "rank-t"]),
-    "clamp_inputs": st.booleans(),
-    "compress_tails": st.booleans(),
-    "reference": st.sampled_from(["uniform", "gaussian", "student"]),
+    "reference": st.sampled_from(["uniform", "gaussian", "student", "mixture", "auto"]),
     "val_fraction": st.sampled_from([0.0, 0.0, 0.3, 0.5]),
     "ensemble": st.integers(1, 2),
+    "discrete": st.sampled_from(["auto", True, False]),
+})
+#: fields of the recipe, passed as ``advanced``
+RECIPE = st.fixed_dictionaries({}, optional={
+    "preprocess": st.sampled_from(["none", "standardize", "rank", "rank-t", "auto", "edges"]),
+    "clamp_inputs": st.booleans(),
+    "compress_tails": st.booleans(),
     "batch_size": st.sampled_from(["auto", "auto", 8, 32]),
     "dtype": st.sampled_from(["float32", "float64"]),
 })
@@ -73,6 +79,8 @@ def _check(call: object) -> None:
             est = call()  # type: ignore[operator]
         except (ValueError, TypeError) as exc:
             assert str(exc), "an error must say what is wrong"
+            # the harness's own mistake would refuse every call and test nothing
+            assert "setting of the recipe" not in str(exc), str(exc)
             event(f"refused: {str(exc)[:40]}")
             return
     event("estimated" + (" (flagged)" if est.diagnostics else ""))
@@ -82,21 +90,25 @@ def _check(call: object) -> None:
 
 
 @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
-@given(data=samples(), options=OPTIONS, method=st.sampled_from(["minee", "mine"]))
+@given(data=samples(), options=OPTIONS, recipe=RECIPE,
+       method=st.sampled_from(["minee", "mine"]))
 def test_mutual_information_never_fails_silently(data: tuple[np.ndarray, np.ndarray],
-                                                 options: dict, method: str) -> None:
+                                                 options: dict, recipe: dict,
+                                                 method: str) -> None:
     x, y = data
     if method == "mine":
         options = {k: v for k, v in options.items() if k != "reference"}
     _check(lambda: minee.mutual_information(x, y, method=method, seed=0, device="cpu",
-                                            **FAST, **options))
+                                            max_steps=6, advanced={**FAST, **recipe},
+                                            **options))
 
 
 @settings(max_examples=200, deadline=None, suppress_health_check=list(HealthCheck))
-@given(data=samples(), options=OPTIONS)
+@given(data=samples(), options=OPTIONS, recipe=RECIPE)
 def test_entropy_never_fails_silently(data: tuple[np.ndarray, np.ndarray],
-                                      options: dict) -> None:
-    _check(lambda: minee.entropy(data[0], seed=0, device="cpu", **FAST, **options))
+                                      options: dict, recipe: dict) -> None:
+    _check(lambda: minee.entropy(data[0], seed=0, device="cpu", max_steps=6,
+                                 advanced={**FAST, **recipe}, **options))
 
 
 @pytest.mark.parametrize("bad", [{"lr": 10.0}, {"lr": math.inf}, {"init": 1e6},
@@ -105,5 +117,8 @@ def test_entropy_never_fails_silently(data: tuple[np.ndarray, np.ndarray],
 def test_absurd_settings_are_refused(bad: dict) -> None:
     x = np.random.default_rng(0).standard_normal((100, 1))
     with pytest.raises((ValueError, TypeError)):
+        own = {k: v for k, v in bad.items() if k in ("seed", "max_steps")}
         minee.mutual_information(x, x + np.random.default_rng(1).standard_normal((100, 1)),
-                                 **{"seed": 0, **FAST, **bad})
+                                 **{"seed": 0, "max_steps": 6, **own},
+                                 advanced={**FAST, **{k: v for k, v in bad.items()
+                                                      if k not in own}})
