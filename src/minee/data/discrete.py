@@ -46,9 +46,8 @@ def discrete_columns(sample: np.ndarray, widths: dict[str, int],
     if unknown:
         raise ValueError(f"discrete names {unknown[0]!r}, which is not a variable; the "
                          f"variables are {', '.join(widths)}")
-    starts = np.cumsum([0, *widths.values()])
-    return tuple(j for name, start, width in zip(widths, starts, widths.values(), strict=False)
-                 if name in choice for j in range(int(start), int(start) + width))
+    owner = [name for name, width in widths.items() for _ in range(width)]  # per column
+    return tuple(j for j, name in enumerate(owner) if name in choice)
 
 
 def dequantize(sample: np.ndarray, columns: tuple[int, ...],

@@ -13,7 +13,7 @@ from collections.abc import Callable
 import numpy as np
 from scipy import optimize
 
-__all__ = ["argmax_bounded", "mahalanobis", "mean_log_density"]
+__all__ = ["argmax_bounded", "mahalanobis", "mean_log_density", "log_density"]
 
 
 def mahalanobis(centred: np.ndarray, scale: np.ndarray) -> tuple[np.ndarray, float]:
@@ -29,12 +29,25 @@ def mahalanobis(centred: np.ndarray, scale: np.ndarray) -> tuple[np.ndarray, flo
     return (whitened**2).sum(1), 2.0 * float(np.log(np.diag(chol)).sum())
 
 
+def _log_normaliser(dof: float, d: int, logdet: float) -> float:
+    """ln of a d-variate t density's constant (nats), scale of log determinant logdet."""
+    return (math.lgamma((dof + d) / 2) - math.lgamma(dof / 2)
+            - 0.5 * d * math.log(dof * math.pi) - 0.5 * logdet)
+
+
 def mean_log_density(delta: np.ndarray, dof: float, d: int, logdet: float) -> float:
     """Mean log density (nats) of a d-variate t with ``dof`` degrees of freedom and a
     scale of log determinant ``logdet``, at rows of squared distances ``delta`` (n,)."""
-    const = (math.lgamma((dof + d) / 2) - math.lgamma(dof / 2)
-             - 0.5 * d * math.log(dof * math.pi) - 0.5 * logdet)
-    return const - (dof + d) / 2 * float(np.log1p(delta / dof).mean())
+    return _log_normaliser(dof, d, logdet) - (dof + d) / 2 * float(np.log1p(delta / dof).mean())
+
+
+def log_density(z: np.ndarray, location: np.ndarray, scale: np.ndarray,
+                dof: float) -> np.ndarray:
+    """ln of the t density with ``location`` (d,), ``scale`` (d, d) and ``dof`` at each row
+    of ``z`` (n, d), nats, (n,)."""
+    delta, logdet = mahalanobis(z - location, scale)
+    return _log_normaliser(dof, z.shape[1], logdet) - (dof + z.shape[1]) / 2 * np.log1p(
+        delta / dof)
 
 
 def argmax_bounded(f: Callable[[float], float], low: float, high: float,

@@ -67,6 +67,10 @@ class Run:
             return self.settings.preprocess
         return self.transforms[problem % len(self.transforms)]
 
+    def discrete_columns(self, problem: int) -> tuple[int, ...]:
+        """The columns of problem ``problem`` read as discrete (its null copy: the same)."""
+        return () if self.discrete is None else self.discrete[problem % len(self.discrete)]
+
     @property
     def null(self) -> bool:
         """Whether the engine's members also hold the P permutation-null problems (after the

@@ -48,6 +48,7 @@ class Prepared(NamedTuple):
 
 def _method(sample: np.ndarray, groups: list[np.ndarray], settings: Settings,
             entropy: bool) -> str:
+    """The transform of one sample: ``settings.preprocess``, with ``"auto"`` chosen."""
     if settings.preprocess != "auto":
         return settings.preprocess
     if entropy:
@@ -55,6 +56,24 @@ def _method(sample: np.ndarray, groups: list[np.ndarray], settings: Settings,
                          "entropy; use preprocess='edges', 'none' or 'standardize' for "
                          "entropies")
     return choose_transform(sample, groups, settings.seed)
+
+
+def _one(sample: np.ndarray, widths: dict[str, int], groups: list[np.ndarray],
+         settings: Settings, entropy: bool
+         ) -> tuple[str, np.ndarray, np.ndarray | None, np.ndarray | None]:
+    """One sample (n, D) preprocessed: its transform, the result, its log scales (or
+    ``None``) and its column maps (``"edges"``, else ``None``)."""
+    # on the data as given: a rank transform can hide a linear relation (y = a + b in
+    # ranks is no longer linear) and a fit of "auto" would meet it first
+    check_rank(sample, widths)
+    method = _method(sample, groups, settings, entropy)
+    z, log_scale = transform(sample, "none" if method == "edges" else method)
+    maps = None
+    if method == "edges":
+        maps = edge_maps(z, settings.seed)
+        z = apply_maps(z, maps)
+    check_rank(z, widths)
+    return method, z, log_scale, maps
 
 
 def prepare(data: np.ndarray, widths: dict[str, int], groups: list[np.ndarray],
@@ -75,23 +94,11 @@ def prepare(data: np.ndarray, widths: dict[str, int], groups: list[np.ndarray],
     # piecewise-constant density it reads is estimated ~5% high): named columns only
     choice = False if entropy and settings.discrete == "auto" else settings.discrete
     discrete = tuple(discrete_columns(sample, widths, choice) for sample in data)
-    data = np.stack([dequantize(sample, cols, noise) if cols else sample
-                     for sample, cols in zip(data, discrete, strict=True)])
-    for sample in data:
-        # on the data as given: a rank transform can hide a linear relation (y = a + b
-        # in ranks is no longer linear) and a fit of "auto" would meet it first
-        check_rank(sample, widths)
-    methods = tuple(_method(sample, groups, settings, entropy) for sample in data)
-    out, scales, maps = [], [], []
-    for sample, method in zip(data, methods, strict=True):
-        z, log_scale = transform(sample, "none" if method == "edges" else method)
-        if method == "edges":
-            maps.append(edge_maps(z, settings.seed))
-            z = apply_maps(z, maps[-1])
-        check_rank(z, widths)
-        out.append(z)
-        scales.append(log_scale)
+    parts = [_one(dequantize(sample, cols, noise) if cols else sample, widths, groups,
+                  settings, entropy) for sample, cols in zip(data, discrete, strict=True)]
+    scales = [p[2] for p in parts]
+    maps = [p[3] for p in parts if p[3] is not None]
     return Prepared(
-        np.stack(out),
+        np.stack([p[1] for p in parts]),
         None if any(s is None for s in scales) else np.stack([s for s in scales if s is not None]),
-        methods, np.stack(maps) if maps else None, discrete)
+        tuple(p[0] for p in parts), np.stack(maps) if maps else None, discrete)

@@ -150,4 +150,4 @@ def _estimate(run: Run, t: _Terms, p: int) -> Estimate:
         ci=interval(value, error, least=0.0 if mi else None, bias=bias),
         quantity=run.quantity,
         preprocess=run.transform(p), budget=run.budget, seed=run.seed,
-        discrete=() if run.discrete is None else run.discrete[p % len(run.discrete)])
+        discrete=run.discrete_columns(p))

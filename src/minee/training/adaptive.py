@@ -15,48 +15,22 @@ the t gave. The chosen reference is then fitted on all rows, as it would be alon
 
 from __future__ import annotations
 
-import hashlib
-import math
 from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
 from torch import Tensor
 
-from ..data.t_density import mahalanobis
-from .mixture import GaussianMixture, fit_sample, split_rows
+from .heldout import clearly_better, split_rows
+from .mixture import GaussianMixture, fit_sample
 from .mixture_fit import MixtureFit
-from .references import Reference
-from .student_t import StudentT, fit_member
+from .references import Reference, per_distinct
+from .student_t import StudentT, fit_member, member_log_density
 
 if TYPE_CHECKING:
     from ..settings import Settings
 
-__all__ = ["Adaptive", "t_log_density", "prefers_mixture"]
-
-#: the mixture must beat the t by this many standard errors of the per-row difference
-MARGIN_SE = 2.0
-
-
-def t_log_density(z: np.ndarray, location: np.ndarray, scale: np.ndarray,
-                  dof: float) -> np.ndarray:
-    """ln of the multivariate t density at each row of ``z`` (n, d), nats, (n,)."""
-    d = z.shape[1]
-    delta, logdet = mahalanobis(z - location, scale)
-    const = (math.lgamma((dof + d) / 2) - math.lgamma(dof / 2)
-             - 0.5 * d * math.log(dof * math.pi) - 0.5 * logdet)
-    return const - (dof + d) / 2 * np.log1p(delta / dof)
-
-
-def _member_t_log_density(z: np.ndarray, fit: tuple[np.ndarray, np.ndarray, np.ndarray, bool],
-                          groups: list[np.ndarray]) -> np.ndarray:
-    """ln p(z_i) under a :func:`fit_member` fit, (n,): the joint t, or the sum of the
-    variables' t densities for a product."""
-    location, scale, dofs, product = fit
-    if not product:
-        return t_log_density(z, location, scale, float(dofs[0]))
-    return sum((t_log_density(z[:, g], location[g], scale[np.ix_(g, g)], float(dof))
-                for g, dof in zip(groups, dofs, strict=True)), np.zeros(len(z)))
+__all__ = ["Adaptive", "prefers_mixture"]
 
 
 def prefers_mixture(z: np.ndarray, groups: list[np.ndarray], seed: int
@@ -67,13 +41,11 @@ def prefers_mixture(z: np.ndarray, groups: list[np.ndarray], seed: int
         ``(fit, gain)``: the mixture refitted on all rows where it wins, else ``None``;
         and its mean held-out log-likelihood gain over the t, nats per row.
     """
-    train, heldout = split_rows(z, seed)
-    t_scores = _member_t_log_density(heldout, fit_member(train, groups), groups)
+    train, heldout = split_rows(z, seed)  # the rows fit_sample splits off, scored alike
+    t_scores = member_log_density(heldout, fit_member(train, groups), groups)
     fit, scores = fit_sample(z, seed)
-    diff = scores - t_scores
-    gain = float(diff.mean())
-    se = float(diff.std(ddof=1) / math.sqrt(len(diff))) if len(diff) > 1 else math.inf
-    return (fit if len(fit.weights) > 1 and gain > MARGIN_SE * se else None), gain
+    wins = len(fit.weights) > 1 and clearly_better(scores, t_scores)
+    return (fit if wins else None), float((scores - t_scores).mean())
 
 
 class Adaptive(Reference):
@@ -91,13 +63,7 @@ class Adaptive(Reference):
     def build(cls, data: Tensor, groups: Tensor, settings: Settings) -> Reference:
         student = StudentT(data, groups)
         masks = list(student.groups.cpu().numpy())
-        decided: dict[bytes, tuple[MixtureFit | None, float]] = {}
-        choices = []
-        for z in data.detach().double().cpu().numpy():
-            key = hashlib.sha256(z.tobytes()).digest()
-            if key not in decided:
-                decided[key] = prefers_mixture(z, masks, settings.seed)
-            choices.append(decided[key])
+        choices = per_distinct(data, lambda z: prefers_mixture(z, masks, settings.seed))
         return cls(student, choices, rows=data.shape[1], like=data)
 
     def __init__(self, student: StudentT, choices: list[tuple[MixtureFit | None, float]], *,
@@ -106,15 +72,19 @@ class Adaptive(Reference):
         self.chosen = torch.tensor([fit is not None for fit, _ in choices], device=like.device)
         self.gain = torch.tensor([gain for _, gain in choices], dtype=torch.float64)
         self.mixture = None
+        # read at every pool refill: a Python bool, not a device tensor to synchronise on
+        self._all_mixtures = bool(self.chosen.all())
         if bool(self.chosen.any()):
             unit = MixtureFit(np.ones(1), np.zeros((1, self.dim)), np.eye(self.dim)[None])
             fits = [unit if fit is None else fit for fit, _ in choices]
             self.mixture = GaussianMixture(fits, rows=rows, like=like)
 
     def sample(self, out: Tensor, generator: torch.Generator) -> Tensor:
-        self.student.sample(out, generator)
         if self.mixture is None:
-            return out
+            return self.student.sample(out, generator)
+        if self._all_mixtures:  # no t rows to draw and throw away
+            return self.mixture.sample(out, generator)
+        self.student.sample(out, generator)
         drawn = self.mixture.sample(torch.empty_like(out), generator)
         return out.copy_(torch.where(self.chosen[:, None, None, None], drawn, out))
 

@@ -31,21 +31,19 @@ implies for x, so every per-row value, cross-entropy and error bar is on the dat
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import Tensor
 
-from .mixture import split_rows
+from ..data.t_density import log_density
+from .heldout import clearly_better, split_rows
 from .references import Reference
 from .student_fit import fit_student_t
 
 __all__ = ["KINDS", "edge_maps", "apply_maps", "log_dx_dw", "Mapped"]
 
 KINDS = ("none", "lower", "upper", "both")
-_MARGIN_SE = 2.0
 
 
 def _forward(x: np.ndarray, kind: int, a: float, b: float) -> np.ndarray:
@@ -60,28 +58,13 @@ def _forward(x: np.ndarray, kind: int, a: float, b: float) -> np.ndarray:
     return x
 
 
-def _log_dx_dw(w: np.ndarray, kind: int, a: float, b: float) -> np.ndarray:
-    """ln dx/dw at w for one column (numpy)."""
-    if kind == 1:
-        return w
-    if kind == 2:
-        return -w
-    if kind == 3:
-        return math.log(b - a) - np.logaddexp(0, w) - np.logaddexp(0, -w)
-    return np.zeros_like(w)
-
-
 def _heldout_score(train: np.ndarray, heldout: np.ndarray, kind: int, a: float,
                    b: float) -> np.ndarray:
     """Per held-out row ln p(x) (n_val,) when w = T(x) is modelled by a Student-t fitted
     to the training rows' w."""
-    w_train, w_val = _forward(train, kind, a, b), _forward(heldout, kind, a, b)
-    location, scale, dof = fit_student_t(w_train[:, None])
-    sd = math.sqrt(float(scale[0, 0]))
-    u = (w_val - location[0]) / sd
-    log_t = (math.lgamma((dof + 1) / 2) - math.lgamma(dof / 2) - 0.5 * math.log(dof * math.pi)
-             - math.log(sd) - (dof + 1) / 2 * np.log1p(u * u / dof))
-    return log_t - _log_dx_dw(w_val, kind, a, b)
+    w_train, w_val = _forward(train, kind, a, b)[:, None], _forward(heldout, kind, a, b)[:, None]
+    jacobian = log_dx_dw(torch.from_numpy(w_val)[None], torch.tensor([[[kind, a, b]]]))
+    return log_density(w_val, *fit_student_t(w_train)) - jacobian[0, :, 0].numpy()
 
 
 def edge_maps(z: np.ndarray, seed: int) -> np.ndarray:
@@ -96,9 +79,7 @@ def edge_maps(z: np.ndarray, seed: int) -> np.ndarray:
         scores = [_heldout_score(train[:, j], heldout[:, j], kind, a, b)
                   for kind in range(len(KINDS))]
         best = int(np.argmax([s.mean() for s in scores]))
-        diff = scores[best] - scores[0]
-        se = float(diff.std(ddof=1)) / math.sqrt(len(diff))
-        maps[j] = (best if float(diff.mean()) > _MARGIN_SE * se else 0, a, b)
+        maps[j] = (best if clearly_better(scores[best], scores[0]) else 0, a, b)
     return maps
 
 

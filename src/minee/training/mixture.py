@@ -12,7 +12,6 @@ components of weight 0, which are never drawn and add nothing to a density.
 
 from __future__ import annotations
 
-import hashlib
 import math
 from typing import TYPE_CHECKING
 
@@ -20,23 +19,14 @@ import numpy as np
 import torch
 from torch import Tensor
 
+from .heldout import split_rows
 from .mixture_fit import MixtureFit, fit_mixture, parameter_count, select_mixture
-from .references import Reference
+from .references import Reference, per_distinct
 
 if TYPE_CHECKING:
     from ..settings import Settings
 
-__all__ = ["GaussianMixture", "split_rows", "fit_sample"]
-
-#: share of a member's rows held out to choose the number of components
-SELECTION_SHARE = 0.2
-
-
-def split_rows(z: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """A seeded split of the rows ``z`` (n, d) into fitting and scoring rows, 80/20."""
-    order = np.random.default_rng(seed).permutation(len(z))
-    cut = len(z) - max(1, int(round(SELECTION_SHARE * len(z))))
-    return z[np.sort(order[:cut])], z[np.sort(order[cut:])]
+__all__ = ["GaussianMixture", "fit_sample"]
 
 
 def fit_sample(z: np.ndarray, seed: int) -> tuple[MixtureFit, np.ndarray]:
@@ -81,14 +71,7 @@ class GaussianMixture(Reference):
 
     @classmethod
     def build(cls, data: Tensor, groups: Tensor, settings: Settings) -> Reference:
-        samples = data.detach().double().cpu().numpy()
-        fitted: dict[bytes, MixtureFit] = {}
-        fits = []
-        for z in samples:  # a problem's members share its rows: one fit each
-            key = hashlib.sha256(z.tobytes()).digest()
-            if key not in fitted:
-                fitted[key] = fit_sample(z, settings.seed)[0]
-            fits.append(fitted[key])
+        fits = per_distinct(data, lambda z: fit_sample(z, settings.seed)[0])
         return cls(fits, rows=data.shape[1], like=data)
 
     def __init__(self, fits: list[MixtureFit], *, rows: int, like: Tensor):

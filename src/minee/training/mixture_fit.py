@@ -20,7 +20,7 @@ from typing import NamedTuple
 import numpy as np
 
 __all__ = ["MixtureFit", "fit_mixture", "select_mixture", "mixture_log_density",
-           "parameter_count", "SIZES"]
+           "parameter_count", "can_fit", "SIZES"]
 
 #: the component counts tried, in order; the search stops after two sizes without a
 #: held-out gain
@@ -46,6 +46,12 @@ def parameter_count(k: int, d: int) -> int:
     return k - 1 + k * (d + d * (d + 1) // 2)
 
 
+def can_fit(k: int, d: int, rows: int) -> bool:
+    """Whether a K-component mixture in d columns is tried on ``rows`` training rows: at
+    least eight per parameter (one component, the Gaussian, always)."""
+    return k == 1 or parameter_count(k, d) * _ROWS_PER_PARAMETER <= rows
+
+
 def _component_log_densities(z: np.ndarray, fit: MixtureFit) -> np.ndarray:
     """ln(w_k N(z_i; mu_k, Sigma_k)), (n, K), nats."""
     chol = np.linalg.cholesky(fit.covs)  # (K, d, d)
@@ -61,11 +67,15 @@ def _component_log_densities(z: np.ndarray, fit: MixtureFit) -> np.ndarray:
     return (log_w - 0.5 * (logdet + d * _LOG_2PI))[None] - 0.5 * quad
 
 
+def _logsumexp(terms: np.ndarray) -> np.ndarray:
+    """ln sum_k exp(terms[:, k]), (n,), without overflow."""
+    top = terms.max(1, keepdims=True)
+    return top[:, 0] + np.log(np.exp(terms - top).sum(1))
+
+
 def mixture_log_density(z: np.ndarray, fit: MixtureFit) -> np.ndarray:
     """ln p(z_i) under the mixture, (n,), nats."""
-    terms = _component_log_densities(z, fit)
-    top = terms.max(1, keepdims=True)
-    return (top + np.log(np.exp(terms - top).sum(1, keepdims=True)))[:, 0]
+    return _logsumexp(_component_log_densities(z, fit))
 
 
 def _m_step(z: np.ndarray, resp: np.ndarray, ridge: np.ndarray) -> MixtureFit:
@@ -114,8 +124,7 @@ def fit_mixture(z: np.ndarray, k: int, rng: np.random.Generator, *,
     last = -math.inf
     for _ in range(steps):
         terms = _component_log_densities(z, fit)
-        top = terms.max(1, keepdims=True)
-        log_p = top[:, 0] + np.log(np.exp(terms - top).sum(1))
+        log_p = _logsumexp(terms)
         resp = np.exp(terms - log_p[:, None])
         fit = _m_step(z, resp, ridge)
         mean = float(log_p.mean())
@@ -144,7 +153,7 @@ def select_mixture(train: np.ndarray, heldout: np.ndarray, rng: np.random.Genera
     best: tuple[MixtureFit, np.ndarray] | None = None
     misses = 0
     for k in SIZES:
-        if k > 1 and parameter_count(k, d) * _ROWS_PER_PARAMETER > n:
+        if not can_fit(k, d, n):
             break
         fit = fit_mixture(train, k, rng, tol=SELECTION_TOL)
         scores = mixture_log_density(heldout, fit)

@@ -14,16 +14,36 @@ command line's ``reference`` choices are read from the registry.
 
 from __future__ import annotations
 
+import hashlib
 import math
-from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, ClassVar, TypeVar
 
+import numpy as np
 import torch
 from torch import Tensor
 
 if TYPE_CHECKING:
     from ..settings import Settings
 
-__all__ = ["Reference", "UniformBox", "Gaussian", "Marginals", "location_scale_fit_gap"]
+__all__ = ["Reference", "UniformBox", "Gaussian", "Marginals", "location_scale_fit_gap",
+           "per_distinct"]
+
+_Fit = TypeVar("_Fit")
+
+
+def per_distinct(data: Tensor, fit: Callable[[np.ndarray], _Fit]) -> list[_Fit]:
+    """``fit`` (of one sample, (n, D) float64 numpy) for each member's rows of ``data``
+    (M, n, D); identical samples are fitted once: a problem's members (its ensemble, its
+    folds) share its rows, and a fitted reference costs EM runs each."""
+    fitted: dict[bytes, _Fit] = {}
+    fits = []
+    for z in data.detach().double().cpu().numpy():
+        key = hashlib.sha256(z.tobytes()).digest()
+        if key not in fitted:
+            fitted[key] = fit(z)
+        fits.append(fitted[key])
+    return fits
 
 
 class Reference:

@@ -21,7 +21,6 @@ its variables' t marginals. The fits and the test are in :mod:`minee.training.st
 
 from __future__ import annotations
 
-import hashlib
 import math
 from typing import TYPE_CHECKING, Any
 
@@ -29,14 +28,15 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from .references import Reference, location_scale_fit_gap
+from ..data.t_density import log_density
+from .references import Reference, location_scale_fit_gap, per_distinct
 from .student_fit import LEVEL, fit_student_t, independence_test, log_likelihood
 
 if TYPE_CHECKING:
     from ..settings import Settings
 
 __all__ = ["LEVEL", "StudentT", "fit_member", "fit_student_t", "independence_test",
-           "sample_chi2"]
+           "member_log_density", "sample_chi2"]
 
 
 def sample_chi2(dof: Tensor, shape: tuple[int, ...], generator: torch.Generator) -> Tensor:
@@ -96,19 +96,15 @@ def fit_member(z: np.ndarray, groups: list[np.ndarray]
     return mean, scale, np.array([f[2] for f in parts]), True
 
 
-def _fit_members(samples: np.ndarray, groups: list[np.ndarray]
-                 ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, bool]]:
-    """:func:`fit_member` for each sample of ``samples`` (P, n, D); identical samples are
-    fitted once (a problem's members, its ensemble and its folds, share its rows, and
-    each fit is G + 1 EM runs)."""
-    fitted: dict[bytes, tuple[np.ndarray, np.ndarray, np.ndarray, bool]] = {}
-    fits = []
-    for z in samples:
-        key = hashlib.sha256(z.tobytes()).digest()
-        if key not in fitted:
-            fitted[key] = fit_member(z, groups)
-        fits.append(fitted[key])
-    return fits
+def member_log_density(z: np.ndarray, fit: tuple[np.ndarray, np.ndarray, np.ndarray, bool],
+                       groups: list[np.ndarray]) -> np.ndarray:
+    """ln p(z_i) under a :func:`fit_member` fit, (n,) nats: the joint t, or for a product
+    the sum of the variables' t densities."""
+    location, scale, dofs, product = fit
+    if not product:
+        return log_density(z, location, scale, float(dofs[0]))
+    return sum((log_density(z[:, g], location[g], scale[np.ix_(g, g)], float(dof))
+                for g, dof in zip(groups, dofs, strict=True)), np.zeros(len(z)))
 
 
 class StudentT(Reference):
@@ -145,8 +141,8 @@ class StudentT(Reference):
                              f"column in exactly one; got {groups.tolist()}")
         self.groups = groups.bool().to(data.device)
         try:
-            fits = _fit_members(data.detach().double().cpu().numpy(),
-                                list(self.groups.cpu().numpy()))
+            masks = list(self.groups.cpu().numpy())
+            fits = per_distinct(data, lambda z: fit_member(z, masks))
         except np.linalg.LinAlgError:
             raise ValueError(
                 "the sample covariance is singular (collinear columns); drop duplicated or "

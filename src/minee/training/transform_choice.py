@@ -9,7 +9,7 @@ after rank-t scores reads MI 0.80 for a truth of 0.87, on the standardised data 
 MI is the same on either scale, so the scale is chosen by which describes the rows better.
 
 Both are scored as densities of the standardised rows z on a held-out fifth
-(:func:`~minee.training.mixture.split_rows`):
+(:func:`~minee.training.heldout.split_rows`):
 
 * standardised: the better of the Student-t and the Gaussian mixture fitted to z;
 * rank-t: the ranks' smooth counterpart, $T_j = t_\nu^{-1} \circ F_j$ with $F_j$ the CDF
@@ -33,14 +33,12 @@ import numpy as np
 from scipy import special, stats
 
 from ..data import copula
-from .adaptive import MARGIN_SE, t_log_density
-from .mixture import split_rows
-from .mixture_fit import mixture_log_density, parameter_count, select_mixture
-from .student_t import fit_member, fit_student_t
+from .heldout import clearly_better, split_rows
+from .mixture_fit import can_fit, mixture_log_density, select_mixture
+from .student_t import fit_member, fit_student_t, member_log_density
 
 __all__ = ["choose_transform", "best_log_density"]
 
-_ROWS_PER_PARAMETER = 8
 #: rows the choice is made on (a seeded subsample above it)
 CHOICE_ROWS = 2500
 _EDGE = 1e-12  # CDF values are kept this far inside (0, 1): finite t quantiles
@@ -50,13 +48,7 @@ def best_log_density(train: np.ndarray, heldout: np.ndarray, groups: list[np.nda
                      seed: int) -> np.ndarray:
     """Per held-out row ``ln q`` (nats, (m,)) under the better, on those rows, of the
     Student-t (:func:`fit_member`) and the Gaussian mixture fitted to ``train``."""
-    location, scale, dofs, product = fit_member(train, groups)
-    if product:
-        t_scores = sum((t_log_density(heldout[:, g], location[g], scale[np.ix_(g, g)],
-                                      float(dof)) for g, dof in zip(groups, dofs, strict=True)),
-                       np.zeros(len(heldout)))
-    else:
-        t_scores = t_log_density(heldout, location, scale, float(dofs[0]))
+    t_scores = member_log_density(heldout, fit_member(train, groups), groups)
     _, mix_scores = select_mixture(train, heldout, np.random.default_rng(seed))
     return mix_scores if mix_scores.mean() > t_scores.mean() else t_scores
 
@@ -106,16 +98,14 @@ def choose_transform(sample: np.ndarray, groups: list[np.ndarray], seed: int) ->
     """``"standardize"`` or ``"rank-t"`` for one problem's rows ``sample`` (n, D), the
     variables' columns the boolean masks ``groups``; ``seed`` splits the rows."""
     n, dim = sample.shape
-    if parameter_count(2, dim) * _ROWS_PER_PARAMETER > (1 - 0.2) * n:
-        return "rank-t"
     z = (sample - sample.mean(0)) / sample.std(0, ddof=1)
     if n > CHOICE_ROWS:  # a clear preference shows on a subsample, at a fraction of the fits
         z = z[np.sort(np.random.default_rng(seed).choice(n, CHOICE_ROWS, replace=False))]
     train, heldout = split_rows(z, seed)
+    if not can_fit(2, dim, len(train)):  # no mixture to try: nothing to choose by
+        return "rank-t"
     scaled = best_log_density(train, heldout, groups, seed)
     dof = copula.copula_dof(copula.uniform_ranks(sample))
     t_train, t_heldout, jacobian = _smooth_scores(train, heldout, dof, seed)
     ranked = best_log_density(t_train, t_heldout, groups, seed) + jacobian
-    diff = scaled - ranked
-    se = float(diff.std(ddof=1)) / math.sqrt(len(diff))
-    return "standardize" if float(diff.mean()) > MARGIN_SE * se else "rank-t"
+    return "standardize" if clearly_better(scaled, ranked) else "rank-t"
