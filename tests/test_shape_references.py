@@ -81,8 +81,9 @@ def ring(n: int, seed: int) -> tuple[np.ndarray, np.ndarray, float]:
 def test_select_mixture_recovers_a_separated_mixture(seed: int) -> None:
     z = true_mixture_rows(2000, seed)
     train, heldout = z[:1600], z[1600:]
-    fit, scores = select_mixture(train, heldout, np.random.default_rng(seed))
+    fit, scores, limited = select_mixture(train, heldout, np.random.default_rng(seed))
     k = len(fit.weights)
+    assert not limited  # the search ended on held-out losses, not for want of rows
     # SIZES has no 3: the smallest size that holds three separated modes is 4
     assert k in SIZES and k >= 4
     assert fit.means.shape == (k, 2) and fit.covs.shape == (k, 2, 2)
@@ -174,6 +175,46 @@ def test_mixture_build_fits_each_distinct_sample_once() -> None:
     truth = [-scipy_mixture_log_density(s, MixtureFit(TRUE_WEIGHTS, TRUE_MEANS, TRUE_COVS),
                                         [0, 1]).mean() for s in (z, other, z)]
     np.testing.assert_allclose(nll, truth, atol=0.03)
+
+
+def many_modes(n: int, seed: int) -> np.ndarray:
+    """Rows (n, 2) of 60 narrow, equally weighted Gaussian modes on a circle: more shape
+    than a mixture fitted to a few hundred rows (8 rows per parameter: 8 components at
+    most) can hold."""
+    rng = np.random.default_rng(seed)
+    angle = 2 * np.pi * rng.integers(0, 60, n) / 60
+    return np.c_[np.cos(angle), np.sin(angle)] * 3 + 0.05 * rng.standard_normal((n, 2))
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_select_mixture_says_when_the_rows_limited_the_size(seed: int) -> None:
+    z = many_modes(600, seed)
+    train, heldout = z[:480], z[480:]
+    fit, _, limited = select_mixture(train, heldout, np.random.default_rng(seed))
+    # 480 rows hold 8 components of 6 parameters at 8 rows each, not 16
+    assert len(fit.weights) == 8 and limited
+
+
+def test_the_adaptive_reference_reports_which_members_were_limited() -> None:
+    settings = minee.MINEE(seed=0).settings(2000)
+    x, y, _ = ring(2000, 0)  # eight modes: 1,600 rows hold more components than that
+    data = torch.tensor(np.stack([np.hstack([x, y]), many_modes(2000, 0)]))
+    ref = Adaptive.build(data, X_THEN_Y, settings)
+    assert ref.chosen.tolist() == [True, True]
+    assert ref.shape_limited().tolist() == [False, True]
+    # an edge-mapped reference reports its inner reference's
+    mapped = Mapped(ref, torch.zeros(2, 2, 3, dtype=torch.float64))
+    assert mapped.shape_limited() is not None
+    assert mapped.shape_limited().tolist() == [False, True]
+
+
+def test_an_mi_whose_shape_the_reference_could_not_resolve_is_flagged() -> None:
+    z = many_modes(600, 0)
+    est = minee.mutual_information(z[:, :1], z[:, 1:], seed=0, **QUICK)
+    assert "shape_unresolved" in est.diagnostics
+    x, y, _ = ring(2000, 0)  # eight modes: the mixture holds them
+    assert "shape_unresolved" not in minee.mutual_information(x, y, seed=0,
+                                                             **QUICK).diagnostics
 
 
 # the adaptive reference ----------------------------------------------------------------

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 import numpy as np
 
 __all__ = ["MineeWarning", "data_checks", "training_checks", "still_rising", "settings_checks",
-           "noise_checks", "emit", "collect", "caller_level", "ceiling_checks"]
+           "shape_checks", "noise_checks", "emit", "collect", "caller_level", "ceiling_checks"]
 
 Z95 = 1.959964  # two-sided 95% normal quantile
 #: a column with one value this common has an atom: no density, no differential entropy
@@ -152,6 +152,22 @@ def settings_checks(lr: float) -> dict[str, str]:
         f"lr={lr:g} is far above the learning rates Adam trains these critics with "
         "(1e-4 to 1e-2): each step moves every weight by about lr, so the critics learn "
         "little and the estimate is mostly the reference's part; lower lr")}
+
+
+def shape_checks(limited: bool, mi: bool) -> dict[str, str]:
+    """Flag an estimate whose reference could not resolve the law's shape on these rows
+    (:meth:`minee.training.references.Reference.shape_limited`): the critics, which must
+    then learn the rest, rarely do (a curved ridge or shells), and an entropy of the
+    joint read high makes an MI low."""
+    if not limited:
+        return {}
+    low = "mutual information is likely underestimated" if mi else (
+        "an entropy is likely overestimated")
+    return {"shape_unresolved": (
+        "the mixture reference reached the most components these rows support and each "
+        f"size still fitted held-out rows better: the law has more shape than the fit "
+        f"resolves, and {low}, beyond the interval; read the value as a bound, or "
+        "estimate on more rows")}
 
 
 def ceiling_checks(value: float, rows: int, ceiling: float | None = None) -> dict[str, str]:

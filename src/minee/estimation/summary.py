@@ -141,6 +141,8 @@ def _estimate(run: Run, t: _Terms, p: int) -> Estimate:
         diverged=int(t.diverged[sl].sum()), members=k, stopped_early=engine.stopped_early,
         heldout=heldout))
     flags.update(diagnostics.settings_checks(run.settings.lr))
+    limited = run.reference.shape_limited()
+    flags.update(diagnostics.shape_checks(limited is not None and bool(limited[sl].any()), mi))
     return Estimate(
         value=value,
         entropies={} if t.entropies is None

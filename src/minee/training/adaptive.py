@@ -23,7 +23,7 @@ from torch import Tensor
 
 from .heldout import clearly_better, split_rows
 from .mixture import GaussianMixture, fit_sample
-from .mixture_fit import MixtureFit
+from .mixture_fit import MixtureFit, Selection
 from .references import Reference, per_distinct
 from .student_t import StudentT, fit_member, member_log_density
 
@@ -34,18 +34,19 @@ __all__ = ["Adaptive", "prefers_mixture"]
 
 
 def prefers_mixture(z: np.ndarray, groups: list[np.ndarray], seed: int
-                    ) -> tuple[MixtureFit | None, float]:
+                    ) -> tuple[Selection | None, float]:
     """Whether a mixture describes the rows ``z`` (n, D) better than the Student-t.
 
     Returns:
-        ``(fit, gain)``: the mixture refitted on all rows where it wins, else ``None``;
-        and its mean held-out log-likelihood gain over the t, nats per row.
+        ``(selection, gain)``: the mixture refitted on all rows where it wins
+        (:func:`~minee.training.mixture.fit_sample`), else ``None``; and its mean held-out
+        log-likelihood gain over the t, nats per row.
     """
     train, heldout = split_rows(z, seed)  # the rows fit_sample splits off, scored alike
     t_scores = member_log_density(heldout, fit_member(train, groups), groups)
-    fit, scores = fit_sample(z, seed)
-    wins = len(fit.weights) > 1 and clearly_better(scores, t_scores)
-    return (fit if wins else None), float((scores - t_scores).mean())
+    chosen = fit_sample(z, seed)
+    wins = len(chosen.fit.weights) > 1 and clearly_better(chosen.scores, t_scores)
+    return (chosen if wins else None), float((chosen.scores - t_scores).mean())
 
 
 class Adaptive(Reference):
@@ -66,17 +67,18 @@ class Adaptive(Reference):
         choices = per_distinct(data, lambda z: prefers_mixture(z, masks, settings.seed))
         return cls(student, choices, rows=data.shape[1], like=data)
 
-    def __init__(self, student: StudentT, choices: list[tuple[MixtureFit | None, float]], *,
+    def __init__(self, student: StudentT, choices: list[tuple[Selection | None, float]], *,
                  rows: int, like: Tensor):
         self.student, self.dim = student, student.dim
-        self.chosen = torch.tensor([fit is not None for fit, _ in choices], device=like.device)
+        self.chosen = torch.tensor([c is not None for c, _ in choices], device=like.device)
         self.gain = torch.tensor([gain for _, gain in choices], dtype=torch.float64)
+        self._limited = np.array([c is not None and c.limited for c, _ in choices])
         self.mixture = None
         # read at every pool refill: a Python bool, not a device tensor to synchronise on
         self._all_mixtures = bool(self.chosen.all())
         if bool(self.chosen.any()):
             unit = MixtureFit(np.ones(1), np.zeros((1, self.dim)), np.eye(self.dim)[None])
-            fits = [unit if fit is None else fit for fit, _ in choices]
+            fits = [unit if c is None else c.fit for c, _ in choices]
             self.mixture = GaussianMixture(fits, rows=rows, like=like)
 
     def sample(self, out: Tensor, generator: torch.Generator) -> Tensor:
@@ -101,6 +103,12 @@ class Adaptive(Reference):
             return value
         value = value.expand(len(self.chosen), -1) if value.ndim == 1 else value
         return torch.where(self.chosen.cpu()[:, None], self.mixture.fit_correction(masks), value)
+
+    def shape_limited(self) -> np.ndarray:
+        """The members whose chosen mixture reached the most components its rows support
+        while still gaining (a member keeping the t is not flagged: its shape is what the
+        t describes as well as any mixture its rows allow)."""
+        return self._limited
 
     def tails(self) -> tuple[Tensor, Tensor, Tensor]:
         """The Student-t's tails: the critics read their inputs in its units either way."""

@@ -123,5 +123,8 @@ class Mapped(Reference):
     def outside(self, z: Tensor) -> Tensor:
         return self.inner.outside(z)
 
+    def shape_limited(self) -> np.ndarray | None:
+        return self.inner.shape_limited()
+
     def tails(self) -> tuple[Tensor, Tensor, Tensor] | None:
         return self.inner.tails()

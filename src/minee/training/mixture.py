@@ -20,7 +20,7 @@ import torch
 from torch import Tensor
 
 from .heldout import split_rows
-from .mixture_fit import MixtureFit, fit_mixture, parameter_count, select_mixture
+from .mixture_fit import MixtureFit, Selection, fit_mixture, parameter_count, select_mixture
 from .references import Reference, per_distinct
 
 if TYPE_CHECKING:
@@ -29,18 +29,20 @@ if TYPE_CHECKING:
 __all__ = ["GaussianMixture", "fit_sample"]
 
 
-def fit_sample(z: np.ndarray, seed: int) -> tuple[MixtureFit, np.ndarray]:
+def fit_sample(z: np.ndarray, seed: int) -> Selection:
     """One member's mixture: the size chosen on a held-out fifth of ``z`` (n, d), then
     refitted on all rows from that fit.
 
     Returns:
-        ``(fit, heldout_log_density)``: the fit on all rows and the chosen size's
-        ``ln p`` on each held-out row (before the refit), nats.
+        :class:`~minee.training.mixture_fit.Selection` with the fit on all rows, the
+        chosen size's ``ln p`` on each held-out row (before the refit), nats, and whether
+        the rows limited the size.
     """
     rng = np.random.default_rng(seed)
     train, heldout = split_rows(z, seed)
-    fit, scores = select_mixture(train, heldout, rng)
-    return fit_mixture(z, len(fit.weights), rng, start=fit), scores
+    chosen = select_mixture(train, heldout, rng)
+    refit = fit_mixture(z, len(chosen.fit.weights), rng, start=chosen.fit)
+    return chosen._replace(fit=refit)
 
 
 def _padded(fits: list[MixtureFit], dim: int) -> MixtureFit:
@@ -63,6 +65,8 @@ class GaussianMixture(Reference):
         fits: one :class:`~minee.training.mixture_fit.MixtureFit` per member.
         rows: the rows each was fitted on (for :meth:`fit_correction`).
         like: a tensor whose dtype and device the draws take.
+        limited: per member, whether its rows limited the size
+            (:attr:`~minee.training.mixture_fit.Selection.limited`); default none.
 
     Attributes:
         weights: (P, K) float64; means (P, K, D) and covs (P, K, D, D), float64.
@@ -71,11 +75,14 @@ class GaussianMixture(Reference):
 
     @classmethod
     def build(cls, data: Tensor, groups: Tensor, settings: Settings) -> Reference:
-        fits = per_distinct(data, lambda z: fit_sample(z, settings.seed)[0])
-        return cls(fits, rows=data.shape[1], like=data)
+        chosen = per_distinct(data, lambda z: fit_sample(z, settings.seed))
+        return cls([c.fit for c in chosen], rows=data.shape[1], like=data,
+                   limited=[c.limited for c in chosen])
 
-    def __init__(self, fits: list[MixtureFit], *, rows: int, like: Tensor):
+    def __init__(self, fits: list[MixtureFit], *, rows: int, like: Tensor,
+                 limited: list[bool] | None = None):
         dim = fits[0].means.shape[1]
+        self._limited = np.zeros(len(fits), bool) if limited is None else np.array(limited)
         stacked = _padded(fits, dim)
         device = like.device
 
@@ -116,6 +123,9 @@ class GaussianMixture(Reference):
                                    [..., None])
             result.append(-torch.logsumexp(terms, dim=1))
         return torch.stack(result, dim=1).to(z.dtype)
+
+    def shape_limited(self) -> np.ndarray:
+        return self._limited
 
     def fit_correction(self, masks: Tensor) -> Tensor:
         """The mixture was fitted to these rows: half its parameter count on each column

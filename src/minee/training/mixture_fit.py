@@ -19,7 +19,9 @@ from typing import NamedTuple
 
 import numpy as np
 
-__all__ = ["MixtureFit", "fit_mixture", "select_mixture", "mixture_log_density",
+from .heldout import clearly_better
+
+__all__ = ["MixtureFit", "Selection", "fit_mixture", "select_mixture", "mixture_log_density",
            "parameter_count", "can_fit", "SIZES"]
 
 #: the component counts tried, in order; the search stops after two sizes without a
@@ -134,8 +136,25 @@ def fit_mixture(z: np.ndarray, k: int, rng: np.random.Generator, *,
     return fit
 
 
+class Selection(NamedTuple):
+    """The outcome of :func:`select_mixture`.
+
+    Attributes:
+        fit: the chosen size's fit.
+        scores: its ``ln p`` on each held-out row, (m,) nats.
+        limited: the search ran out of rows, not out of gains: the chosen size is the
+            largest the rows support (or the largest of :data:`SIZES`) and it beat the
+            size before it clearly on held-out rows. The law then has more shape than a
+            mixture fitted to these rows resolves, and what it misses falls to the critics.
+    """
+
+    fit: MixtureFit
+    scores: np.ndarray
+    limited: bool
+
+
 def select_mixture(train: np.ndarray, heldout: np.ndarray, rng: np.random.Generator
-                   ) -> tuple[MixtureFit, np.ndarray]:
+                   ) -> Selection:
     """The mixture size with the best held-out log-likelihood, and that fit.
 
     Sizes of :data:`SIZES` are tried in order while the training rows number at least
@@ -146,22 +165,22 @@ def select_mixture(train: np.ndarray, heldout: np.ndarray, rng: np.random.Genera
         heldout: rows to score on, (m, d).
 
     Returns:
-        ``(fit, heldout_log_density)``: the best size's fit on ``train`` and its
-        ``ln p`` on each held-out row, (m,) nats.
+        :class:`Selection`: the best size's fit on ``train``, its held-out ``ln p`` per
+        row, and whether the rows, not the gains, ended the search.
     """
     n, d = train.shape
-    best: tuple[MixtureFit, np.ndarray] | None = None
-    misses = 0
+    tried: list[tuple[MixtureFit, np.ndarray]] = []
+    best = 0
     for k in SIZES:
         if not can_fit(k, d, n):
             break
         fit = fit_mixture(train, k, rng, tol=SELECTION_TOL)
-        scores = mixture_log_density(heldout, fit)
-        if best is None or scores.mean() > best[1].mean():
-            best, misses = (fit, scores), 0
-        else:
-            misses += 1
-            if misses == 2:
-                break
-    assert best is not None  # SIZES starts at 1, always tried
-    return best
+        tried.append((fit, mixture_log_density(heldout, fit)))
+        if tried[-1][1].mean() > tried[best][1].mean():
+            best = len(tried) - 1
+        elif len(tried) - 1 - best == 2:
+            break
+    # the rows ended a search still gaining (by 2 standard errors, as choices here demand)
+    limited = best == len(tried) - 1 and best > 0 and clearly_better(tried[best][1],
+                                                                     tried[best - 1][1])
+    return Selection(*tried[best], limited=limited)

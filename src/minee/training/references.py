@@ -100,6 +100,13 @@ class Reference:
         """Boolean (P, n): rows outside the reference's support (condition (6) fails)."""
         return torch.zeros(z.shape[:2], dtype=torch.bool, device=z.device)
 
+    def shape_limited(self) -> np.ndarray | None:
+        """Per member (P,) bool, whether the reference's fit ran out of rows while a
+        richer fit still described held-out rows better (a mixture at the most components
+        its rows support, still gaining): the law has shape the reference misses and the
+        critics must learn; ``None`` for a reference whose fit has no such limit."""
+        return None
+
     def tails(self) -> tuple[Tensor, Tensor, Tensor] | None:
         """Per member and column a fitted centre, unit and tail degrees of freedom, each
         (P, D), of a heavy-tailed reference, or ``None`` (no tails fitted): what

@@ -49,7 +49,7 @@ def best_log_density(train: np.ndarray, heldout: np.ndarray, groups: list[np.nda
     """Per held-out row ``ln q`` (nats, (m,)) under the better, on those rows, of the
     Student-t (:func:`fit_member`) and the Gaussian mixture fitted to ``train``."""
     t_scores = member_log_density(heldout, fit_member(train, groups), groups)
-    _, mix_scores = select_mixture(train, heldout, np.random.default_rng(seed))
+    mix_scores = select_mixture(train, heldout, np.random.default_rng(seed)).scores
     return mix_scores if mix_scores.mean() > t_scores.mean() else t_scores
 
 
@@ -65,8 +65,8 @@ def _marginal(train: np.ndarray, heldout: np.ndarray, seed: int
         u = (z - location[0]) / sd
         return stats.t.cdf(u, dof), stats.t.logpdf(u, dof) - math.log(sd)
 
-    fit, scores = select_mixture(train[:, None], heldout[:, None],
-                                 np.random.default_rng(seed))
+    fit, scores, _ = select_mixture(train[:, None], heldout[:, None],
+                                    np.random.default_rng(seed))
 
     def mixture(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         standard = (z[:, None] - fit.means[None, :, 0]) / np.sqrt(fit.covs[:, 0, 0])
