@@ -193,12 +193,16 @@ def test_select_mixture_says_when_the_rows_limited_the_size(seed: int) -> None:
     fit, _, limited = select_mixture(train, heldout, np.random.default_rng(seed))
     # 480 rows hold 8 components of 6 parameters at 8 rows each, not 16
     assert len(fit.weights) == 8 and limited
+    # with rows for every size, the search ends at the largest of SIZES: not the rows' limit
+    z = many_modes(8000, seed)
+    fit, _, limited = select_mixture(z[:6400], z[6400:], np.random.default_rng(seed))
+    assert len(fit.weights) == SIZES[-1] and not limited
 
 
 def test_the_adaptive_reference_reports_which_members_were_limited() -> None:
-    settings = minee.MINEE(seed=0).settings(2000)
-    x, y, _ = ring(2000, 0)  # eight modes: 1,600 rows hold more components than that
-    data = torch.tensor(np.stack([np.hstack([x, y]), many_modes(2000, 0)]))
+    settings = minee.MINEE(seed=0).settings(1000)
+    # three separated modes (800 rows hold up to 16 components), and sixty
+    data = torch.tensor(np.stack([true_mixture_rows(1000, 0), many_modes(1000, 0)]))
     ref = Adaptive.build(data, X_THEN_Y, settings)
     assert ref.chosen.tolist() == [True, True]
     assert ref.shape_limited().tolist() == [False, True]
@@ -212,8 +216,8 @@ def test_an_mi_whose_shape_the_reference_could_not_resolve_is_flagged() -> None:
     z = many_modes(600, 0)
     est = minee.mutual_information(z[:, :1], z[:, 1:], seed=0, **QUICK)
     assert "shape_unresolved" in est.diagnostics
-    x, y, _ = ring(2000, 0)  # eight modes: the mixture holds them
-    assert "shape_unresolved" not in minee.mutual_information(x, y, seed=0,
+    z = true_mixture_rows(1000, 0)  # three modes: the mixture holds them
+    assert "shape_unresolved" not in minee.mutual_information(z[:, :1], z[:, 1:], seed=0,
                                                              **QUICK).diagnostics
 
 

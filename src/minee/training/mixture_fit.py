@@ -143,7 +143,7 @@ class Selection(NamedTuple):
         fit: the chosen size's fit.
         scores: its ``ln p`` on each held-out row, (m,) nats.
         limited: the search ran out of rows, not out of gains: the chosen size is the
-            largest the rows support (or the largest of :data:`SIZES`) and it beat the
+            largest the rows support (below the largest of :data:`SIZES`) and it beat the
             size before it clearly on held-out rows. The law then has more shape than a
             mixture fitted to these rows resolves, and what it misses falls to the critics.
     """
@@ -170,9 +170,10 @@ def select_mixture(train: np.ndarray, heldout: np.ndarray, rng: np.random.Genera
     """
     n, d = train.shape
     tried: list[tuple[MixtureFit, np.ndarray]] = []
-    best = 0
+    best, out_of_rows = 0, False
     for k in SIZES:
         if not can_fit(k, d, n):
+            out_of_rows = True
             break
         fit = fit_mixture(train, k, rng, tol=SELECTION_TOL)
         tried.append((fit, mixture_log_density(heldout, fit)))
@@ -180,7 +181,8 @@ def select_mixture(train: np.ndarray, heldout: np.ndarray, rng: np.random.Genera
             best = len(tried) - 1
         elif len(tried) - 1 - best == 2:
             break
-    # the rows ended a search still gaining (by 2 standard errors, as choices here demand)
-    limited = best == len(tried) - 1 and best > 0 and clearly_better(tried[best][1],
-                                                                     tried[best - 1][1])
+    # the rows ended a search still gaining (by 2 standard errors, as choices here demand);
+    # the end of SIZES is not the rows' limit (32 components outnumber most laws' modes)
+    limited = out_of_rows and best == len(tried) - 1 and best > 0 and clearly_better(
+        tried[best][1], tried[best - 1][1])
     return Selection(*tried[best], limited=limited)
