@@ -154,20 +154,17 @@ def settings_checks(lr: float) -> dict[str, str]:
         "little and the estimate is mostly the reference's part; lower lr")}
 
 
-def shape_checks(limited: bool, mi: bool) -> dict[str, str]:
+def shape_checks(limited: bool) -> dict[str, str]:
     """Flag an estimate whose reference could not resolve the law's shape on these rows
     (:meth:`minee.training.references.Reference.shape_limited`): the critics, which must
-    then learn the rest, rarely do (a curved ridge or shells), and an entropy of the
-    joint read high makes an MI low."""
+    then learn the rest, rarely do (a curved ridge, concentric shells)."""
     if not limited:
         return {}
-    low = "mutual information is likely underestimated" if mi else (
-        "an entropy is likely overestimated")
     return {"shape_unresolved": (
         "the mixture reference reached the most components these rows support and each "
-        f"size still fitted held-out rows better: the law has more shape than the fit "
-        f"resolves, and {low}, beyond the interval; read the value as a bound, or "
-        "estimate on more rows")}
+        "size still fitted held-out rows better: the law has more shape than the fit "
+        "resolves, and the estimate may be off by more than its interval (an MI most "
+        "often low); estimate on more rows, or read it with that caution")}
 
 
 def ceiling_checks(value: float, rows: int, ceiling: float | None = None) -> dict[str, str]:

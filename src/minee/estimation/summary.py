@@ -142,7 +142,7 @@ def _estimate(run: Run, t: _Terms, p: int) -> Estimate:
         heldout=heldout))
     flags.update(diagnostics.settings_checks(run.settings.lr))
     limited = run.reference.shape_limited()
-    flags.update(diagnostics.shape_checks(limited is not None and bool(limited[sl].any()), mi))
+    flags.update(diagnostics.shape_checks(limited is not None and bool(limited[sl].any())))
     return Estimate(
         value=value,
         entropies={} if t.entropies is None
