@@ -117,6 +117,8 @@ class Estimate:
             passing it again repeats the estimate.
         discrete: the indices of the columns read as discrete (integer codes plus
             uniform noise; the variables' columns side by side, x's first).
+        rows: the rows the estimate read: all of the sample's, or a seeded subsample of
+            the recipe's ``max_rows`` (its interval is that of these rows).
     """
 
     value: float
@@ -135,6 +137,7 @@ class Estimate:
     budget: int | None = None
     seed: int | None = None
     discrete: tuple[int, ...] = ()
+    rows: int | None = None
 
     @property
     def symbol(self) -> str:
@@ -166,6 +169,7 @@ class Estimate:
             "budget": self.budget,
             "seed": self.seed,
             "discrete": list(self.discrete),
+            "rows": self.rows,
             "stopped_early": bool(self.history.stopped_early),
             "preprocess": self.preprocess,
             "units": "nats",

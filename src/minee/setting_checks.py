@@ -64,6 +64,19 @@ def _patience(name: str, v: Any) -> int | None:
     return None if v is None else positive_int(name, v)
 
 
+#: the fewest rows ``max_rows`` may ask for: a subsample must still hold out and train
+MIN_ROWS = 100
+
+
+def _max_rows(name: str, v: Any) -> int | None:
+    if v is None:
+        return None
+    v = positive_int(name, v)
+    if v < MIN_ROWS:
+        raise ValueError(f"{name} must be None or at least {MIN_ROWS}, got {v}")
+    return v
+
+
 def _discrete(name: str, v: Any) -> bool | str | tuple[str, ...]:
     """``"auto"``, a bool, or the names of the variables whose columns are discrete."""
     if isinstance(v, (bool, np.bool_)) or v == "auto":
@@ -91,7 +104,7 @@ VALIDATORS: dict[str, Callable[[str, Any], Any]] = {
     "eval_every": positive_int, "hidden": positive_int, "depth": positive_int,
     "activation": _name, "critic_bound": _critic_bound, "init": _init,
     "patience": _patience, "min_steps": non_negative_int, "extend": in_range(1.0, 100.0),
-    "discrete": _discrete,
+    "max_rows": _max_rows, "discrete": _discrete,
     "smoothing": in_range(0.0, 1.0, low_open=True),
     "averaging": in_range(0.0, 1.0, high_open=True), "margin": in_range(0.0, 10.0),
     "form": one_of(("separate", "shared")), "joint_residual": boolean, "objective": _name,

@@ -152,4 +152,4 @@ def _estimate(run: Run, t: _Terms, p: int) -> Estimate:
         ci=interval(value, error, least=0.0 if mi else None, bias=bias),
         quantity=run.quantity,
         preprocess=run.transform(p), budget=run.budget, seed=run.seed,
-        discrete=run.discrete_columns(p))
+        discrete=run.discrete_columns(p), rows=int(run.data.shape[1]))
