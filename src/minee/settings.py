@@ -30,11 +30,12 @@ __all__ = ["Recipe", "Settings", "Seeds", "resolve", "split_sizes", "PUBLIC",
 #: ``folds="auto"`` (the MI default) cross-fits with AUTO_FOLDS folds below CROSS_FIT_ROWS
 #: rows (chosen on tuning problems at 500 and 1,000 rows: benchmarks/README.md).
 AUTO_FOLDS, CROSS_FIT_ROWS = 3, 1000
-#: the rows a fit reads at most by default. On a 5 + 5 Gaussian (MI 0.44) the default's
-#: 95% interval narrowed from 0.076 nats wide at 5,000 rows to 0.064 at 20,000 and 0.062
-#: at 50,000 and 0.061 at 200,000 (its bias allowance dominates), while its cost grew 3.2x,
-#: 5.1x and 17x (benchmarks/README.md, "Cost and row count")
-MAX_ROWS = 20_000
+#: the rows a fit reads at most by default. On a 5 + 5 Gaussian (MI 0.44; one thread) the
+#: default's 95% interval was 0.076 nats wide at 5,000 rows, 0.072 at 10,000, 0.064 at
+#: 20,000 and 0.061 at 200,000 (its bias allowance dominates) while its CPU time grew
+#: 1.8x, 3.3x and 17x: past 10,000 rows the interval narrows little for much more time
+#: (benchmarks/README.md, "Cost and row count"); ``max_rows=None`` reads every row.
+MAX_ROWS = 10_000
 
 
 @dataclass(frozen=True, kw_only=True)
