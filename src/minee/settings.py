@@ -277,6 +277,12 @@ def row_subsample(rows: int, settings: Settings) -> np.ndarray | None:
                                                               replace=False))
 
 
+def read_rows(data: np.ndarray, settings: Settings, axis: int = 0) -> np.ndarray:
+    """``data`` with only the rows (along ``axis``) a fit reads (:func:`row_subsample`)."""
+    read = row_subsample(data.shape[axis], settings)
+    return data if read is None else np.take(data, read, axis=axis)
+
+
 def _torch_seed(seq: np.random.SeedSequence) -> int:
     return int(seq.generate_state(1, np.uint64)[0] % SEED_LIMIT)
 

@@ -19,7 +19,7 @@ from .. import diagnostics, registry
 from ..data.inputs import stack_batch, stack_variables
 from ..presets import recipe
 from ..progress import ProgressBar
-from ..settings import PUBLIC, Recipe, Settings, resolve, row_subsample
+from ..settings import PUBLIC, Recipe, Settings, read_rows, resolve
 from ..training.heads import Heads
 from . import model
 from .model import Run
@@ -204,8 +204,7 @@ class Estimator:
         """Preprocess P validated samples (P, n, D) and build their model (with
         ``settings`` already resolved for these rows, or :meth:`settings`)."""
         settings = self.settings(data.shape[1]) if settings is None else settings
-        read = row_subsample(data.shape[1], settings)
-        data = data if read is None else data[:, read]
+        data = read_rows(data, settings, axis=1)
         prepared = prepare(data, widths, list(self.heads(widths).groups), settings,
                            entropy=self._quantity == "entropy")
         return self.build_run(prepared.data, widths, log_scale=prepared.log_scale,

@@ -37,7 +37,7 @@ from ..estimation import readout
 from ..estimation.estimators import MINEE, NEE
 from ..estimation.model import Run
 from ..estimation.summary import summarise
-from ..settings import Settings, row_subsample
+from ..settings import Settings, read_rows
 from ..training.engine import Engine
 
 __all__ = ["compute", "entropy_job", "pair_job", "prepare", "Entropies", "PairResult",
@@ -279,8 +279,7 @@ def compute(data: np.ndarray, needed: Sequence[int], pairs: Sequence[tuple[int, 
     # once and travel with every job as data, so a worker whose minee has other recipes
     # computes the same.
     settings = NEE.from_options(**options, seed=seed).settings(data.shape[0])
-    read = row_subsample(data.shape[0], settings)
-    data = data if read is None else data[read]
+    data = read_rows(data, settings)
     # Jobs see only the needed columns, renumbered; pairs are then indices into them.
     index = {c: k for k, c in enumerate(needed)}
     data = np.ascontiguousarray(data[:, list(needed)])
