@@ -419,6 +419,47 @@ def test_help_does_not_import_torch() -> None:
     assert out.returncode == 0, out.stderr
 
 
+@pytest.mark.parametrize("args", [["estimate", "{f}", "--x", "a", "--y", "nope"],
+                                  ["estimate", "{f}", "--x", "a", "--y", "b", "--z", "c",
+                                   "--method", "mine"],
+                                  ["entropy", "{f}", "--cols", "nope"],
+                                  ["matrix", "{f}", "--cols", "a,nope"],
+                                  ["relevance", "{f}", "--target", "nope"]])
+def test_input_errors_answer_before_torch_is_imported(tmp_path: Path, args: list[str]) -> None:
+    path = tmp_path / "d.csv"
+    path.write_text("a,b,c\n" + "".join(f"{i},{i % 7},{i % 5}\n" for i in range(50)))
+    argv = [a.format(f=path) for a in args]
+    code = ("import sys, minee.cli\n"
+            f"rc = minee.cli.main({argv!r})\n"
+            "assert rc == 2, rc\n"
+            "assert 'torch' not in sys.modules, 'torch imported'\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=60, env=ENV)
+    assert out.returncode == 0, out.stderr
+    assert "error" in out.stderr
+
+
+@pytest.mark.parametrize(("command", "choice"), [("estimate", "auto"), ("entropy", "edges")])
+def test_every_preprocess_choice_is_accepted(tmp_path: Path, command: str, choice: str,
+                                             capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "d.csv"
+    path.write_text("a,b\n" + "".join(f"{i * 0.37 % 5},{i * 0.53 % 3}\n" for i in range(200)))
+    cols = ["--x", "a", "--y", "b"] if command == "estimate" else ["--cols", "a"]
+    assert main([command, str(path), *cols, "--preprocess", choice, "--max-steps", "5",
+                 "--quiet", "--json"]) == 0
+    resolved = json.loads(capsys.readouterr().out)["preprocess"]
+    assert resolved in (("rank-t", "standardize") if choice == "auto" else ("edges",))
+
+
+def test_the_names_accepted_before_import_are_registered() -> None:
+    from minee import registry
+    from minee.commands.arguments import BUILT_IN_METHODS, BUILT_IN_REFERENCES
+
+    assert set(BUILT_IN_METHODS) <= set(registry.METHODS)
+    assert set(BUILT_IN_REFERENCES) <= {n for n, e in registry.REFERENCES.items()
+                                        if e.has_density}
+
+
 def test_table_diagnostics_are_one_line_a_flag(capsys: pytest.CaptureFixture[str]) -> None:
     from minee.commands.common import report_flags
 

@@ -81,10 +81,15 @@ class Registry:
         module: the module under ``minee`` holding the registry.
         table: the registry's name in it (a dict or tuple of names).
         density: keep only references with a known density (entropic estimators).
+        built_in: names known to be registered, accepted without importing the registry
+            (so that a command's input errors still answer before torch is imported);
+            any other name is looked up there (plugins register theirs).
     """
 
-    def __init__(self, module: str, table: str, *, density: bool = False):
+    def __init__(self, module: str, table: str, *, density: bool = False,
+                 built_in: tuple[str, ...] = ()):
         self.module, self.table, self.density = module, table, density
+        self.built_in = built_in
 
     def names(self) -> list[str]:
         import importlib
@@ -97,10 +102,16 @@ class Registry:
         return list(registry)
 
     def __contains__(self, name: object) -> bool:
-        return name in self.names()
+        return name in self.built_in or name in self.names()
 
     def __iter__(self) -> Iterator[str]:
         return iter(self.names())
+
+
+#: the built-in methods and references with a density (tests check them against the
+#: registries)
+BUILT_IN_METHODS = ("minee", "mine", "infonce")
+BUILT_IN_REFERENCES = ("uniform", "gaussian", "student", "mixture", "auto")
 
 
 def positive_int(text: str) -> int:
@@ -138,12 +149,14 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
     hp.add_argument("--folds", type=positive_or_auto, metavar="F|auto",
                     help="cross-fit: each of F disjoint folds held out by its own critics, "
                          "every row read once (F times the cost)")
-    hp.add_argument("--preprocess", choices=Registry("data.preprocessing", "TRANSFORMS"),
+    hp.add_argument("--preprocess", choices=Registry("data.preprocessing", "CHOICES"),
                     default=None, metavar="NAME",
                     help="per-column transform first: none, standardize, rank (normal "
-                         "scores) or rank-t (Student-t scores, the dof of the ranks' t "
-                         "copula) (default: rank-t for MI, none for entropy); rank and "
-                         "rank-t keep MI but change entropies")
+                         "scores), rank-t (Student-t scores, the dof of the ranks' t "
+                         "copula), auto (rank-t or standardize, whichever held-out rows "
+                         "prefer: the MI default) or edges (bounded columns mapped onto "
+                         "the line: the entropy default); rank and rank-t keep MI but "
+                         "change entropies")
     hp.add_argument("--max-steps", type=int, metavar="N")
     hp.add_argument("--lr", type=finite_float)
     hp.add_argument("--batch-size", type=batch_size, metavar="N|auto")
@@ -151,7 +164,8 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
                     help="share of rows held out for the estimate and early stopping")
     hp.add_argument("--patience", type=int, metavar="N",
                     help="evaluations without held-out improvement before stopping")
-    hp.add_argument("--reference", choices=Registry("registry", "REFERENCES", density=True),
+    hp.add_argument("--reference", choices=Registry("registry", "REFERENCES", density=True,
+                                                    built_in=BUILT_IN_REFERENCES),
                     metavar="NAME",
                     help="reference distribution with a density: student (default), "
                          "gaussian, uniform, or a registered one (MI-NEE and entropy only)")

@@ -42,9 +42,10 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     """Estimate H(X), print it, then write --plot / --save."""
     check_outputs(plot=args.plot, save=args.save)  # before the data is read or a step taken
-    from ..estimation.estimators import NEE  # here, not at the top: 'minee --help' stays fast
-
-    estimator = NEE(**estimator_options(args))
+    options = estimator_options(args)
     # X comes from --cols: messages name that option, not the internal --x
     arrays, columns, rows = load_columns(args.file, {"x": args.cols}, {"x": "--cols"})
-    return fit_and_report(args, estimator, arrays, columns, rows)
+    # the library (torch) only now: 'minee --help' and input errors answer without it
+    from ..estimation.estimators import NEE
+
+    return fit_and_report(args, NEE(**options), arrays, columns, rows)

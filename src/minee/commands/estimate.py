@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from .arguments import BUILT_IN_METHODS
 from .common import (
     Registry,
     add_training_arguments,
@@ -42,8 +43,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
     parser.add_argument("--x", required=True, metavar="COLS", help="columns of X")
     parser.add_argument("--y", required=True, metavar="COLS", help="columns of Y")
     parser.add_argument("--z", metavar="COLS", help="columns of Z: estimate I(X;Y|Z)")
-    parser.add_argument("--method", choices=Registry("registry", "METHODS"), default="minee",
-                        metavar="NAME",
+    parser.add_argument("--method", default="minee", metavar="NAME",
+                        choices=Registry("registry", "METHODS", built_in=BUILT_IN_METHODS),
                         help="minee: entropic (default); mine: product-of-marginals critic; "
                              "infonce: contrastive, at most ln(batch) (no entropies, no --z)")
     parser.add_argument("--null", action="store_true",
@@ -57,10 +58,6 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
 def run(args: argparse.Namespace) -> int:
     """Estimate I(X;Y) or I(X;Y|Z), print it, then write --plot / --save."""
     check_outputs(plot=args.plot, save=args.save)  # before the data is read or a step taken
-    # the library (torch) is imported here, not at the top: 'minee --help' stays fast
-    from ..estimation.estimators import CMINEE, MINE
-    from ..registry import estimator
-
     specs = {"x": args.x, "y": args.y}
     options = estimator_options(args)
     options["null"] = args.null
@@ -68,9 +65,14 @@ def run(args: argparse.Namespace) -> int:
         raise ValueError("--z (conditional MI) needs --method minee")
     if args.z is not None:
         specs["z"] = args.z
-    cls: Any = CMINEE if args.z is not None else estimator(args.method, method=True)
-    if cls is MINE and "reference" in options:
+    if args.method == "mine" and "reference" in options:
         raise ValueError("--reference applies to --method minee only (MINE's reference is "
                          "the product of the marginals)")
     arrays, columns, rows = load_columns(args.file, specs)
+    # the library (torch, ~1 CPU-s) is imported only now: 'minee --help' and every error
+    # in the input above answer without it
+    from ..estimation.estimators import CMINEE
+    from ..registry import estimator
+
+    cls: Any = CMINEE if args.z is not None else estimator(args.method, method=True)
     return fit_and_report(args, cls(**options), arrays, columns, rows)

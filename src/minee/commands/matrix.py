@@ -47,15 +47,16 @@ def add_parser(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Estimate the matrix, print it, then write --out and --plot."""
     check_outputs(out=args.out, plot=args.plot)  # before a long run, not after it
-    # the library (torch) is imported here, not at the top: 'minee --help' stays fast
     import pandas as pd
 
-    from .. import mi_matrix  # the public name: where it is defined may move
     from ..data.io import numeric_matrix, read_table
 
     df = read_table(args.file)
     cols = numeric_columns(df, args.cols, "--cols")
     table = pd.DataFrame(numeric_matrix(df, cols, option="--cols"), columns=cols)
+    # the library (torch) only now: 'minee --help' and input errors answer without it
+    from .. import mi_matrix  # the public name: where it is defined may move
+
     matrix = mi_matrix(table, **shared_options(args))
     print(matrix.to_string(float_format=lambda v: f"{v:.3f}", na_rep="-"))
     sys.stdout.flush()  # the matrix is out before a side write can fail

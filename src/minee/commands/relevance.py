@@ -47,11 +47,9 @@ def run(args: argparse.Namespace) -> int:
     if args.top is not None and args.top < 1:
         raise ValueError(f"--top must be a positive integer, got {args.top}")
     check_outputs(out=args.out)  # before a long run, not after it
-    # the library (torch) is imported here, not at the top: 'minee --help' stays fast
     import numpy as np
     import pandas as pd
 
-    from .. import relevance  # the public name: where it is defined may move
     from ..data.io import numeric_matrix, read_table, select_columns
 
     df = read_table(args.file)
@@ -65,6 +63,9 @@ def run(args: argparse.Namespace) -> int:
     values = np.hstack([numeric_matrix(df, features, option="--features"),
                         numeric_matrix(df, [target], option="--target")])
     table = pd.DataFrame(values, columns=[*features, target])
+    # the library (torch) only now: 'minee --help' and input errors answer without it
+    from .. import relevance  # the public name: where it is defined may move
+
     ranking = relevance(table, target, **shared_options(args))
     frame = pd.DataFrame({"mi_nats": ranking,
                           "stderr": pd.Series(ranking.attrs["stderr"])})

@@ -14,7 +14,7 @@ import functools
 import math
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 from ..data.t_density import argmax_bounded, mahalanobis, mean_log_density
 
@@ -124,4 +124,4 @@ def independence_test(joint: float, split: float, sizes: list[int], n: int
     p = sum(sizes)
     p2, p3 = p**2 - sum(s**2 for s in sizes), p**3 - sum(s**3 for s in sizes)
     box = 1 - (2 * p3 + 9 * p2) / (6 * n * p2)
-    return box * 2 * (joint - split), float(stats.chi2.ppf(LEVEL, p2 / 2))
+    return box * 2 * (joint - split), float(special.chdtri(p2 / 2, 1 - LEVEL))
