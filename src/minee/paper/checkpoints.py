@@ -23,6 +23,9 @@ __all__ = ["CHECKPOINT_VERSION", "CHECKPOINT_KIND", "Checkpoints", "read_checkpo
 CHECKPOINT_VERSION = 4  # 2: objective state, SeedSequence streams; 3: checksummed file;
 # 4: the engine's epoch order and reference pool
 CHECKPOINT_KIND = f"minee-checkpoint-{CHECKPOINT_VERSION}"
+#: the version-3 checkpoints read by migration: they lack only the feed's position
+#: (the epoch order and the unread reference pool), which a resumed run draws afresh
+_MIGRATED_VERSION = 3
 _ADVICE = "delete it and rerun without --resume"
 
 
@@ -53,8 +56,7 @@ def read_checkpoint(ckpt: Path, settings: dict[str, Any]) -> dict[str, Any]:
     """
     if not ckpt.exists():
         raise FileNotFoundError(f"no checkpoint to resume: {ckpt}")
-    saved = load_checked(ckpt, CHECKPOINT_KIND, what="a minee reproduce checkpoint",
-                         advice=_ADVICE)
+    saved = _load_migrated(ckpt)
     if saved.get("version") != CHECKPOINT_VERSION or saved.get("settings") != settings:
         raise ValueError(f"{ckpt} was written with other settings {saved.get('settings')}; "
                          "rerun without --resume")
@@ -67,6 +69,27 @@ def read_checkpoint(ckpt: Path, settings: dict[str, Any]) -> dict[str, Any]:
             and isinstance(elapsed, dict)
             and all(isinstance(v, float) for v in elapsed.values())):
         raise ValueError(f"{ckpt} is not a complete checkpoint; {_ADVICE}")
+    return saved
+
+
+def _load_migrated(ckpt: Path) -> dict[str, Any]:
+    """A checkpoint's content in this version's layout: a version-3 file's engines get a
+    fresh feed (a new epoch order and reference pool at the next step: the continued run
+    is the same in law, not the same draws as one never interrupted)."""
+    try:
+        return load_checked(ckpt, CHECKPOINT_KIND, what="a minee reproduce checkpoint",
+                            advice=_ADVICE)
+    except ValueError as exc:
+        old = f"minee-checkpoint-{_MIGRATED_VERSION}"
+        if f"format {old!r}" not in str(exc):
+            raise
+    saved = load_checked(ckpt, old, what="a minee reproduce checkpoint", advice=_ADVICE)
+    engines = saved.get("engines")
+    if saved.get("version") == _MIGRATED_VERSION and isinstance(engines, dict):
+        for state in engines.values():
+            if isinstance(state, dict):
+                state.setdefault("feed", {"order": None, "epoch_at": 0, "pool": None})
+        saved["version"] = CHECKPOINT_VERSION
     return saved
 
 
