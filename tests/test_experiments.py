@@ -108,6 +108,30 @@ def test_resume_extends_a_finished_run(tmp_path: Path) -> None:
     assert longer["methods"]["minee"]["steps"] == 20
 
 
+def test_a_version_3_checkpoint_resumes_with_a_fresh_feed(tmp_path: Path) -> None:
+    from minee.files import save_checked
+
+    experiments.reproduce("fig2", out=tmp_path, **{**TINY, "steps": 10})
+    path = tmp_path / "fig2.ckpt"
+    state = read_checkpoint(path)
+    # what a version-3 file held: no feed position
+    old = {**state, "version": 3,
+           "engines": {m: {k: v for k, v in e.items() if k != "feed"}
+                       for m, e in state["engines"].items()}}
+    save_checked(path, old, "minee-checkpoint-3")
+    seen: list[tuple[str, int]] = []
+    extended = experiments.reproduce("fig2", out=tmp_path, resume=True,
+                                     callback=lambda m, e: seen.append((m, e.step)),
+                                     **{**TINY, "steps": 20})
+    assert min(step for m, step in seen if m == "minee") == 15  # continued, not restarted
+    assert extended["methods"]["minee"]["steps"] == 20
+    assert read_checkpoint(path)["version"] == experiments.CHECKPOINT_VERSION
+    # any other old format is still refused
+    save_checked(path, {**old, "version": 2}, "minee-checkpoint-2")
+    with pytest.raises(ValueError, match="minee-checkpoint-2"):
+        experiments.reproduce("fig2", out=tmp_path, resume=True, **{**TINY, "steps": 30})
+
+
 def test_resume_refuses_other_settings(tmp_path: Path) -> None:
     first = experiments.reproduce("fig1", out=tmp_path, **TINY)
     # without steps, resuming keeps the checkpoint's horizon (not the paper's 1e5)
