@@ -16,7 +16,7 @@ import pytest
 import torch
 
 import minee
-from minee.many.parallel import prepare
+from minee.many.jobs import prepare
 from tests.conftest import quick
 
 distributed = pytest.importorskip("distributed")
@@ -253,3 +253,18 @@ def test_rank_t_scores_are_one_transform_for_the_whole_table():
                             advanced={"preprocess": "rank-t"})
     single = minee.mutual_information(a, frame["e"], seed=0).value
     assert table.loc["a", "e"] > 1.2 and abs(table.loc["a", "e"] - single) < 0.25
+
+
+def test_dask_continues_a_store_that_local_runs_began(client, tmp_path) -> None:
+    """A store filled in-process (the columns and two pair chunks) is continued on Dask:
+    only the missing chunks become tasks, and the numbers are the uninterrupted ones."""
+    options = {"seed": 0, "chunk_size": 1, "max_steps": 40,
+               "advanced": {"eval_every": 10, "min_steps": 0}}
+    table, store = _table(300), tmp_path / "store"
+    full = minee.mi_matrix(table, store=store, **options)
+    for chunk in sorted(store.glob("pairs-*.chunk"))[2:]:
+        chunk.unlink()  # as if interrupted after two pair chunks
+    assert sum(1 for _ in store.glob("pairs-*.chunk")) == 2
+    resumed = minee.mi_matrix(table, store=store, client=client, **options)
+    pd.testing.assert_frame_equal(resumed, full)
+    assert sum(1 for _ in store.glob("pairs-*.chunk")) == 6

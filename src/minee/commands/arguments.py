@@ -212,6 +212,12 @@ def add_shared_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--threads", type=positive_or_auto, default="auto", metavar="N|auto",
                         help="torch threads per chunk (default auto: one for small models)")
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    parser.add_argument("--store", metavar="DIR",
+                        help="keep each finished chunk in DIR as it finishes (default: "
+                             "--out's name plus .parts, removed once --out is written)")
+    parser.add_argument("--resume", action="store_true",
+                        help="continue an interrupted run from its kept chunks (the same "
+                             "command and options): the numbers are an uninterrupted run's")
 
 
 def shared_options(args: argparse.Namespace) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from .common import (
     side_write,
     write_csv,
 )
+from .table_jobs import drop_default_store, run_kept, store_folder
 
 __all__ = ["add_parser", "run"]
 
@@ -47,6 +48,7 @@ def add_parser(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Estimate the matrix, print it, then write --out and --plot."""
     check_outputs(out=args.out, plot=args.plot)  # before a long run, not after it
+    store_folder(args)  # --resume and the kept chunks checked before the data is read
     import pandas as pd
 
     from ..data.io import numeric_matrix, read_table
@@ -57,12 +59,14 @@ def run(args: argparse.Namespace) -> int:
     # the library (torch) only now: 'minee --help' and input errors answer without it
     from .. import mi_matrix  # the public name: where it is defined may move
 
-    matrix = mi_matrix(table, **shared_options(args))
+    matrix = run_kept(args, lambda store: mi_matrix(table, store=store,
+                                                    **shared_options(args)))
     print(matrix.to_string(float_format=lambda v: f"{v:.3f}", na_rep="-"))
     sys.stdout.flush()  # the matrix is out before a side write can fail
     report_flags(matrix.attrs.get("diagnostics"))
     if args.out:
         write_csv(matrix, args.out)
+        drop_default_store(args)
     if args.plot:
         from ..plotting import heatmap
 

@@ -14,6 +14,7 @@ from .common import (
     shared_options,
     write_csv,
 )
+from .table_jobs import drop_default_store, run_kept, store_folder
 
 __all__ = ["add_parser", "run"]
 
@@ -47,6 +48,7 @@ def run(args: argparse.Namespace) -> int:
     if args.top is not None and args.top < 1:
         raise ValueError(f"--top must be a positive integer, got {args.top}")
     check_outputs(out=args.out)  # before a long run, not after it
+    store_folder(args)  # --resume and the kept chunks checked before the data is read
     import numpy as np
     import pandas as pd
 
@@ -66,7 +68,8 @@ def run(args: argparse.Namespace) -> int:
     # the library (torch) only now: 'minee --help' and input errors answer without it
     from .. import relevance  # the public name: where it is defined may move
 
-    ranking = relevance(table, target, **shared_options(args))
+    ranking = run_kept(args, lambda store: relevance(table, target, store=store,
+                                                     **shared_options(args)))
     frame = pd.DataFrame({"mi_nats": ranking,
                           "stderr": pd.Series(ranking.attrs["stderr"])})
     frame.index.name = "feature"
@@ -77,4 +80,5 @@ def run(args: argparse.Namespace) -> int:
     report_flags(ranking.attrs.get("diagnostics"))
     if args.out:
         write_csv(frame, args.out)
+        drop_default_store(args)
     return 0

@@ -7,6 +7,7 @@ diagnostics in ``.attrs``.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Hashable, Sequence
 from typing import Any, cast
 
@@ -77,6 +78,11 @@ _ARGS_DOC = """
         progress: show a progress bar of chunks done on stderr.
         retries: times Dask reruns a task that raised (tasks lost with a dead worker
             are rerun regardless).
+        store: a folder where each finished chunk is written as it finishes; a call on
+            the same data with the same columns, options, seed and ``chunk_size`` reads
+            the chunks found there instead of training them again (an interrupted job
+            continues; the numbers are those of an uninterrupted one). A folder holding
+            another job's chunks is refused.
         options: hyperparameters of :class:`~minee.NEE` (``max_steps``, ``ensemble``,
             ``reference``, ``device``, ...), the same for every entropy."""
 
@@ -84,7 +90,8 @@ _ARGS_DOC = """
 def mi_matrix(data: Any, columns: Sequence[Hashable] | None = None, *,
               seed: int | None = None, client: Any = None, scheduler: str | None = None,
               timeout: float = 10.0, chunk_size: int | None = None, progress: bool = False,
-              retries: int = 2, **options: Any) -> Any:
+              retries: int = 2, store: str | os.PathLike[str] | None = None,
+              **options: Any) -> Any:
     """Mutual information between every pair of columns of a table, in nats.
 
     Each column's entropy is estimated once (one batched model for all columns); each
@@ -114,9 +121,6 @@ def mi_matrix(data: Any, columns: Sequence[Hashable] | None = None, *,
         >>> m = minee.mi_matrix(df, seed=0)  # one machine, batched
         >>> m.shape, list(m.columns)
         ((3, 3), ['a', 'b', 'c'])
-        >>> from dask.distributed import Client  # doctest: +SKIP
-        >>> client = Client("tcp://scheduler:8786")  # a running Dask cluster  # doctest: +SKIP
-        >>> m = minee.mi_matrix(df, seed=0, client=client)  # same numbers  # doctest: +SKIP
     """
     import pandas as pd
 
@@ -124,7 +128,8 @@ def mi_matrix(data: Any, columns: Sequence[Hashable] | None = None, *,
     pairs = _all_pairs(labels)
     _, cols, results = compute(arr, range(len(labels)), pairs, seed=seed, client=client,
                                 scheduler=scheduler, timeout=timeout, chunk_size=chunk_size,
-                                progress=progress, retries=retries, options=options)
+                                progress=progress, retries=retries, options=options,
+                                store=store)
     values, stderr = (_symmetric(v, pairs, len(labels)) for v in _pair_values(results))
     matrix = pd.DataFrame(values, index=labels, columns=labels)
     names = [*map(str, labels), *(f"{labels[a]} ~ {labels[b]}" for a, b in pairs)]
@@ -136,7 +141,8 @@ def mi_matrix(data: Any, columns: Sequence[Hashable] | None = None, *,
 def relevance(data: Any, target: Any, features: Sequence[Hashable] | None = None, *,
               seed: int | None = None, client: Any = None, scheduler: str | None = None,
               timeout: float = 10.0, chunk_size: int | None = None, progress: bool = False,
-              retries: int = 2, **options: Any) -> Any:
+              retries: int = 2, store: str | os.PathLike[str] | None = None,
+              **options: Any) -> Any:
     """Mutual information between each feature and a target, in nats, most relevant first.
 
     Arguments:
@@ -162,7 +168,7 @@ def relevance(data: Any, target: Any, features: Sequence[Hashable] | None = None
     index, cols, results = compute(arr, needed, [(f, t) for f in feats], seed=seed,
                                     client=client, scheduler=scheduler, timeout=timeout,
                                     chunk_size=chunk_size, progress=progress,
-                                    retries=retries, options=options)
+                                    retries=retries, options=options, store=store)
     names = [labels[f] for f in feats]
     values, stderr = _pair_values(results)
     order = np.argsort(-values, kind="stable")

@@ -6,7 +6,7 @@ workers already share the cores, and restores glibc's adaptive heap thresholds t
 nanny freezes. A worker that runs inside the client's own process (a threaded local
 cluster) is left alone: its threads and heap belong to the user's program.
 
-This module needs ``distributed``; :mod:`minee.many.parallel` imports it only with a client.
+This module needs ``distributed``; :mod:`minee.many.scheduling` imports it only with a client.
 """
 
 from __future__ import annotations
