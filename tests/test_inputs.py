@@ -97,6 +97,14 @@ def test_cuda_requested_without_cuda() -> None:
         minee.MINEE(device="cuda", **QUICK).fit(X, Y)
 
 
+def test_mps_requested_without_mps() -> None:
+    torch = pytest.importorskip("torch")
+    if torch.backends.mps.is_available():
+        pytest.skip("MPS is available here")
+    with pytest.raises(ValueError, match="no MPS"):
+        minee.MINEE(device="mps", **QUICK).fit(X, Y)
+
+
 def test_entropy_rejects_marginals_reference() -> None:
     with pytest.raises(ValueError, match="known density"):
         minee.entropy(X, reference="marginals", **QUICK)

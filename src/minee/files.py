@@ -10,12 +10,16 @@ FIFO or socket is refused, since renaming over it would replace it by a regular 
 Model files and checkpoints are also checked when read (:func:`save_checked`,
 :func:`load_checked`): they hold only tensors, numbers, strings and plain containers, are
 read with ``torch.load(weights_only=True)`` (reading one cannot run code), and carry a
-SHA-256 checksum, so a damaged or altered file is refused instead of loaded.
+SHA-256 checksum, so a damaged file, or one edited without recomputing it, is refused
+instead of loaded. The checksum is not a signature: a file edited and checksummed again
+by someone who means to loads (and still cannot run code); trust model files as you trust
+their source.
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import hashlib
 import io
 import os
@@ -43,6 +47,8 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "wb",
         FileNotFoundError: the folder does not exist.
         IsADirectoryError: ``path`` is a folder.
         ValueError: ``path`` is a device, FIFO or socket.
+        OSError: the write failed (a full disk, a quota): the message says so, and that
+            a file ``path`` already held is untouched.
     """
     target = Path(path)
     if target.is_symlink():
@@ -63,6 +69,13 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "wb",
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, target)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+            raise
+        kept = "its previous content is untouched" if target.exists() else "nothing written"
+        raise OSError(exc.errno, f"no space left to write {target} ({kept}); free some "
+                      "space and run again") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -131,8 +144,11 @@ def save_checked(path: str | os.PathLike[str], payload: dict[str, Any], kind: st
     layout = _layout()
     container = {"format": kind, "layout": layout, "sha256": _digest(kind, layout, data),
                  "payload": torch.frombuffer(bytearray(data), dtype=torch.uint8)}
+    # serialised in memory, then written as bytes: on a full disk the write raises the
+    # OSError atomic_write explains, not torch's "unexpected pos" RuntimeError
+    content = _saved(container)
     with atomic_write(path) as fh:
-        torch.save(container, fh)
+        fh.write(content)
     return Path(path)
 
 

@@ -11,8 +11,10 @@ a model file where the data may not go.
 Files are written atomically (a temporary file in the same folder, then a rename), so an
 interrupted save never leaves a truncated model. They hold only tensors, numbers, strings and
 plain containers, are read with ``torch.load(weights_only=True)`` (loading a file cannot run
-code) and carry a SHA-256 checksum verified on loading, so a damaged or altered file is
-refused with a ``ValueError`` rather than giving different numbers.
+code) and carry a SHA-256 checksum verified on loading, so a damaged file, or one edited
+without recomputing it, is refused with a ``ValueError`` rather than giving different
+numbers. The checksum is not a signature: a file edited and checksummed again loads (its
+parts are still checked to fit the model); trust a model file as you trust its source.
 """
 
 from __future__ import annotations

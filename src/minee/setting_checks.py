@@ -64,6 +64,20 @@ def _patience(name: str, v: Any) -> int | None:
     return None if v is None else positive_int(name, v)
 
 
+#: the widest critic layer accepted: at 8,192 a 2-layer critic holds 6.7e7 weights per
+#: head, with Adam's state ~1 GB per head and member; wider ones fail in the allocator
+MAX_HIDDEN = 8192
+
+
+def _hidden(name: str, v: Any) -> int:
+    v = positive_int(name, v)
+    if v > MAX_HIDDEN:
+        raise ValueError(f"{name}={v:,} is wider than the {MAX_HIDDEN:,} accepted (a critic "
+                         f"that wide needs ~{16 * v * v / 2**30:,.0f} GB per head); the "
+                         "defaults use 64")
+    return v
+
+
 #: the fewest rows ``max_rows`` may ask for: a subsample must still hold out and train
 MIN_ROWS = 100
 
@@ -101,7 +115,7 @@ VALIDATORS: dict[str, Callable[[str, Any], Any]] = {
     "val_fraction": in_range(0.0, 1.0, high_open=True), "folds": _auto_or_positive,
     "lr": in_range(0.0, 1.0, low_open=True), "batch_size": _auto_or_positive,
     "auto_batch": positive_int, "ref_factor": in_range(0.01, 1e4),
-    "eval_every": positive_int, "hidden": positive_int, "depth": positive_int,
+    "eval_every": positive_int, "hidden": _hidden, "depth": positive_int,
     "activation": _name, "critic_bound": _critic_bound, "init": _init,
     "patience": _patience, "min_steps": non_negative_int, "extend": in_range(1.0, 100.0),
     "max_rows": _max_rows, "discrete": _discrete,

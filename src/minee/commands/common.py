@@ -116,7 +116,7 @@ def fit_and_report(args: argparse.Namespace, estimator: Any, arrays: dict[str, n
         print(json.dumps(_json_report(args, estimator, columns, rows), indent=2))
     else:
         print(report_table(est, args.file, columns, rows, type(estimator).__name__, args,
-                           seed=estimator.run_.seed))
+                           settings=estimator.settings_))
     sys.stdout.flush()  # out before a slow or failing side write
     if args.save:
         from ..persistence import save

@@ -21,7 +21,7 @@ PREPROCESSING = {
 
 
 def report_table(est: Any, path: str, columns: dict[str, list[str]], rows: int, name: str,
-                 args: argparse.Namespace, seed: int | None = None) -> str:
+                 args: argparse.Namespace, settings: Any = None) -> str:
     """The report of one estimate: value and interval (nats), entropies, how it was made
     (preprocessing, training, the seed that repeats it), diagnostics and written files.
 
@@ -32,13 +32,15 @@ def report_table(est: Any, path: str, columns: dict[str, list[str]], rows: int, 
         rows: rows read from the file.
         name: the estimator's class name.
         args: the command's arguments (``plot``, ``save``).
-        seed: the seed the fit used (drawn at random unless ``--seed`` was given).
+        settings: the fit's :class:`~minee.settings.Settings` (its ensemble and folds).
     """
+    ensemble, folds = (1, 1) if settings is None else (settings.ensemble, settings.folds)
     lines = [f"{est.symbol} from {path} ({rows:,} rows, {name}"
-             + (f", ensemble {est.members.size}" if est.members.size > 1 else "") + ")"]
+             + (f", ensemble {ensemble}" if ensemble > 1 else "")
+             + (f", {folds} cross-fitted folds" if folds > 1 else "") + ")"]
     lines += [f"  {var.upper()}: {', '.join(cols)}" for var, cols in columns.items()]
     lines += _values(est, name)
-    lines += _how_made(est, name, seed)
+    lines += _how_made(est, name, est.seed)
     lines += _diagnostics_and_files(est, args)
     return "\n".join(lines)
 
@@ -76,7 +78,7 @@ def _how_made(est: Any, name: str, seed: int | None) -> list[str]:
     lines.append(f"  {'training':<10} {steps} steps, " + (
         "stopped early (no critic improved on the held-out rows)" if est.history.stopped_early
         else "ran to --max-steps"))
-    if seed is not None:  # a drawn seed is shown so that the run can be repeated
+    if seed is not None:  # shown so that the run can be repeated (a drawn one too)
         lines.append(f"  {'seed':<10} {seed} (--seed {seed} repeats this run)")
     return lines
 

@@ -11,7 +11,7 @@ import sys
 import time
 from typing import Any
 
-from .common import check_folder, seed, side_write
+from .common import check_folder, finite_float, seed, side_write
 
 __all__ = ["add_parser", "run"]
 
@@ -45,7 +45,7 @@ def add_parser(subparsers: argparse._SubParsersAction) -> None:
                    help="iterations of the cross-training phase (default: --steps)")
     p.add_argument("--out", default="results", help="output folder (default ./results)")
     p.add_argument("--resume", action="store_true", help="continue from OUT/<figure>.ckpt")
-    p.add_argument("--checkpoint-every", type=float, default=30.0,
+    p.add_argument("--checkpoint-every", type=finite_float, default=30.0,
                    help="seconds between checkpoints, the first right after the first "
                         "evaluation (default 30)")
     p.add_argument("--no-plot", action="store_true", help="skip the PNG/PDF figures")

@@ -33,6 +33,9 @@ def _to_numpy(data: Any, name: str) -> np.ndarray:
         return data.to_numpy(dtype=np.float64)
     if isinstance(data, (str, bytes, numbers.Number)):
         raise TypeError(f"{name} must be an array of samples, got {type(data).__name__}")
+    if type(data).__module__.startswith("scipy.sparse"):  # np.asarray gives a 0-d object
+        raise TypeError(f"{name} is a sparse matrix ({type(data).__name__}); pass a dense "
+                        "array (.toarray()): the estimators read every value")
     try:
         arr = np.asarray(data)
     except Exception as exc:  # ragged lists and other unconvertible objects
@@ -69,7 +72,9 @@ def as_matrix(data: Any, name: str, *, min_rows: int = 2) -> np.ndarray:
         raise ValueError(f"{name} has no columns")
     if n < min_rows:
         raise ValueError(f"{name} has {n} rows; at least {min_rows} samples are needed")
-    return _check_values(np.ascontiguousarray(arr, dtype=np.float64), name)
+    # a DataFrame's column names, so that a message names the column as the user does
+    labels = list(data.columns) if hasattr(data, "columns") else None
+    return _check_values(np.ascontiguousarray(arr, dtype=np.float64), name, labels)
 
 
 def _check_numeric(arr: np.ndarray, name: str) -> np.ndarray:
@@ -85,9 +90,10 @@ def _check_numeric(arr: np.ndarray, name: str) -> np.ndarray:
     return arr
 
 
-def _check_values(arr: np.ndarray, name: str) -> np.ndarray:
+def _check_values(arr: np.ndarray, name: str, labels: list[Any] | None = None
+                  ) -> np.ndarray:
     """``arr`` (n, d), once every value is finite and no column constant (``ValueError``
-    naming the first bad row or column otherwise)."""
+    naming the first bad row or column otherwise: by its label in ``labels`` if given)."""
     bad = ~np.isfinite(arr)
     if bad.any():
         rows = np.flatnonzero(bad.any(axis=1))
@@ -97,8 +103,10 @@ def _check_values(arr: np.ndarray, name: str) -> np.ndarray:
         )
     constant = np.flatnonzero(np.ptp(arr, axis=0) == 0)
     if constant.size:
+        k = int(constant[0])
+        which = f"{labels[k]!r} (index {k})" if labels is not None else str(k)
         raise ValueError(
-            f"{name} column {constant[0]} is constant: its entropy is -inf and the uniform "
+            f"{name} column {which} is constant: its entropy is -inf and the uniform "
             "reference box has zero width (support condition (6) fails); drop the column"
         )
     return arr
@@ -148,6 +156,9 @@ def resolve_device(device: str | torch.device) -> torch.device:
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     if device.startswith("cuda") and not torch.cuda.is_available():
         raise ValueError("device='cuda' was requested but CUDA is not available; use 'cpu'")
+    if device.startswith("mps") and not torch.backends.mps.is_available():
+        raise ValueError("device='mps' was requested but this PyTorch build or machine has "
+                         "no MPS (Apple GPU) support; use 'cpu'")
     try:
         resolved = torch.device(device)
     except RuntimeError:

@@ -36,6 +36,7 @@ class _Terms:
 
     values: np.ndarray  # (M,) the target
     train_values: np.ndarray  # (M,) the target on training rows, smoothed
+    best_train_values: np.ndarray  # (M,) the same at the state the estimate is read at
     train_curve: np.ndarray  # (T, M)
     held_curve: np.ndarray | None  # (T, M)
     entropies: np.ndarray | None  # (M, H)
@@ -94,6 +95,7 @@ def _terms(run: Run) -> _Terms:
     return _Terms(
         values=heads.combine(div, ce_eval).numpy(),
         train_values=heads.combine(engine.smoothed("train").double(), ce_train).numpy(),
+        best_train_values=heads.combine(engine.train_at_best().double(), ce_train).numpy(),
         train_curve=heads.combine(hist["train"].double(), ce_train).numpy(),
         held_curve=heads.combine(hist["heldout"].double(), ce_eval).numpy() if heldout
         else None,
@@ -131,7 +133,9 @@ def _estimate(run: Run, t: _Terms, p: int) -> Estimate:
     # the finite members', as for the value
     train_value = float(np.nanmean(t.train_values[sl][finite])) if finite.any() else math.nan
     mi = run.quantity != "entropy"
-    bias = bias_allowance(value, train_value) if mi else entropy_allowance(
+    at_best = t.best_train_values[sl][finite]
+    bias = bias_allowance(value, float(np.nanmean(at_best)) if np.isfinite(at_best).any()
+                          else math.nan) if mi else entropy_allowance(
         int(run.heads.masks.any(0).sum()))
     flags = diagnostics.data_checks(run.data[p % run.data.shape[0]],
                                     float(t.outside[sl].mean()),

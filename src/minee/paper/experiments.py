@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from .. import tasks
+from ..checks import positive_real
 from ..estimation.estimators import MINE, MINEE
 from ..estimation.model import Run
 from ..progress import ProgressBar
@@ -193,6 +194,7 @@ def reproduce(figure: str, *, seeds: int = 5, steps: int | None = None, eval_eve
         ValueError: bad arguments, or a checkpoint that does not match them or was
             damaged or altered.
     """
+    positive_real("checkpoint_every", checkpoint_every)  # nan or 0 would write every step
     setup = _set_up(figure, seeds=seeds, steps=steps, eval_every=eval_every, cross=cross,
                     cross_steps=cross_steps, first_seed=first_seed, out=out, resume=resume)
     _train_all(setup, checkpoint_every=checkpoint_every, progress=progress, callback=callback)

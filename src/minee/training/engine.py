@@ -248,6 +248,14 @@ class Engine:
             return self.records.best.cpu()
         return self.smoothed("train")
 
+    def train_at_best(self) -> Tensor:
+        """The smoothed training-row divergences (K, H) at the state
+        :meth:`divergences` reads (the last ones without held-out rows): the training
+        reading whose distance to the estimate is its optimism."""
+        if self.heldout_rows is not None:
+            return self.records.best_train.cpu()
+        return self.smoothed("train")
+
     def smoothed(self, name: str) -> Tensor:
         """The smoothed curve ``name`` now, (K, H); a diverged member keeps its last finite
         value."""

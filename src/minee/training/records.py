@@ -38,6 +38,10 @@ class Records:
         self.smooth: dict[str, Tensor] = {}
         self.best = like.new_full((members, heads), -math.inf)
         self.head_best = self.best
+        # the smoothed training-row divergences at the state each best was read at: the
+        # optimism of the reported estimate is best_train - best, not the last reading's
+        self.best_train = like.new_full((members, heads), math.nan)
+        self.head_best_train = self.best_train
         if config.selection is not None and len(config.selection) != heads:
             raise ValueError(f"selection has {len(config.selection)} weights for {heads} "
                              "heads; give one weight per head")
@@ -57,9 +61,9 @@ class Records:
             self.smooth[name] = ema(self.smooth.get(name), v, self.config.smoothing)
         self.steps.append(step)
         if "heldout" in values:
-            self._select(self.smooth["heldout"])
+            self._select(self.smooth["heldout"], self.smooth["train"])
 
-    def _select(self, cur: Tensor) -> None:
+    def _select(self, cur: Tensor, train: Tensor) -> None:
         """Keep the best smoothed held-out divergences ``cur`` (K, H) so far: per head, or
         all heads at the state where the selection score was highest. Early stopping
         follows each head's own best either way: a score of differences can stall while
@@ -67,14 +71,16 @@ class Records:
         nats lower)."""
         better = torch.isfinite(cur) & (cur > self.head_best + self.config.tol)
         self.head_best = torch.where(better, cur, self.head_best)
+        self.head_best_train = torch.where(better, train, self.head_best_train)
         self.since_best = 0 if bool(better.any()) else self.since_best + 1
         if self.selection is None:
-            self.best = self.head_best
+            self.best, self.best_train = self.head_best, self.head_best_train
             return
         score = (cur * self.selection).sum(-1)
         kept = (self.best * self.selection).sum(-1)  # NaN or -inf before any reading
         higher = torch.isfinite(score) & ~(score <= kept)
         self.best = torch.where(higher[:, None], cur, self.best)
+        self.best_train = torch.where(higher[:, None], train, self.best_train)
 
     def history(self) -> dict[str, Tensor]:
         """Recorded curves: ``steps`` (T,), ``train`` and maybe ``heldout`` (T, K, H)."""
@@ -95,6 +101,7 @@ class Records:
             "diverged": self.diverged, "records": self.curves,
             "steps": self.steps, "smooth": self.smooth, "best": self.best,
             "head_best": self.head_best,
+            "best_train": self.best_train, "head_best_train": self.head_best_train,
             "since_best": self.since_best,
         }
 
@@ -109,4 +116,8 @@ class Records:
         # states saved before the one-state reading (reproduce checkpoints, which hold no
         # held-out rows and so never select) lack it
         self.head_best = state.get("head_best", self.best).to(device)
+        # and before the training reading at the best state (NaN: not known)
+        unknown = torch.full_like(self.best, math.nan)
+        self.best_train = state.get("best_train", unknown).to(device)
+        self.head_best_train = state.get("head_best_train", unknown).to(device)
         self.since_best = state["since_best"]
