@@ -64,9 +64,9 @@ def test_a_full_disk_says_so_and_keeps_the_previous_file(
     assert info.value.errno == code
     assert target.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["model.pt"]  # no temporary left
-    with pytest.raises(OSError, match="nothing written"):
-        with atomic_write(tmp_path / "new.csv", "w") as fh:
-            fh.write("a,b\n")
+    with pytest.raises(OSError, match="nothing written"), \
+            atomic_write(tmp_path / "new.csv", "w") as fh:
+        fh.write("a,b\n")
     assert not (tmp_path / "new.csv").exists()
 
 
@@ -76,6 +76,6 @@ def test_other_write_errors_pass_through_unchanged(tmp_path: Path,
         raise OSError(errno.EIO, "Input/output error")
 
     monkeypatch.setattr(files.os, "fsync", failing)
-    with pytest.raises(OSError, match="Input/output error"):
-        with atomic_write(tmp_path / "x.bin") as fh:
-            fh.write(b"x")
+    with pytest.raises(OSError, match="Input/output error"), \
+            atomic_write(tmp_path / "x.bin") as fh:
+        fh.write(b"x")

@@ -41,8 +41,8 @@ def test_a_critic_too_wide_to_allocate_is_refused_before_training() -> None:
         minee.mutual_information(X, Y, seed=0, advanced={"hidden": 100_000})
 
 
-@pytest.mark.parametrize("every", ["nan", "inf", "0", "-5"])
-def test_a_checkpoint_interval_must_be_a_positive_finite_number(
+@pytest.mark.parametrize("every", ["nan", "inf", "-5"])
+def test_a_checkpoint_interval_must_be_a_finite_number_of_seconds(
         every: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     argv = ["reproduce", "fig1", "--checkpoint-every", every, "--seeds", "1", "--steps",
             "10", "--eval-every", "5", "--out", str(tmp_path), "--no-plot", "--quiet"]

@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from .. import tasks
-from ..checks import positive_real
+from ..checks import non_negative_real
 from ..estimation.estimators import MINE, MINEE
 from ..estimation.model import Run
 from ..progress import ProgressBar
@@ -194,7 +194,8 @@ def reproduce(figure: str, *, seeds: int = 5, steps: int | None = None, eval_eve
         ValueError: bad arguments, or a checkpoint that does not match them or was
             damaged or altered.
     """
-    positive_real("checkpoint_every", checkpoint_every)  # nan or 0 would write every step
+    # 0 writes at every evaluation; NaN would never compare as due, and be the same
+    non_negative_real("checkpoint_every", checkpoint_every)
     setup = _set_up(figure, seeds=seeds, steps=steps, eval_every=eval_every, cross=cross,
                     cross_steps=cross_steps, first_seed=first_seed, out=out, resume=resume)
     _train_all(setup, checkpoint_every=checkpoint_every, progress=progress, callback=callback)
