@@ -143,6 +143,13 @@ def test_entropy_command(data: Path, tmp_path: Path) -> None:
     assert (tmp_path / "h.pdf").read_bytes()[:4] == b"%PDF"
 
 
+def test_entropy_takes_every_numeric_column_by_default(data: Path) -> None:
+    out = minee_cli("entropy", data, "--json", *FAST, "--seed", "0")
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout)["columns"]["x"] == ["a1", "a2", "b1", "b2", "z"]
+    assert "leaving out non-numeric column(s) name" in out.stderr
+
+
 def test_help_has_examples(capsys: pytest.CaptureFixture[str]) -> None:
     out = minee_cli("estimate", "--help")
     assert out.returncode == 0 and "examples:" in out.stdout and "nats" in out.stdout

@@ -46,13 +46,15 @@ __all__ = [
 
 # -- input -----------------------------------------------------------------------------------
 
-def load_columns(path: str, specs: dict[str, str], options: dict[str, str] | None = None
+def load_columns(path: str, specs: dict[str, str | None],
+                 options: dict[str, str] | None = None
                  ) -> tuple[dict[str, np.ndarray], dict[str, list[str]], int]:
     """Read ``path`` and the column sets ``{variable: COLS}``.
 
     Arguments:
         path: the data file.
-        specs: per variable (``"x"``, ``"y"``, ``"z"``), its COLS text.
+        specs: per variable (``"x"``, ``"y"``, ``"z"``), its COLS text (``None``: every
+            numeric column).
         options: per variable, the option that gave it, for messages (default ``--x`` for
             ``x``): ``minee entropy`` reads X from ``--cols``.
 
@@ -64,11 +66,11 @@ def load_columns(path: str, specs: dict[str, str], options: dict[str, str] | Non
         FileNotFoundError, ValueError: a missing or unreadable file, an unknown,
             non-numeric or repeated column, an empty selection.
     """
-    from ..data.io import numeric_matrix, read_table, select_columns
+    from ..data.io import numeric_matrix, read_table
 
     flag = {var: (options or {}).get(var, f"--{var}") for var in specs}
     df = read_table(path)
-    columns = {var: select_columns(df, spec, option=flag[var]) for var, spec in specs.items()}
+    columns = {var: numeric_columns(df, spec, flag[var]) for var, spec in specs.items()}
     seen: dict[str, str] = {}
     for var, names in columns.items():
         for name in names:

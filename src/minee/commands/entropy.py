@@ -1,4 +1,5 @@
-"""``minee entropy FILE --cols COLS``: the differential entropy of columns of a file."""
+"""``minee entropy FILE [--cols COLS]``: the differential entropy of columns of a file
+(by default all its numeric columns, jointly)."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ __all__ = ["add_parser", "run"]
 
 EXAMPLES = """\
 examples:
+  minee entropy data.csv                    # H of all numeric columns together
   minee entropy data.csv --cols a1,a2
   minee entropy data.parquet --cols 0:4 --ensemble 5 --json
   minee entropy data.npy --cols 0 --reference uniform --plot curves.pdf --quiet
@@ -33,7 +35,8 @@ def add_parser(subparsers: Any) -> argparse.ArgumentParser:
         subparsers, "entropy", help="differential entropy H(X) of columns of a file",
         description="Estimate the differential entropy H(X) of a column set of a data file",
         epilog=EXAMPLES)
-    parser.add_argument("--cols", required=True, metavar="COLS", help="columns of X")
+    parser.add_argument("--cols", metavar="COLS",
+                        help="columns of X (default: every numeric column)")
     add_training_arguments(parser)
     parser.set_defaults(func=run)
     return parser
