@@ -1,9 +1,15 @@
 """``minee demo``: minee next to two classic estimators, on built-in data with a known answer.
 
-One sample of a task from :mod:`minee.tasks` (default: HG(0.9, 6), 12 dimensions), then on
-that same sample: minee's default :func:`minee.mutual_information`, the KSG estimator and
-the Gaussian (correlation) estimate of :mod:`minee.baselines`. The table shows the truth,
-each value and its error, minee's 95% interval and the CPU time of each method.
+One sample of a task from :mod:`minee.tasks`, then on that same sample: minee's default
+:func:`minee.mutual_information`, the KSG estimator and the Gaussian (correlation)
+estimate of :mod:`minee.baselines`. The table shows the truth, each value and its error,
+minee's 95% interval and the CPU time of each method.
+
+The default task shows why minee: 3 + 3 jointly Gaussian columns (correlation 0.9 per
+coordinate) with every value cubed. A per-column monotone map leaves the MI at the
+Gaussian's 2.49 nats, but the correlation of the cubed values says 1.7 and KSG, on the
+stretched tails, about 1.5 (seeds 0-2 at 2,000 rows: Gaussian 29-34% and KSG 39-42% low,
+minee within 2.2%).
 """
 
 from __future__ import annotations
@@ -18,13 +24,13 @@ from .common import check_outputs, positive_int, positive_or_auto, seed, side_wr
 
 __all__ = ["add_parser", "run", "parse_task"]
 
-DEFAULT_TASK = "hg:rho=0.9,d=6"
+DEFAULT_TASK = "monotone:rho=0.9,d=3,transform=cube"
 
 EXAMPLES = """\
 examples:
   minee demo
   minee demo --plot demo.png
-  minee demo --task mg --n 400 --seed 3
+  minee demo --task hg:rho=0.9,d=6 --n 400 --seed 3
   minee demo --task "student:dof=3,rho=0.5" --n 5000 --threads 1
 
 TASK: a name from minee.tasks (hg, mg, student, monotone, swirl, mixture, uniform_noise,
