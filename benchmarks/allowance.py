@@ -74,8 +74,8 @@ def intervals(rows: list[dict[str, Any]], bias_share: float, optimism_share: flo
     value, truth = (np.array([r[k] for r in rows]) for k in ("value", "truth"))
     stderr, optimism = (np.array([r[k] for r in rows]) for k in ("stderr", "optimism"))
     half = Z95 * np.hypot(stderr, np.hypot(bias_share * value, optimism_share * optimism))
-    low = np.maximum(value - half, np.minimum(0.0, value + half))  # stretched up to 0
-    return (low <= truth) & (truth <= value + half), half
+    high = np.maximum(value + half, 0.0)  # one wholly below 0 is stretched up to 0
+    return (value - half <= truth) & (truth <= high), half
 
 
 def choose(problem_set: str) -> tuple[float, float]:
