@@ -154,10 +154,22 @@ def test_an_mi_interval_carries_the_bias_allowance_and_an_entropy_its_own(
     a, b = rng.standard_normal((300, 6)), rng.standard_normal((300, 6))
     fit = _fit_quietly(lambda: minee.MINEE(seed=0, max_steps=300, folds=1,
                                            advanced={"eval_every": 20, "min_steps": 300}).fit(a, b))
-    est, train = fit.estimate_, None
-    for v in est.history.train[:, 0]:  # the smoothed training-row reading at the end
-        train = v if train is None else train + fit.settings_.smoothing * (v - train)
-    assert est.bias > 0.05 and est.bias == pytest.approx(abs(train - est.value), rel=1e-5)
+    est = fit.estimate_
+
+    def smoothed(curve: np.ndarray) -> np.ndarray:
+        out = [curve[0]]
+        for v in curve[1:]:
+            out.append(out[-1] + fit.settings_.smoothing * (v - out[-1]))
+        return np.array(out)
+
+    # the smoothed training-row reading at the evaluation the estimate is read at (the
+    # first where the smoothed held-out one peaked), not at the end
+    held = smoothed(est.history.heldout[:, 0])
+    assert est.value == pytest.approx(held.max(), rel=1e-5)
+    at = int(np.argmax(held))
+    train = smoothed(est.history.train[:, 0])
+    assert est.bias > 0.01 and est.bias == pytest.approx(abs(train[at] - est.value), rel=1e-5)
+    assert at < len(held) - 1 and train[-1] - est.value > est.bias  # the end's was larger
     cmi = _fit_quietly(lambda: minee.conditional_mutual_information(
         a[:, :2], b[:, :2], a[:, 2:4], seed=0, **QUICK))
     assert cmi.bias > 0.0  # the optimism alone, as shares go
