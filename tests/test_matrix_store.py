@@ -148,3 +148,31 @@ def test_a_job_of_many_pairs_says_how_many_and_how_long_first(
     few = scheduling.Plan(np.zeros((100, 2)), [[(0,)]], pairs[:10], settings)
     scheduling._announce(few, seconds_per_chunk=55.0)
     assert capsys.readouterr().err == ""
+
+
+def test_the_seed_used_is_recorded_and_repeats_the_run(tmp_path: Path) -> None:
+    df = table(200)
+    drawn = minee.mi_matrix(df, seed=None, max_steps=QUICK["max_steps"],
+                            advanced=QUICK["advanced"])
+    seed = drawn.attrs["seed"]
+    assert isinstance(seed, int)
+    again = minee.mi_matrix(df, seed=seed, max_steps=QUICK["max_steps"],
+                            advanced=QUICK["advanced"])
+    pd.testing.assert_frame_equal(again, drawn)
+    ranking = minee.relevance(df, "b", seed=None, max_steps=QUICK["max_steps"],
+                              advanced=QUICK["advanced"])
+    assert isinstance(ranking.attrs["seed"], int)
+    data = tmp_path / "t.csv"
+    df.to_csv(data, index=False)
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    out = subprocess.run(_cli("relevance", str(data), "--target", "b", "--max-steps", "20",
+                              "--quiet"), env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    said = next(line for line in out.stderr.splitlines()
+                if line.startswith("minee relevance: seed "))
+    assert "repeats this run" in said
+    used = said.split()[3]
+    repeat = subprocess.run(_cli("relevance", str(data), "--target", "b", "--max-steps", "20",
+                                 "--quiet", "--seed", used), env=env, capture_output=True,
+                            text=True, timeout=300)
+    assert repeat.stdout == out.stdout

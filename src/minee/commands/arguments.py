@@ -195,9 +195,10 @@ ADVANCED = ("preprocess", "lr", "batch_size", "patience", "ref_factor", "hidden"
 
 def add_shared_options(parser: argparse.ArgumentParser) -> None:
     """Options common to ``matrix`` and ``relevance``."""
-    parser.add_argument("--seed", type=seed, default=0,
+    parser.add_argument("--seed", type=seed, default=None,
                         help="integer seed; the same seed gives the same numbers locally and "
-                             "on a cluster (default: 0)")
+                             "on a cluster (default: drawn, and printed so that the run can "
+                             "be repeated)")
     parser.add_argument("--scheduler", metavar="ADDR",
                         help="a Dask scheduler address (tcp://host:8786): run the chunks as "
                              "Dask tasks there; minee must be installed on the workers")
@@ -221,7 +222,12 @@ def add_shared_options(parser: argparse.ArgumentParser) -> None:
 
 
 def shared_options(args: argparse.Namespace) -> dict[str, Any]:
-    """The keyword arguments of :func:`minee.mi_matrix` / :func:`minee.relevance`."""
+    """The keyword arguments of :func:`minee.mi_matrix` / :func:`minee.relevance`; a seed
+    not given is drawn here and kept in ``args.seed`` (messages print it)."""
+    if args.seed is None:
+        from ..checks import draw_seed
+
+        args.seed = draw_seed()
     options: dict[str, Any] = {"seed": args.seed, "scheduler": args.scheduler,
                                "chunk_size": args.chunk_size, "device": args.device,
                                "threads": args.threads, "timeout": args.timeout,

@@ -61,12 +61,16 @@ def _sigterm_interrupts() -> Iterator[None]:
 
 
 def run_kept(args: argparse.Namespace, job: Callable[[Path | None], Any]) -> Any:
-    """``job(store)``; on Ctrl-C or SIGTERM, say what was kept and how to continue, then
-    end the command with exit code 130 (``SystemExit``)."""
+    """``job(store)``, then the seed it used on stderr (``args.seed``, drawn by the job's
+    options if not given); on Ctrl-C or SIGTERM, say what was kept and how to continue,
+    then end the command with exit code 130 (``SystemExit``)."""
     store = store_folder(args)
     try:
         with _sigterm_interrupts():
-            return job(store)
+            result = job(store)
+        print(f"minee {args.command}: seed {args.seed} (--seed {args.seed} repeats this run)",
+              file=sys.stderr)
+        return result
     except KeyboardInterrupt:
         command = f"minee {args.command}"
         if store is None:
@@ -75,7 +79,8 @@ def run_kept(args: argparse.Namespace, job: Callable[[Path | None], Any]) -> Any
         else:
             kept = sum(1 for _ in store.glob("*.chunk"))
             print(f"{command}: interrupted; {kept} finished chunk(s) kept in {store}: run "
-                  "the same command with --resume to continue", file=sys.stderr)
+                  f"the same command with --seed {args.seed} --resume to continue",
+                  file=sys.stderr)
         raise SystemExit(130) from None
 
 

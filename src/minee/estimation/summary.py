@@ -105,6 +105,37 @@ def _terms(run: Run) -> _Terms:
         diverged=engine.diverged.numpy())
 
 
+def _allowance(run: Run, t: _Terms, sl: slice, finite: np.ndarray, value: float) -> float:
+    """The estimate's bias allowance: for an MI from its value and its training rows'
+    optimism at the state it is read at (the finite members'), for an entropy per column."""
+    if run.quantity == "entropy":
+        return entropy_allowance(int(run.heads.masks.any(0).sum()))
+    at_best = t.best_train_values[sl][finite]
+    return bias_allowance(value, float(np.nanmean(at_best)) if np.isfinite(at_best).any()
+                          else math.nan)
+
+
+def _flags(run: Run, t: _Terms, p: int, history: History, value: float) -> dict[str, str]:
+    """The diagnostics of problem ``p``: of its data, its training, its settings and its
+    reference."""
+    k = run.settings.members
+    sl = slice(p * k, (p + 1) * k)
+    finite = np.isfinite(t.values[sl])
+    # the finite members' last training reading, as for the value
+    train_value = float(np.nanmean(t.train_values[sl][finite])) if finite.any() else math.nan
+    flags = diagnostics.data_checks(run.data[p % run.data.shape[0]],
+                                    float(t.outside[sl].mean()),
+                                    ranked=run.transform(p) in RANK_TRANSFORMS)
+    flags.update(diagnostics.training_checks(
+        history.steps, history.estimate, train_value, value,
+        diverged=int(t.diverged[sl].sum()), members=k,
+        stopped_early=run.engine.stopped_early, heldout=history.heldout is not None))
+    flags.update(diagnostics.settings_checks(run.settings.lr))
+    limited = run.reference.shape_limited()
+    flags.update(diagnostics.shape_checks(limited is not None and bool(limited[sl].any())))
+    return flags
+
+
 def _estimate(run: Run, t: _Terms, p: int) -> Estimate:
     """The estimate of problem ``p`` (a null problem when ``p`` >= P)."""
     k, engine, names = run.settings.members, run.engine, run.heads.names
@@ -130,23 +161,9 @@ def _estimate(run: Run, t: _Terms, p: int) -> Estimate:
         if heldout else {},
         stopped_early=engine.stopped_early)
     error = stderr(members[finite], t.variance[sl][finite], run.settings.folds)
-    # the finite members', as for the value
-    train_value = float(np.nanmean(t.train_values[sl][finite])) if finite.any() else math.nan
     mi = run.quantity != "entropy"
-    at_best = t.best_train_values[sl][finite]
-    bias = bias_allowance(value, float(np.nanmean(at_best)) if np.isfinite(at_best).any()
-                          else math.nan) if mi else entropy_allowance(
-        int(run.heads.masks.any(0).sum()))
-    flags = diagnostics.data_checks(run.data[p % run.data.shape[0]],
-                                    float(t.outside[sl].mean()),
-                                    ranked=run.transform(p) in RANK_TRANSFORMS)
-    flags.update(diagnostics.training_checks(
-        history.steps, history.estimate, train_value, value,
-        diverged=int(t.diverged[sl].sum()), members=k, stopped_early=engine.stopped_early,
-        heldout=heldout))
-    flags.update(diagnostics.settings_checks(run.settings.lr))
-    limited = run.reference.shape_limited()
-    flags.update(diagnostics.shape_checks(limited is not None and bool(limited[sl].any())))
+    bias = _allowance(run, t, sl, finite, value)
+    flags = _flags(run, t, p, history, value)
     return Estimate(
         value=value,
         entropies={} if t.entropies is None

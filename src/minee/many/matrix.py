@@ -14,6 +14,7 @@ from typing import Any, cast
 import numpy as np
 
 from .. import diagnostics
+from ..checks import check_seed, draw_seed
 from ..data.inputs import MIN_ROWS, as_matrix
 from .parallel import Entropies, PairResult, compute
 
@@ -65,7 +66,8 @@ def _check_pairs(arr: np.ndarray, labels: Sequence[Hashable]) -> None:
 
 _ARGS_DOC = """
         seed: integer seed; the same seed (and ``chunk_size``) gives the same numbers
-            in-process and on any Dask cluster. ``None`` draws one.
+            in-process and on any Dask cluster. ``None`` draws one; either way the seed
+            used is ``.attrs["seed"]`` of the result.
         client: a ``dask.distributed.Client``: each chunk becomes one Dask task (minee must
             be installed on the workers).
         scheduler: address of a Dask scheduler (``"tcp://host:8786"``) to connect to for
@@ -94,8 +96,7 @@ def mi_matrix(data: Any, columns: Sequence[Hashable] | None = None, *,
               **options: Any) -> Any:
     """Mutual information between every pair of columns of a table, in nats.
 
-    Each column's entropy is estimated once (one batched model for all columns); each
-    pair's joint entropy in batched chunks of pairs; then
+    Each column's entropy once, each pair's joint entropy in batched chunks of pairs, then
     $I(X_i;X_j) = H(X_i) + H(X_j) - H(X_i,X_j)$, all read on the same evaluation rows.
 
     Arguments:
@@ -110,13 +111,12 @@ def mi_matrix(data: Any, columns: Sequence[Hashable] | None = None, *,
         holds plain-Python extras: ``"entropy"`` (label -> H(X) in nats), ``"stderr"``
         (label -> label -> standard error of the MI over evaluation rows and ensemble
         members, nats; ``pandas.DataFrame(m.attrs["stderr"])`` is its matrix; critic bias
-        is not in it) and ``"diagnostics"`` ("a ~ b" or column label -> flags, only
-        those with flags; a :class:`~minee.MineeWarning` says when there are any).
+        is not in it), ``"seed"`` and ``"diagnostics"`` ("a ~ b" or column label -> flags,
+        only those with flags; a :class:`~minee.MineeWarning` says when there are any).
 
     Example:
         >>> import numpy as np, pandas as pd, minee
-        >>> rng = np.random.default_rng(0)
-        >>> a = rng.normal(size=500)
+        >>> rng = np.random.default_rng(0); a = rng.normal(size=500)
         >>> df = pd.DataFrame({"a": a, "b": a + rng.normal(size=500), "c": rng.normal(size=500)})
         >>> m = minee.mi_matrix(df, seed=0)  # one machine, batched
         >>> m.shape, list(m.columns)
@@ -126,6 +126,7 @@ def mi_matrix(data: Any, columns: Sequence[Hashable] | None = None, *,
 
     labels, arr = _table(data, columns)
     pairs = _all_pairs(labels)
+    seed = draw_seed() if seed is None else check_seed(seed)  # recorded in .attrs
     _, cols, results = compute(arr, range(len(labels)), pairs, seed=seed, client=client,
                                 scheduler=scheduler, timeout=timeout, chunk_size=chunk_size,
                                 progress=progress, retries=retries, options=options,
@@ -133,7 +134,7 @@ def mi_matrix(data: Any, columns: Sequence[Hashable] | None = None, *,
     values, stderr = (_symmetric(v, pairs, len(labels)) for v in _pair_values(results))
     matrix = pd.DataFrame(values, index=labels, columns=labels)
     names = [*map(str, labels), *(f"{labels[a]} ~ {labels[b]}" for a, b in pairs)]
-    matrix.attrs = {**_entropy_and_stderr(labels, cols, stderr),
+    matrix.attrs = {**_entropy_and_stderr(labels, cols, stderr), "seed": seed,
                     "diagnostics": diagnostics.collect(names, _flags(cols, results))}
     return matrix
 
@@ -162,6 +163,7 @@ def relevance(data: Any, target: Any, features: Sequence[Hashable] | None = None
 
     labels, arr = _table(data, None)
     labels, arr, name = _with_target(labels, arr, target)
+    seed = draw_seed() if seed is None else check_seed(seed)  # recorded in .attrs
     t = labels.index(name)
     feats = _feature_indices(labels, features, t, name)
     needed = [*feats, t]
@@ -174,6 +176,7 @@ def relevance(data: Any, target: Any, features: Sequence[Hashable] | None = None
     order = np.argsort(-values, kind="stable")
     out = pd.Series(values[order], index=[names[k] for k in order], name="mutual_information")
     out.attrs = {
+        "seed": seed,
         "entropy": {labels[c]: float(cols.values[index[c]]) for c in needed},
         "stderr": {names[k]: float(stderr[k]) for k in order},
         "diagnostics": diagnostics.collect([*(str(labels[c]) for c in needed),
