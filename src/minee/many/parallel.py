@@ -36,7 +36,8 @@ from ..checks import check_seed, draw_seed, positive_real
 from ..data.inputs import resolve_device
 from ..data.preprocessing import transform
 from ..estimation.estimators import NEE
-from ..settings import read_rows
+from ..settings import Settings, read_rows
+from ..training.transform_choice import choose_transform
 from .jobs import Entropies, PairResult
 from .scheduling import Plan, chunks, connect, run_dask, run_local
 from .store import ChunkStore, job_fingerprint
@@ -47,6 +48,36 @@ __all__ = ["compute", "CHUNK_CPU", "CHUNK_GPU"]
 # about 8 to 32 and rises beyond (activations leave the cache: benchmarks/scale.py); a GPU
 # wants wide models to fill it.
 CHUNK_CPU, CHUNK_GPU = 16, 256
+
+
+def _table_settings(options: dict[str, Any], seed: int, rows: int) -> Settings:
+    """The settings every job of a table shares: :class:`~minee.NEE`'s with ``options``,
+    preprocessing ``"auto"`` unless they name one (the MI default's choice, made once for
+    the table). Unknown or invalid options fail here, before any work; the settings travel
+    with every job as data, so a worker whose minee has other recipes computes the same."""
+    advanced = options.get("advanced")
+    if advanced is None or isinstance(advanced, dict):
+        options = {**options, "advanced": {"preprocess": "auto", **(advanced or {})}}
+    return NEE.from_options(**options, seed=seed).settings(rows)
+
+
+def _preprocessed(data: np.ndarray, settings: Settings) -> tuple[np.ndarray, Settings]:
+    """The table (n, C) as its jobs read it, and their settings.
+
+    ``"auto"`` chooses, for the whole table, rank-t scores or the data's own scale (then
+    with the entropies' edge maps) as the MI default does for one problem
+    (:func:`~minee.training.transform_choice.choose_transform`), so that a pair's value
+    agrees with ``mutual_information`` on its two columns. Rank-t scores are one t copula
+    for the whole table: a dof per column set puts a column's and its pairs' entropies on
+    different scales (a cubed column read -0.54 nats for 1.69)."""
+    method = settings.preprocess
+    if method == "auto":
+        columns = list(np.eye(data.shape[1], dtype=bool))
+        method = choose_transform(data, columns, settings.seed)
+        method = "edges" if method == "standardize" else method
+    if method == "rank-t":
+        return transform(data, "rank-t")[0], replace(settings, preprocess="none")
+    return data, replace(settings, preprocess=method)
 
 
 def compute(data: np.ndarray, needed: Sequence[int], pairs: Sequence[tuple[int, int]], *,
@@ -71,17 +102,11 @@ def compute(data: np.ndarray, needed: Sequence[int], pairs: Sequence[tuple[int, 
         raise TypeError("seed and progress are arguments of this function, not options")
     # drawn once: every job must share it (see the module docstring)
     seed = draw_seed() if seed is None else check_seed(seed)
-    # Unknown or invalid options fail here, before any work. The settings are resolved
-    # once and travel with every job as data, so a worker whose minee has other recipes
-    # computes the same.
-    settings = NEE.from_options(**options, seed=seed).settings(data.shape[0])
+    settings = _table_settings(options, seed, data.shape[0])
     data = read_rows(data, settings)
     # Jobs see only the needed columns, renumbered; pairs are then indices into them.
     index = {c: k for k, c in enumerate(needed)}
-    data = np.ascontiguousarray(data[:, list(needed)])
-    if settings.preprocess == "rank-t":  # one t copula for the table: a dof per set puts
-        # a column's and its pairs' entropies on different scales (a cube read -0.54 for 1.69)
-        data, settings = transform(data, "rank-t")[0], replace(settings, preprocess="none")
+    data, settings = _preprocessed(np.ascontiguousarray(data[:, list(needed)]), settings)
     plan = Plan(data, chunks([(k,) for k in range(len(needed))], chunk_size),
                 chunks([(index[a], index[b]) for a, b in pairs], chunk_size), settings,
                 None if store is None else ChunkStore(store, job_fingerprint(
