@@ -102,3 +102,22 @@ def test_help_has_examples(capsys: pytest.CaptureFixture[str]) -> None:
         main(["demo", "--help"])
     text = capsys.readouterr().out
     assert "minee demo --plot demo.png" in text and "nats" in text
+
+
+def test_the_default_task_is_one_where_minee_is_needed(
+        capsys: pytest.CaptureFixture[str]) -> None:
+    """The demo as a new user runs it: the Gaussian formula and KSG are both more than 10%
+    off, minee within 5% with its interval covering the truth."""
+    assert main(["demo", "--quiet", "--threads", "1"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    rows = {line.split()[0]: line for line in lines[2:6]}
+
+    def value(method: str) -> float:  # "KSG (k=3)  1.4350 ..." names the method in two words
+        return float(rows[method].split()[2 if method == "KSG" else 1])
+
+    truth = value("truth")
+    relative = {m: abs(value(m) - truth) / truth for m in ("minee", "KSG", "Gaussian")}
+    assert relative["KSG"] > 0.1 and relative["Gaussian"] > 0.1, relative
+    assert relative["minee"] < 0.05, relative
+    interval = re.search(r"\[(-?[\d.]+), (-?[\d.]+)\]", rows["minee"])
+    assert interval is not None and float(interval[1]) <= truth <= float(interval[2])
