@@ -35,7 +35,7 @@ import numpy as np
 from ..checks import check_seed, draw_seed, positive_real
 from ..data.inputs import resolve_device
 from ..data.preprocessing import transform
-from ..estimation.estimators import NEE
+from ..estimation.estimators import MINEE
 from ..settings import Settings, read_rows
 from ..training.transform_choice import choose_transform
 from .jobs import Entropies, PairResult
@@ -51,14 +51,18 @@ CHUNK_CPU, CHUNK_GPU = 16, 256
 
 
 def _table_settings(options: dict[str, Any], seed: int, rows: int) -> Settings:
-    """The settings every job of a table shares: :class:`~minee.NEE`'s with ``options``,
-    preprocessing ``"auto"`` unless they name one (the MI default's choice, made once for
-    the table). Unknown or invalid options fail here, before any work; the settings travel
+    """The settings every job of a table shares: the MI default's (:class:`~minee.MINEE`'s
+    recipe, so that a pair is trained as ``mutual_information`` trains it) with
+    ``options``, preprocessing ``"auto"`` unless they name one (chosen once for the whole
+    table). Unknown or invalid options fail here, before any work; the settings travel
     with every job as data, so a worker whose minee has other recipes computes the same."""
+    if "null" in options:
+        raise TypeError("null is not an option of a table job; estimate a pair with "
+                        "mutual_information(..., null=True)")
     advanced = options.get("advanced")
     if advanced is None or isinstance(advanced, dict):
         options = {**options, "advanced": {"preprocess": "auto", **(advanced or {})}}
-    return NEE.from_options(**options, seed=seed).settings(rows)
+    return MINEE.from_options(**options, seed=seed).settings(rows)
 
 
 def _preprocessed(data: np.ndarray, settings: Settings) -> tuple[np.ndarray, Settings]:

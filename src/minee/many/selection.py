@@ -27,7 +27,7 @@ def mutual_info_scores(X: Any, y: Any, *, seed: int = 0, **options: Any) -> np.n
         y: target, shape (n,) or (n, 1); continuous (a differential entropy must exist).
         seed: integer seed; fixed by default so that a pipeline selects the same features
             every time it is fitted.
-        options: hyperparameters of :class:`~minee.NEE` (``max_steps``, ``ensemble``, ...)
+        options: hyperparameters of :class:`~minee.MINEE` (``max_steps``, ``ensemble``, ...)
             and of :func:`minee.relevance` (``chunk_size``, ``client``).
 
     Returns:
