@@ -6,6 +6,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import minee
@@ -71,3 +72,18 @@ def test_an_entropy_reads_discrete_columns_only_when_named(tmp_path: Path) -> No
     model = minee.NEE(seed=0, discrete=True, max_steps=50).fit(bits)
     minee.save(model, tmp_path / "h.pt")
     assert minee.load(tmp_path / "h.pt").estimate_.discrete == (0, 1)
+
+
+def test_the_matrix_reads_discrete_columns_as_a_single_mi_does() -> None:
+    rng = np.random.default_rng(0)
+    a = rng.integers(0, 4, 1500)
+    df = pd.DataFrame({"a": a.astype(float), "b": a + rng.normal(size=1500),
+                       "c": rng.normal(size=1500)})
+    m = minee.mi_matrix(df, seed=0, max_steps=300)
+    single = minee.mutual_information(df[["a"]], df[["b"]], seed=0, max_steps=300)
+    assert single.discrete == (0,) and single.ci is not None
+    assert single.ci[0] <= m.loc["a", "b"] <= single.ci[1]
+    assert abs(m.loc["a", "c"]) < 0.05
+    assert "a" not in m.attrs["diagnostics"]  # read as discrete, not flagged as such
+    off = minee.mi_matrix(df, seed=0, max_steps=300, discrete=False)
+    assert "discrete" in off.attrs["diagnostics"]["a"]

@@ -33,10 +33,11 @@ from typing import Any
 import numpy as np
 
 from ..checks import check_seed, draw_seed, positive_real
+from ..data.discrete import dequantize, discrete_columns
 from ..data.inputs import resolve_device
 from ..data.preprocessing import transform
 from ..estimation.estimators import MINEE
-from ..settings import Settings, read_rows
+from ..settings import Seeds, Settings, read_rows
 from ..training.transform_choice import choose_transform
 from .jobs import Entropies, PairResult
 from .scheduling import Plan, chunks, connect, run_dask, run_local
@@ -68,12 +69,20 @@ def _table_settings(options: dict[str, Any], seed: int, rows: int) -> Settings:
 def _preprocessed(data: np.ndarray, settings: Settings) -> tuple[np.ndarray, Settings]:
     """The table (n, C) as its jobs read it, and their settings.
 
+    Discrete columns (``discrete`` ``"auto"`` or ``True``) are dequantised once for the
+    table (:mod:`minee.data.discrete`), as ``mutual_information`` dequantises a pair's.
     ``"auto"`` chooses, for the whole table, rank-t scores or the data's own scale (then
     with the entropies' edge maps) as the MI default does for one problem
     (:func:`~minee.training.transform_choice.choose_transform`), so that a pair's value
     agrees with ``mutual_information`` on its two columns. Rank-t scores are one t copula
     for the whole table: a dof per column set puts a column's and its pairs' entropies on
     different scales (a cubed column read -0.54 nats for 1.69)."""
+    if settings.discrete == "auto" or settings.discrete is True:
+        # discrete columns read once for the table as a single MI reads its own (integer
+        # codes plus uniform noise: every pair's MI kept), before any scale is chosen
+        coded = discrete_columns(data, {"table": data.shape[1]}, settings.discrete)
+        data = dequantize(data, coded, Seeds.from_seed(settings.seed).dequantize)
+        settings = replace(settings, discrete=False)
     method = settings.preprocess
     if method == "auto":
         columns = list(np.eye(data.shape[1], dtype=bool))
