@@ -481,3 +481,18 @@ def test_table_diagnostics_are_one_line_a_flag(capsys: pytest.CaptureFixture[str
     ]
     report_flags({})
     assert capsys.readouterr().err == ""
+
+
+def test_the_report_says_how_many_rows_were_read(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=600)
+    path = tmp_path / "d.csv"
+    pd.DataFrame({"a": a, "b": a + rng.normal(size=600)}).to_csv(path, index=False)
+    args = ["estimate", str(path), "--x", "a", "--y", "b", "--max-steps", "20", "--quiet",
+            "--seed", "0", "--max-rows", "200"]
+    assert main([*args, "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["rows"] == 600 and result["rows_read"] == 200
+    assert main(args) == 0
+    assert "(600 rows, 200 read, MINEE" in capsys.readouterr().out

@@ -176,3 +176,17 @@ def test_the_seed_used_is_recorded_and_repeats_the_run(tmp_path: Path) -> None:
                                  "--quiet", "--seed", used), env=env, capture_output=True,
                             text=True, timeout=300)
     assert repeat.stdout == out.stdout
+
+
+def test_a_store_of_another_minee_version_is_refused(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    df, store = table(), tmp_path / "store"
+    minee.mi_matrix(df, store=store, **OPTIONS)
+    monkeypatch.setattr(minee, "__version__", "0.0.0-other")
+    with pytest.raises(ValueError, match="another job"):
+        minee.mi_matrix(df, store=store, **OPTIONS)
+
+
+def test_a_table_names_no_discrete_columns() -> None:
+    with pytest.raises(ValueError, match="discrete for a table is 'auto'"):
+        minee.mi_matrix(table(), discrete=["a"], **OPTIONS)

@@ -161,10 +161,11 @@ def shape_checks(limited: bool) -> dict[str, str]:
     if not limited:
         return {}
     return {"shape_unresolved": (
-        "the mixture reference reached the most components these rows support and each "
-        "size still fitted held-out rows better: the law has more shape than the fit "
-        "resolves, and the estimate may be off by more than its interval (an MI most "
-        "often low); estimate on more rows, or read it with that caution")}
+        "the mixture reference reached the most components these rows support, and that "
+        "size still fitted held-out rows clearly better than the one before: the law has "
+        "more shape than the fit resolves, and the estimate may be off by more than its "
+        "interval (an MI most often low); estimate on more rows, or read it with that "
+        "caution")}
 
 
 def ceiling_checks(value: float, rows: int, ceiling: float | None = None) -> dict[str, str]:

@@ -50,7 +50,27 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "wb",
         OSError: the write failed (a full disk, a quota): the message says so, and that
             a file ``path`` already held is untouched.
     """
-    target = Path(path)
+    target = _regular_target(Path(path))
+    with _space_errors(target):
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp",
+                                   dir=target.parent)
+    try:
+        with _space_errors(target):
+            # mkstemp makes the file owner-only; give it the mode open() would have given
+            os.fchmod(fd, _mode_for(target))
+            with os.fdopen(fd, mode, **open_args) as fh:
+                yield fh
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, target)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def _regular_target(target: Path) -> Path:
+    """The file a write to ``target`` replaces (a link's file), once it is known to be a
+    regular file or none, in an existing folder."""
     if target.is_symlink():
         target = target.resolve()  # replace the link's file, not the link
     if target.is_dir():
@@ -60,25 +80,31 @@ def atomic_write(path: str | os.PathLike[str], mode: str = "wb",
                          "minee writes regular files only; give a file path")
     if not target.parent.is_dir():
         raise FileNotFoundError(f"no such folder: {target.parent}")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    return target
+
+
+@contextlib.contextmanager
+def _space_errors(target: Path) -> Iterator[None]:
+    """A full disk or quota inside the block raises the error that says so
+    (:func:`_full_disk`); any other error passes unchanged."""
     try:
-        # mkstemp makes the file owner-only; give it the mode open() would have given it
-        os.fchmod(fd, _mode_for(target))
-        with os.fdopen(fd, mode, **open_args) as fh:
-            yield fh
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
+        yield
     except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+        full = _full_disk(exc, target)
+        if full is None:
             raise
-        kept = "its previous content is untouched" if target.exists() else "nothing written"
-        raise OSError(exc.errno, f"no space left to write {target} ({kept}); free some "
-                      "space and run again") from None
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        raise full from None
+
+
+def _full_disk(exc: OSError, target: Path) -> OSError | None:
+    """The error to raise for a write to ``target`` that ran out of space or quota, saying
+    that a file already there is untouched; ``None`` for any other failure."""
+    if exc.errno not in (errno.ENOSPC, errno.EDQUOT):
+        return None
+    what = "no space left" if exc.errno == errno.ENOSPC else "the disk quota is used up"
+    kept = "its previous content is untouched" if target.exists() else "nothing written"
+    return OSError(exc.errno, f"{what} to write {target} ({kept}); free some space and run "
+                              "again")
 
 
 def _mode_for(target: Path) -> int:

@@ -42,8 +42,9 @@ __all__ = ["save", "load", "FORMAT"]
 # dof per column (a Student-t reference may be one t per variable); 9: the engine's
 # epoch order and reference pool; 10: the fit's settings as one record (the estimator's
 # options kept as given), any registered estimator class; 11: each problem's preprocessing
-# (``preprocess="auto"`` chooses per problem) and column maps (``"edges"``)
-FORMAT = "minee-model-11"
+# (``preprocess="auto"`` chooses per problem) and column maps (``"edges"``); 12: the
+# training reading at the state an estimate is read at (its allowance) and ``max_rows``
+FORMAT = "minee-model-12"
 _ADVICE = "save the fitted estimator again with minee.save"
 # the state's entries and their types; a file lacking one is refused, not half-loaded
 _FIELDS: dict[str, type | tuple[type, ...]] = {

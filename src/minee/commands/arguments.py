@@ -171,6 +171,8 @@ def add_training_arguments(parser: argparse.ArgumentParser) -> None:
                          "gaussian, uniform, or a registered one (MI-NEE and entropy only)")
     hp.add_argument("--ref-factor", type=finite_float, metavar="F")
     hp.add_argument("--hidden", type=int, metavar="N", help="critic width")
+    hp.add_argument("--max-rows", type=int, metavar="N",
+                    help="above N rows read a seeded subsample of N (default 10000)")
     hp.add_argument("--device", default="auto", help="cpu, cuda or auto (default)")
     hp.add_argument("--threads", type=positive_or_auto, default="auto", metavar="N|auto",
                     help="torch threads during the fit (default auto: one for small models, "
@@ -190,7 +192,7 @@ def estimator_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 #: the recipe settings the command line takes (passed as ``advanced``)
-ADVANCED = ("preprocess", "lr", "batch_size", "patience", "ref_factor", "hidden")
+ADVANCED = ("preprocess", "lr", "batch_size", "patience", "ref_factor", "hidden", "max_rows")
 
 
 def add_shared_options(parser: argparse.ArgumentParser) -> None:
@@ -222,12 +224,7 @@ def add_shared_options(parser: argparse.ArgumentParser) -> None:
 
 
 def shared_options(args: argparse.Namespace) -> dict[str, Any]:
-    """The keyword arguments of :func:`minee.mi_matrix` / :func:`minee.relevance`; a seed
-    not given is drawn here and kept in ``args.seed`` (messages print it)."""
-    if args.seed is None:
-        from ..checks import draw_seed
-
-        args.seed = draw_seed()
+    """The keyword arguments of :func:`minee.mi_matrix` / :func:`minee.relevance`."""
     options: dict[str, Any] = {"seed": args.seed, "scheduler": args.scheduler,
                                "chunk_size": args.chunk_size, "device": args.device,
                                "threads": args.threads, "timeout": args.timeout,

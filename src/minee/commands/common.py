@@ -136,7 +136,8 @@ def _json_report(args: argparse.Namespace, estimator: Any, columns: dict[str, li
     """The ``--json`` object: the estimate plus where it came from and how it was made."""
     out = estimator.estimate_.to_dict()
     # settings_: what the fit ran with (batch_size resolved to rows, the seed it used)
-    out.update(file=args.file, rows=rows, columns=columns,
+    # rows: the file's; rows_read: those the fit read (a subsample above max_rows)
+    out.update(file=args.file, rows=rows, rows_read=estimator.estimate_.rows, columns=columns,
                estimator=type(estimator).__name__, seed=estimator.run_.seed,
                settings=estimator.settings_.to_dict(), plot=args.plot, model=args.save)
     return out

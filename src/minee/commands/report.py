@@ -35,7 +35,8 @@ def report_table(est: Any, path: str, columns: dict[str, list[str]], rows: int, 
         settings: the fit's :class:`~minee.settings.Settings` (its ensemble and folds).
     """
     ensemble, folds = (1, 1) if settings is None else (settings.ensemble, settings.folds)
-    lines = [f"{est.symbol} from {path} ({rows:,} rows, {name}"
+    read = f", {est.rows:,} read" if est.rows is not None and est.rows < rows else ""
+    lines = [f"{est.symbol} from {path} ({rows:,} rows{read}, {name}"
              + (f", ensemble {ensemble}" if ensemble > 1 else "")
              + (f", {folds} cross-fitted folds" if folds > 1 else "") + ")"]
     lines += [f"  {var.upper()}: {', '.join(cols)}" for var, cols in columns.items()]

@@ -61,16 +61,19 @@ def _sigterm_interrupts() -> Iterator[None]:
 
 
 def run_kept(args: argparse.Namespace, job: Callable[[Path | None], Any]) -> Any:
-    """``job(store)``, then the seed it used on stderr (``args.seed``, drawn by the job's
-    options if not given); on Ctrl-C or SIGTERM, say what was kept and how to continue,
-    then end the command with exit code 130 (``SystemExit``)."""
+    """The seed on stderr first (drawn here if not given: a run killed outright must still
+    be resumable), then ``job(store)``; on Ctrl-C or SIGTERM, say what was kept and how to
+    continue, then end the command with exit code 130 (``SystemExit``)."""
     store = store_folder(args)
+    if args.seed is None:
+        from ..checks import draw_seed
+
+        args.seed = draw_seed()
+    print(f"minee {args.command}: seed {args.seed} (--seed {args.seed} repeats this run)",
+          file=sys.stderr, flush=True)
     try:
         with _sigterm_interrupts():
-            result = job(store)
-        print(f"minee {args.command}: seed {args.seed} (--seed {args.seed} repeats this run)",
-              file=sys.stderr)
-        return result
+            return job(store)
     except KeyboardInterrupt:
         command = f"minee {args.command}"
         if store is None:

@@ -180,10 +180,13 @@ class Estimator:
             log_scale: per problem, ln of each column's preprocessing scale (P, D).
             settings: the resolved settings (default: :meth:`settings` for these rows).
             extra: passed to :func:`minee.estimation.model.build_run` (``critic=``).
+
+        Above ``max_rows`` rows the model holds the seeded subsample a fit reads.
         """
-        return model.build_run(data, self.heads(widths),
-                               self.settings(data.shape[1]) if settings is None else settings,
-                               log_scale=log_scale, quantity=self._quantity, **extra)
+        settings = self.settings(data.shape[1]) if settings is None else settings
+        return model.build_run(read_rows(data, settings, axis=1), self.heads(widths),
+                               settings, log_scale=log_scale, quantity=self._quantity,
+                               **extra)
 
     def fitted_from(self, run: Run) -> Estimator:
         """Set the fitted attributes from a trained ``run``'s first problem; returns self.

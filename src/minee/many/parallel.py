@@ -60,6 +60,10 @@ def _table_settings(options: dict[str, Any], seed: int, rows: int) -> Settings:
     if "null" in options:
         raise TypeError("null is not an option of a table job; estimate a pair with "
                         "mutual_information(..., null=True)")
+    if isinstance(options.get("discrete"), (list, tuple)):
+        raise ValueError("discrete for a table is 'auto' (columns holding at most half as "
+                         "many distinct values as rows), True or False; it names no "
+                         "columns: give those columns integer values and use 'auto'")
     advanced = options.get("advanced")
     if advanced is None or isinstance(advanced, dict):
         options = {**options, "advanced": {"preprocess": "auto", **(advanced or {})}}

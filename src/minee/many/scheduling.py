@@ -149,12 +149,16 @@ def run_dask(client: Any, plan: Plan, progress: bool, retries: int
     names = [f"columns-{k}" for k in range(len(plan.col_chunks))] + [
         f"pairs-{k}" for k in range(len(plan.pair_chunks))]
     found = {name: plan.stored(name) for name in names}
-    cols: list[Any] = [found[f"columns-{k}"] or client.submit(
-        entropy_job, shared, chunk, plan.settings, retries=retries, pure=False,
-        key=f"minee-col-{k}-{token}") for k, chunk in enumerate(plan.col_chunks)]
-    pairs: list[Any] = [found[f"pairs-{k}"] or client.submit(
-        pair_job, shared, chunk, cols, plan.settings, retries=retries, pure=False,
-        key=f"minee-pair-{k}-{token}") for k, chunk in enumerate(plan.pair_chunks)]
+    cols: list[Any] = [found[f"columns-{k}"] if isinstance(found[f"columns-{k}"], Entropies)
+                       else client.submit(entropy_job, shared, chunk, plan.settings,
+                                          retries=retries, pure=False,
+                                          key=f"minee-col-{k}-{token}")
+                       for k, chunk in enumerate(plan.col_chunks)]
+    pairs: list[Any] = [found[f"pairs-{k}"] if isinstance(found[f"pairs-{k}"], PairResult)
+                        else client.submit(pair_job, shared, chunk, cols, plan.settings,
+                                           retries=retries, pure=False,
+                                           key=f"minee-pair-{k}-{token}")
+                        for k, chunk in enumerate(plan.pair_chunks)]
     if progress:
         _announce(plan, None)
     everything = cols + pairs
@@ -166,7 +170,8 @@ def run_dask(client: Any, plan: Plan, progress: bool, retries: int
             bar.chunk_done(size)
         for future in as_completed([f for f in everything if _is_future(f)]):
             name, size = by_key[future.key]
-            plan.keep(name, future.result())
+            if future.status == "finished":  # a failed task raises in gather, below,
+                plan.keep(name, future.result())  # after every finished one is kept
             bar.chunk_done(size)
     # Gathered in submission order; a result lost with a dead worker is recomputed first.
     results = client.gather(everything)

@@ -36,11 +36,20 @@ _ADVICE = "delete the store's folder to start the job again"
 def job_fingerprint(data: np.ndarray, needed: Sequence[int],
                     pairs: Sequence[tuple[int, int]], settings: Settings,
                     chunk_size: int) -> str:
-    """SHA-256 (hex) of everything a job's numbers depend on."""
+    """SHA-256 (hex) of everything a job's numbers depend on: its rows, columns and pairs,
+    settings, chunk size, the device type it trains on and the minee and torch versions
+    (chunks of another version or device are not mixed in)."""
+    import torch
+
+    from .. import __version__
+    from ..data.inputs import resolve_device
+
     digest = hashlib.sha256(np.ascontiguousarray(data, dtype=np.float64).tobytes())
     described = {"shape": list(data.shape), "needed": list(map(int, needed)),
                  "pairs": [list(map(int, p)) for p in pairs], "chunk_size": chunk_size,
-                 "settings": settings.to_dict()}
+                 "settings": settings.to_dict(), "minee": __version__,
+                 "torch": torch.__version__,
+                 "device": resolve_device(settings.device).type}
     digest.update(json.dumps(described, sort_keys=True, default=str).encode())
     return digest.hexdigest()
 

@@ -116,8 +116,9 @@ class Records:
         # states saved before the one-state reading (reproduce checkpoints, which hold no
         # held-out rows and so never select) lack it
         self.head_best = state.get("head_best", self.best).to(device)
-        # and before the training reading at the best state (NaN: not known)
-        unknown = torch.full_like(self.best, math.nan)
-        self.best_train = state.get("best_train", unknown).to(device)
-        self.head_best_train = state.get("head_best_train", unknown).to(device)
+        # and before the training reading at the best state: the last one stands in (what
+        # the allowance read then)
+        last = self.smooth.get("train", torch.full_like(self.best, math.nan))
+        self.best_train = state.get("best_train", last).to(device)
+        self.head_best_train = state.get("head_best_train", last).to(device)
         self.since_best = state["since_best"]
