@@ -179,12 +179,14 @@ def save_checked(path: str | os.PathLike[str], payload: dict[str, Any], kind: st
 
 
 def load_checked(path: str | os.PathLike[str], kind: str, *, what: str,
-                 advice: str) -> dict[str, Any]:
+                 advice: str, older: tuple[str, ...] = ()) -> dict[str, Any]:
     """Read a file written by :func:`save_checked` with this ``kind``, verifying it.
 
     Arguments:
         path: the file.
         kind: the kind it must have been written as.
+        older: earlier kinds also read (verified alike; the caller migrates their
+            payload).
         what: the file's description in error messages (e.g. ``"a minee model file"``).
         advice: what to do about a refused file, ending the error message
             (e.g. ``"delete it and rerun without --resume"``).
@@ -204,8 +206,8 @@ def load_checked(path: str | os.PathLike[str], kind: str, *, what: str,
     if not data:
         raise ValueError(f"{target} is empty, not {what}; {advice}")
     container = _unpickle(data, f"{target} is not {what}", advice)
-    if not isinstance(container, dict) or container.get("format") != kind:
-        found = container.get("format") if isinstance(container, dict) else None
+    found = container.get("format") if isinstance(container, dict) else None
+    if found not in (kind, *older):
         raise ValueError(f"{target} is not {what} (format {found!r}, expected {kind!r}); "
                          f"{advice}")
     payload = container.get("payload")
@@ -214,7 +216,7 @@ def load_checked(path: str | os.PathLike[str], kind: str, *, what: str,
             or not isinstance(container["sha256"], str):
         raise ValueError(f"{target} is a damaged copy of {what}; {advice}")
     body = container["payload"].numpy().tobytes()
-    damaged = container["sha256"] != _digest(kind, container["layout"], body)
+    damaged = container["sha256"] != _digest(found, container["layout"], body)
     if not damaged and container["layout"] == _layout():
         damaged = _saved(container) != data
     if damaged:

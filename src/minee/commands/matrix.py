@@ -48,7 +48,7 @@ def add_parser(subparsers: Any) -> None:
 def run(args: argparse.Namespace) -> int:
     """Estimate the matrix, print it, then write --out and --plot."""
     check_outputs(out=args.out, plot=args.plot)  # before a long run, not after it
-    store_folder(args)  # --resume and the kept chunks checked before the data is read
+    store = store_folder(args)  # --resume and the kept chunks checked before the data is read
     import pandas as pd
 
     from ..data.io import numeric_matrix, read_table
@@ -59,7 +59,7 @@ def run(args: argparse.Namespace) -> int:
     # the library (torch) only now: 'minee --help' and input errors answer without it
     from .. import mi_matrix  # the public name: where it is defined may move
 
-    matrix = run_kept(args, lambda store: mi_matrix(table, store=store,
+    matrix = run_kept(args, store, lambda: mi_matrix(table, store=store,
                                                     **shared_options(args)))
     print(matrix.to_string(float_format=lambda v: f"{v:.3f}", na_rep="-"))
     sys.stdout.flush()  # the matrix is out before a side write can fail

@@ -48,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     if args.top is not None and args.top < 1:
         raise ValueError(f"--top must be a positive integer, got {args.top}")
     check_outputs(out=args.out)  # before a long run, not after it
-    store_folder(args)  # --resume and the kept chunks checked before the data is read
+    store = store_folder(args)  # --resume and the kept chunks checked before the data is read
     import numpy as np
     import pandas as pd
 
@@ -68,7 +68,7 @@ def run(args: argparse.Namespace) -> int:
     # the library (torch) only now: 'minee --help' and input errors answer without it
     from .. import relevance  # the public name: where it is defined may move
 
-    ranking = run_kept(args, lambda store: relevance(table, target, store=store,
+    ranking = run_kept(args, store, lambda: relevance(table, target, store=store,
                                                      **shared_options(args)))
     frame = pd.DataFrame({"mi_nats": ranking,
                           "stderr": pd.Series(ranking.attrs["stderr"])})

@@ -60,11 +60,11 @@ def _sigterm_interrupts() -> Iterator[None]:
         signal.signal(signal.SIGTERM, signal.SIG_DFL if old is None else old)
 
 
-def run_kept(args: argparse.Namespace, job: Callable[[Path | None], Any]) -> Any:
+def run_kept(args: argparse.Namespace, store: Path | None, job: Callable[[], Any]) -> Any:
     """The seed on stderr first (drawn here if not given: a run killed outright must still
-    be resumable), then ``job(store)``; on Ctrl-C or SIGTERM, say what was kept and how to
+    be resumable), then ``job()``, which keeps its chunks in ``store``
+    (:func:`store_folder`'s); on Ctrl-C or SIGTERM, say what was kept there and how to
     continue, then end the command with exit code 130 (``SystemExit``)."""
-    store = store_folder(args)
     if args.seed is None:
         from ..checks import draw_seed
 
@@ -73,14 +73,16 @@ def run_kept(args: argparse.Namespace, job: Callable[[Path | None], Any]) -> Any
           file=sys.stderr, flush=True)
     try:
         with _sigterm_interrupts():
-            return job(store)
+            return job()
     except KeyboardInterrupt:
         command = f"minee {args.command}"
         if store is None:
             print(f"{command}: interrupted; nothing was kept (give --out or --store to keep "
                   "finished chunks)", file=sys.stderr)
         else:
-            kept = sum(1 for _ in store.glob("*.chunk"))
+            from ..many.store import kept_chunks
+
+            kept = kept_chunks(store)
             print(f"{command}: interrupted; {kept} finished chunk(s) kept in {store}: run "
                   f"the same command with --seed {args.seed} --resume to continue",
                   file=sys.stderr)

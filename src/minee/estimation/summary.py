@@ -115,12 +115,10 @@ def _allowance(run: Run, t: _Terms, sl: slice, finite: np.ndarray, value: float)
                           else math.nan)
 
 
-def _flags(run: Run, t: _Terms, p: int, history: History, value: float) -> dict[str, str]:
-    """The diagnostics of problem ``p``: of its data, its training, its settings and its
-    reference."""
-    k = run.settings.members
-    sl = slice(p * k, (p + 1) * k)
-    finite = np.isfinite(t.values[sl])
+def _flags(run: Run, t: _Terms, p: int, sl: slice, finite: np.ndarray, history: History,
+           value: float) -> dict[str, str]:
+    """The diagnostics of problem ``p`` (its members ``sl``, the ``finite`` ones): of its
+    data, its training, its settings and its reference."""
     # the finite members' last training reading, as for the value
     train_value = float(np.nanmean(t.train_values[sl][finite])) if finite.any() else math.nan
     flags = diagnostics.data_checks(run.data[p % run.data.shape[0]],
@@ -128,7 +126,7 @@ def _flags(run: Run, t: _Terms, p: int, history: History, value: float) -> dict[
                                     ranked=run.transform(p) in RANK_TRANSFORMS)
     flags.update(diagnostics.training_checks(
         history.steps, history.estimate, train_value, value,
-        diverged=int(t.diverged[sl].sum()), members=k,
+        diverged=int(t.diverged[sl].sum()), members=run.settings.members,
         stopped_early=run.engine.stopped_early, heldout=history.heldout is not None))
     flags.update(diagnostics.settings_checks(run.settings.lr))
     limited = run.reference.shape_limited()
@@ -163,7 +161,7 @@ def _estimate(run: Run, t: _Terms, p: int) -> Estimate:
     error = stderr(members[finite], t.variance[sl][finite], run.settings.folds)
     mi = run.quantity != "entropy"
     bias = _allowance(run, t, sl, finite, value)
-    flags = _flags(run, t, p, history, value)
+    flags = _flags(run, t, p, sl, finite, history, value)
     return Estimate(
         value=value,
         entropies={} if t.entropies is None

@@ -26,10 +26,11 @@ if TYPE_CHECKING:
     from ..settings import Settings
     from .jobs import Entropies, PairResult
 
-__all__ = ["ChunkStore", "job_fingerprint"]
+__all__ = ["ChunkStore", "job_fingerprint", "kept_chunks"]
 
 _KIND = "minee-chunk-1"
 _MANIFEST = "job.json"
+_SUFFIX = ".chunk"
 _ADVICE = "delete the store's folder to start the job again"
 
 
@@ -52,6 +53,11 @@ def job_fingerprint(data: np.ndarray, needed: Sequence[int],
                  "device": resolve_device(settings.device).type}
     digest.update(json.dumps(described, sort_keys=True, default=str).encode())
     return digest.hexdigest()
+
+
+def kept_chunks(folder: str | os.PathLike[str]) -> int:
+    """How many finished chunks the store ``folder`` holds."""
+    return sum(1 for _ in Path(folder).glob(f"*{_SUFFIX}"))
 
 
 class ChunkStore:
@@ -85,15 +91,11 @@ class ChunkStore:
             with atomic_write(manifest, "w") as fh:
                 json.dump({"job": fingerprint, "format": _KIND}, fh)
 
-    def done(self) -> int:
-        """How many chunks are stored."""
-        return sum(1 for _ in self.folder.glob("*.chunk"))
-
     def load(self, name: str) -> Entropies | PairResult | None:
         """The stored result of chunk ``name``, or ``None`` if it is not there yet."""
         from .jobs import Entropies, PairResult
 
-        path = self.folder / f"{name}.chunk"
+        path = self.folder / f"{name}{_SUFFIX}"
         if not path.exists():
             return None
         saved = load_checked(path, _KIND, what="a finished chunk of this job",
@@ -111,6 +113,6 @@ class ChunkStore:
         fields: dict[str, Any] = vars(result)
         arrays = {k: torch.from_numpy(np.asarray(v)) for k, v in fields.items()
                   if k != "diagnostics"}
-        save_checked(self.folder / f"{name}.chunk",
+        save_checked(self.folder / f"{name}{_SUFFIX}",
                      {"type": "entropies" if isinstance(result, Entropies) else "pairs",
                       "arrays": arrays, "diagnostics": list(result.diagnostics)}, _KIND)

@@ -76,14 +76,8 @@ def _load_migrated(ckpt: Path) -> dict[str, Any]:
     """A checkpoint's content in this version's layout: a version-3 file's engines get a
     fresh feed (a new epoch order and reference pool at the next step: the continued run
     is the same in law, not the same draws as one never interrupted)."""
-    try:
-        return load_checked(ckpt, CHECKPOINT_KIND, what="a minee reproduce checkpoint",
-                            advice=_ADVICE)
-    except ValueError as exc:
-        old = f"minee-checkpoint-{_MIGRATED_VERSION}"
-        if f"format {old!r}" not in str(exc):
-            raise
-    saved = load_checked(ckpt, old, what="a minee reproduce checkpoint", advice=_ADVICE)
+    saved = load_checked(ckpt, CHECKPOINT_KIND, what="a minee reproduce checkpoint",
+                         advice=_ADVICE, older=(f"minee-checkpoint-{_MIGRATED_VERSION}",))
     engines = saved.get("engines")
     if saved.get("version") == _MIGRATED_VERSION and isinstance(engines, dict):
         for state in engines.values():
