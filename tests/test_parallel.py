@@ -268,3 +268,20 @@ def test_dask_continues_a_store_that_local_runs_began(client, tmp_path) -> None:
     resumed = minee.mi_matrix(table, store=store, client=client, **options)
     pd.testing.assert_frame_equal(resumed, full)
     assert sum(1 for _ in store.glob("pairs-*.chunk")) == 6
+
+
+def test_a_table_trains_with_the_table_recipe_and_its_options() -> None:
+    """Every entropy of a table starts from ``recipe(preset, "table")``; the options change
+    it as they change MINEE's recipe, and preprocessing is chosen for the table."""
+    from minee.many.parallel import _table_settings
+    from minee.presets import recipe
+
+    table = recipe("default", "table")
+    settings = _table_settings({}, 0, 5000)
+    assert (settings.hidden, settings.batch_size, settings.ref_factor) == (
+        table.hidden, table.auto_batch, table.ref_factor)
+    assert table.hidden < recipe("default", "mi").hidden
+    assert settings.preprocess == "auto" and settings.max_steps == table.max_steps
+    assert _table_settings({"advanced": {"hidden": 8}, "max_steps": 50}, 0, 5000).hidden == 8
+    paper = _table_settings({"preset": "paper"}, 0, 5000)
+    assert paper.hidden == recipe("paper", "mi").hidden

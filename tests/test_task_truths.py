@@ -260,3 +260,26 @@ def test_near_deterministic() -> None:
     pointwise = (stats.norm.logpdf(y - x, scale=s).sum(1)
                  - stats.norm.logpdf(y, scale=math.sqrt(1 + s * s)).sum(1))
     assert_mc(pointwise, task.mutual_information, 4)
+
+
+# a map that folds the line ------------------------------------------------------------------
+@pytest.mark.parametrize("freq, noise", [(2.0, 0.3), (3.0, 0.2), (1.0, 1.0)])
+def test_sine_mi_matches_monte_carlo_and_scipy_quadrature(freq: float, noise: float) -> None:
+    """I = E[ln p(Y | X) - ln p(Y)] over samples, p(y) by scipy's adaptive quadrature."""
+    task = tasks.get("sine", freq=freq, noise=noise)
+    x, y = (v[:, 0] for v in task.sample(400, seed=3))
+    density = integrate.quad_vec(lambda t: stats.norm.pdf(t) * stats.norm.pdf(
+        y, math.sin(freq * t), noise), -10, 10, limit=400, epsabs=1e-13)[0]
+    log_p = np.log(density)
+    log_cond = stats.norm.logpdf(y, np.sin(freq * x), noise)
+    assert_mc(log_cond - log_p, task.mutual_information, 4)
+
+
+def test_sine_tends_to_the_linear_channel_and_its_grid_has_converged() -> None:
+    from minee.tasks.periodic import output_entropy
+
+    # sin(f x) ~ f x for small f: Y ~ N(0, f^2 + s^2), I ~ ln(1 + f^2 / s^2) / 2
+    assert abs(tasks.get("sine", freq=1e-3, noise=1e-3).mutual_information
+               - 0.5 * math.log(2)) < 1e-5
+    for freq, noise in ((2.0, 0.3), (6.0, 0.05)):
+        assert abs(output_entropy(freq, noise) - output_entropy(freq, noise, 2)) < 1e-10

@@ -124,6 +124,7 @@ FAMILIES = [
     ("independent", {"kind": "student", "dx": 3}),
     ("gaussian", {}), ("gaussian", {"dx": 25, "dy": 25, "kind": "sparse", "seed": 4}),
     ("near_deterministic", {}), ("near_deterministic", {"d": 4, "noise": 1e-3}),
+    ("sine", {}), ("sine", {"freq": 5.0, "noise": 0.05}),
 ]
 
 
@@ -131,7 +132,7 @@ def test_every_family_is_registered() -> None:
     assert set(tasks.TASKS) == {
         "mg", "hg", "student", "monotone", "swirl", "mixture", "uniform_noise", "independent",
         "gaussian", "near_deterministic", "narrow_mixture", "shells", "curved",
-        "partly_independent"}
+        "partly_independent", "sine"}
     for name, cls in tasks.TASKS.items():
         assert cls.name == name and isinstance(tasks.get(name), cls)
 
@@ -173,7 +174,8 @@ def test_task_contract(name: str, params: dict) -> None:
     ("gaussian", {"kind": "banded"}), ("gaussian", {"strength": -1.0}),
     ("gaussian", {"seed": -3}), ("gaussian", {"dy": 0}),
     ("near_deterministic", {"noise": 0}), ("near_deterministic", {"d": 2.0}),
-    ("student", {"nu": 3}),
+    ("student", {"nu": 3}), ("sine", {"freq": 0}), ("sine", {"noise": -0.1}),
+    ("sine", {"noise": math.inf}),
 ])
 def test_new_families_refuse_bad_parameters(name: str, params: dict) -> None:
     with pytest.raises(ValueError):

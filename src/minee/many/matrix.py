@@ -85,10 +85,12 @@ _ARGS_DOC = """
             the chunks found there instead of training them again (an interrupted job
             continues; the numbers are those of an uninterrupted one). A folder holding
             another job's chunks is refused.
-        options: hyperparameters of the MI default :class:`~minee.MINEE`
-            (``max_steps``, ``ensemble``, ``reference``, ``device``, ``advanced``, ...),
-            whose recipe every entropy of the table is trained with; the preprocessing
-            (``"auto"`` unless ``advanced`` names one) is chosen once for the table."""
+        options: hyperparameters of :class:`~minee.MINEE` (``max_steps``, ``ensemble``,
+            ``reference``, ``device``, ``advanced``, ...) over the table recipe
+            (``minee.presets.recipe(preset, "table")``: the MI default's with 16-unit
+            critics and 128 data and reference rows a step), which every entropy of the table is
+            trained with; the preprocessing (``"auto"`` unless ``advanced`` names one) is
+            chosen once for the table."""
 
 
 def mi_matrix(data: Any, columns: Sequence[Hashable] | None = None, *,

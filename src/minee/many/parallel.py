@@ -27,8 +27,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import replace
-from typing import Any
+from dataclasses import dataclass, replace
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -51,9 +51,17 @@ __all__ = ["compute", "CHUNK_CPU", "CHUNK_GPU"]
 CHUNK_CPU, CHUNK_GPU = 16, 256
 
 
+@dataclass(kw_only=True, eq=False, repr=False)
+class _TableMINEE(MINEE):
+    """:class:`~minee.MINEE`'s options over the table recipe (``recipe(preset, "table")``:
+    the MI default's but for the critics' size and the rows a step)."""
+
+    _preset_kind: ClassVar[str] = "table"
+
+
 def _table_settings(options: dict[str, Any], seed: int, rows: int) -> Settings:
-    """The settings every job of a table shares: the MI default's (:class:`~minee.MINEE`'s
-    recipe, so that a pair is trained as ``mutual_information`` trains it) with
+    """The settings every job of a table shares: the table recipe (the MI default's,
+    :class:`~minee.MINEE`'s, with smaller critics and batches: :mod:`minee.presets`) with
     ``options``, preprocessing ``"auto"`` unless they name one (chosen once for the whole
     table). Unknown or invalid options fail here, before any work; the settings travel
     with every job as data, so a worker whose minee has other recipes computes the same."""
@@ -67,7 +75,7 @@ def _table_settings(options: dict[str, Any], seed: int, rows: int) -> Settings:
     advanced = options.get("advanced")
     if advanced is None or isinstance(advanced, dict):
         options = {**options, "advanced": {"preprocess": "auto", **(advanced or {})}}
-    return MINEE.from_options(**options, seed=seed).settings(rows)
+    return _TableMINEE.from_options(**options, seed=seed).settings(rows)
 
 
 def _preprocessed(data: np.ndarray, settings: Settings) -> tuple[np.ndarray, Settings]:

@@ -28,7 +28,8 @@ def mutual_info_scores(X: Any, y: Any, *, seed: int = 0, **options: Any) -> np.n
         seed: integer seed; fixed by default so that a pipeline selects the same features
             every time it is fitted.
         options: hyperparameters of :class:`~minee.MINEE` (``max_steps``, ``ensemble``, ...)
-            and of :func:`minee.relevance` (``chunk_size``, ``client``).
+            over the table recipe, and of :func:`minee.relevance` (``chunk_size``,
+            ``client``), as for :func:`minee.mi_matrix`.
 
     Returns:
         Scores, shape (p,), in nats, in column order. Flags of any estimate are raised as

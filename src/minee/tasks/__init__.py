@@ -22,7 +22,8 @@ truths:
 - "narrow_mixture": :class:`NarrowMixture`, narrow Gaussians along a ring, a wave or letters;
 - "shells": :class:`Shells`, noisy spherical shells with Y a noisy shell radius;
 - "curved": :class:`CurvedGaussian`, correlated Gaussians twisted by a norm-dependent rotation;
-- "partly_independent": :class:`PartlyIndependent`, a Gaussian diluted by independent rows.
+- "partly_independent": :class:`PartlyIndependent`, a Gaussian diluted by independent rows;
+- "sine": :class:`SineNoise`, Y = sin(f X) + noise, a map that folds the line.
 
 "narrow_mixture", "shells" and "partly_independent" have Monte Carlo truths
 (:class:`MonteCarloTask`): means over :data:`TRUTH_DRAWS` draws from the fixed
@@ -48,6 +49,7 @@ from .bounded import Beta, EntropyTask, Exponential, HalfNormal, Laplace, Triang
 from .gaussian import CorrelatedGaussian, HighDimGaussian, MixedGaussian, NearDeterministic
 from .heavy_tailed import Independent, StudentT
 from .mixture import GaussianMixturePair
+from .periodic import SineNoise
 from .shaped_gaussians import CurvedGaussian, PartlyIndependent
 from .shapes import TRUTH_DRAWS, TRUTH_SEED, MonteCarloTask, NarrowMixture, Shells
 from .transformed import MONOTONE_TRANSFORMS, MonotoneGaussian, SwirlGaussian
@@ -58,12 +60,12 @@ __all__ = ["Task", "MixedGaussian", "HighDimGaussian", "StudentT", "MonotoneGaus
            "CorrelatedGaussian", "NearDeterministic", "MONOTONE_TRANSFORMS", "get", "TASKS",
            "NarrowMixture", "Shells", "CurvedGaussian", "PartlyIndependent", "MonteCarloTask",
            "TRUTH_SEED", "TRUTH_DRAWS", "EntropyTask", "UniformBox", "Exponential", "Beta",
-           "HalfNormal", "Laplace", "Triangular", "ENTROPY_TASKS", "get_entropy"]
+           "HalfNormal", "Laplace", "Triangular", "ENTROPY_TASKS", "get_entropy", "SineNoise"]
 
 TASKS: dict[str, type[Task]] = {cls.name: cls for cls in (
     MixedGaussian, HighDimGaussian, StudentT, MonotoneGaussian, SwirlGaussian,
     GaussianMixturePair, UniformNoise, Independent, CorrelatedGaussian, NearDeterministic,
-    NarrowMixture, Shells, CurvedGaussian, PartlyIndependent)}
+    NarrowMixture, Shells, CurvedGaussian, PartlyIndependent, SineNoise)}
 
 ENTROPY_TASKS: dict[str, type[EntropyTask]] = {cls.name: cls for cls in (
     UniformBox, Exponential, Beta, HalfNormal, Laplace, Triangular)}
