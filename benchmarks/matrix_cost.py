@@ -17,6 +17,7 @@ many of them are flagged; the clock and the load.
     python benchmarks/matrix_cost.py --set tune --seeds 100,101 --config h16 --advanced \
         '{"hidden": 16, "auto_batch": 128}'
     python benchmarks/matrix_cost.py --set tune --summary
+    python benchmarks/matrix_cost.py --scores   # mutual_info_scores, 4 features x 2,000 rows
 """
 
 from __future__ import annotations
@@ -137,6 +138,23 @@ def measure(problems: Problems, n: int, seed: int, options: dict[str, Any]
     return row
 
 
+def scores_cost(n: int = 2000) -> dict[str, Any]:
+    """``mutual_info_scores`` on four features of ``n`` rows (y = x0 + sin 2 x1 + noise;
+    x2, x3 independent of y) against ``mutual_info_regression``: CPU seconds, scores."""
+    from sklearn.feature_selection import mutual_info_regression
+
+    clock = clock_ms(iterations=100)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(n, 4))
+    y = x[:, 0] + np.sin(2 * x[:, 1]) + 0.5 * rng.normal(size=n)
+    ours, cpu = _timed(lambda: minee.mutual_info_scores(x, y))
+    theirs, sk_cpu = _timed(lambda: mutual_info_regression(x, y, random_state=0))
+    return {"case": "mutual_info_scores", "n": n, "cpu_s": cpu,
+            "cpu_s_at_11ms": cpu * REFERENCE_CLOCK_MS / clock, "scores": ours.tolist(),
+            "sklearn_cpu_s": sk_cpu, "sklearn": theirs.tolist(), "clock_ms": clock,
+            "load": os.getloadavg()[0]}
+
+
 def summary(rows: list[dict[str, Any]], problems: Problems) -> str:
     """Per configuration: CPU per pair at 11 ms, the pairs' mean |error|, how many lie in
     the single call's interval, mean |error| of the single calls and of sklearn, the
@@ -169,6 +187,8 @@ def main() -> None:
     parser.add_argument("--advanced", default=None, help="recipe fields as JSON")
     parser.add_argument("--chunk-size", type=int, default=None)
     parser.add_argument("--summary", action="store_true", help="print the table only")
+    parser.add_argument("--scores", action="store_true",
+                        help="time mutual_info_scores instead (results/matrix-cost.jsonl)")
     args = parser.parse_args()
     path = RESULTS / ("matrix-cost.jsonl" if args.set == "cost"
                       else f"matrix-{args.set}.jsonl")
@@ -176,6 +196,11 @@ def main() -> None:
         print(summary([r for r in read_jsonl(path) if r["n"] == args.n], SETS[args.set]))
         return
     torch.set_num_threads(1)
+    if args.scores:
+        row = scores_cost()
+        append_jsonl(RESULTS / "matrix-cost.jsonl", row)
+        print(json.dumps(row))
+        return
     options: dict[str, Any] = {"chunk_size": args.chunk_size}
     if args.advanced is not None:
         options["advanced"] = json.loads(args.advanced)

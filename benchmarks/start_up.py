@@ -1,8 +1,9 @@
 """What a process pays before its first estimate: CPU seconds of the first default MI
 call minus the second's on the same data (2 + 2 Gaussian columns, 5,000 rows, one torch
 thread), each in a fresh process, median over runs; once as a user runs it (``import
-minee`` imports no torch, so the first call imports it) and once with torch already
-imported (what minee itself adds). Prints the medians and writes
+minee`` imports no torch, so the first call imports it), once with torch already
+imported (what minee adds to torch's import) and once with scipy.special too (what minee
+adds to its libraries' imports). Prints the medians and writes
 ``results/start-up.jsonl``.
 
     python benchmarks/start_up.py --runs 5
@@ -51,7 +52,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=5)
     runs = parser.parse_args().runs
     clock = clock_ms(iterations=100)
-    for label, pre in (("as a user runs it", ""), ("torch imported first", "import torch")):
+    for label, pre in (("as a user runs it", ""), ("torch imported first", "import torch"),
+                       ("torch and scipy.special imported first",
+                        "import torch, scipy.special")):
         rows = [measure(pre) for _ in range(runs)]
         row = {"case": label, "runs": runs,
                "import_minee_cpu_s": statistics.median(r[0] for r in rows),

@@ -285,3 +285,46 @@ def test_a_table_trains_with_the_table_recipe_and_its_options() -> None:
     assert _table_settings({"advanced": {"hidden": 8}, "max_steps": 50}, 0, 5000).hidden == 8
     paper = _table_settings({"preset": "paper"}, 0, 5000)
     assert paper.hidden == recipe("paper", "mi").hidden
+
+
+def test_a_pair_with_narrow_modes_is_read_on_the_scale_a_single_call_chooses(tmp_path):
+    """A ring of 12 narrow components among heavy-tailed and cubed columns: the table is
+    read on rank-t scores, which bend the ring (the pair read 15% low on them); the pair
+    is read again on the data's scale, as mutual_information reads it, and a store keeps
+    those chunks too (a second call reads them back, to the same numbers)."""
+    task = minee.tasks.get("narrow_mixture", layout="ring", k=12, width=0.05)
+    x, y = task.sample(2000, seed=0)
+    rng = np.random.default_rng(1)
+    g = rng.normal(size=2000)
+    frame = pd.DataFrame({"rx": x[:, 0], "ry": y[:, 0], "g": g, "t": rng.standard_t(3, 2000),
+                          "g3": g**3 + 0.5 * rng.normal(size=2000)})
+    m = minee.mi_matrix(frame, seed=0, store=tmp_path / "parts")
+    single = minee.mutual_information(frame[["rx"]], frame[["ry"]], seed=0)
+    assert single.ci[0] <= m.loc["rx", "ry"] <= single.ci[1]
+    assert abs(m.loc["rx", "ry"] - task.mutual_information) < 0.05 * task.mutual_information
+    assert sorted(p.name for p in (tmp_path / "parts").glob("standardize-*")) == [
+        "standardize-columns-0.chunk", "standardize-pairs-0.chunk"]
+    again = minee.mi_matrix(frame, seed=0, store=tmp_path / "parts")
+    pd.testing.assert_frame_equal(m, again)
+
+
+def test_only_pairs_clearly_above_zero_have_their_scale_chosen(monkeypatch) -> None:
+    from minee.many import rescaling
+    from minee.many.jobs import PairResult
+
+    asked: list[list[int]] = []
+
+    def choose(sample, groups, seed):
+        asked.append([int(round(v)) for v in sample[0]])
+        return "standardize" if sample[0, 0] == 2 else "rank-t"
+
+    monkeypatch.setattr(rescaling, "choose_transform", choose)
+    data = np.tile(np.arange(5.0), (10, 1))  # row 0 holds each column's index
+    result = PairResult(np.array([0.005, 0.5, 0.05, 0.3]), np.array([0.001, 0.01, 0.03, 0.1]),
+                        [{}] * 4)
+    moved = rescaling.own_scale(data, [(0, 1), (2, 3), (1, 4), (0, 4)], result, "rank-t", 0)
+    assert asked == [[2, 3], [0, 4]] and moved == {1: "standardize"}
+    new = PairResult(np.array([0.7]), np.array([0.02]), [{"flag": "why"}])
+    joined = rescaling.replaced(result, [1], new)
+    np.testing.assert_array_equal(joined.values, [0.005, 0.7, 0.05, 0.3])
+    assert joined.diagnostics[1] == {"flag": "why"} and result.values[1] == 0.5

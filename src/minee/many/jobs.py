@@ -59,6 +59,13 @@ class PairResult:
     stderr: np.ndarray
     diagnostics: list[dict[str, str]]
 
+    @staticmethod
+    def concat(parts: Sequence[PairResult]) -> PairResult:
+        """Join the results of several jobs, in order."""
+        return PairResult(np.concatenate([p.values for p in parts]),
+                          np.concatenate([p.stderr for p in parts]),
+                          [d for p in parts for d in p.diagnostics])
+
 
 # MI of a pair from entropies: MINEE's heads (xy, x, y) and their signs
 _PAIR_HEADS = MINEE().heads({"x": 1, "y": 1})

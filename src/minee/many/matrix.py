@@ -89,8 +89,10 @@ _ARGS_DOC = """
             ``reference``, ``device``, ``advanced``, ...) over the table recipe
             (``minee.presets.recipe(preset, "table")``: the MI default's with 16-unit
             critics and 128 data and reference rows a step), which every entropy of the table is
-            trained with; the preprocessing (``"auto"`` unless ``advanced`` names one) is
-            chosen once for the table."""
+            trained with. The preprocessing (``"auto"`` unless ``advanced`` names one) is
+            chosen once for the table and, under ``"auto"``, again for each pair clearly
+            above 0 as ``mutual_information`` chooses it; a pair that chooses the other
+            scale is estimated again on it (:mod:`minee.many.rescaling`)."""
 
 
 def mi_matrix(data: Any, columns: Sequence[Hashable] | None = None, *,
@@ -131,15 +133,16 @@ def mi_matrix(data: Any, columns: Sequence[Hashable] | None = None, *,
     labels, arr = _table(data, columns)
     pairs = _all_pairs(labels)
     seed = draw_seed() if seed is None else check_seed(seed)  # recorded in .attrs
-    _, cols, results = compute(arr, range(len(labels)), pairs, seed=seed, client=client,
+    _, cols, result = compute(arr, range(len(labels)), pairs, seed=seed, client=client,
                                 scheduler=scheduler, timeout=timeout, chunk_size=chunk_size,
                                 progress=progress, retries=retries, options=options,
                                 store=store)
-    values, stderr = (_symmetric(v, pairs, len(labels)) for v in _pair_values(results))
+    values, stderr = (_symmetric(v, pairs, len(labels)) for v in (result.values,
+                                                                   result.stderr))
     matrix = pd.DataFrame(values, index=labels, columns=labels)
     names = [*map(str, labels), *(f"{labels[a]} ~ {labels[b]}" for a, b in pairs)]
     matrix.attrs = {**_entropy_and_stderr(labels, cols, stderr), "seed": seed,
-                    "diagnostics": diagnostics.collect(names, _flags(cols, results))}
+                    "diagnostics": diagnostics.collect(names, _flags(cols, result))}
     return matrix
 
 
@@ -171,12 +174,12 @@ def relevance(data: Any, target: Any, features: Sequence[Hashable] | None = None
     t = labels.index(name)
     feats = _feature_indices(labels, features, t, name)
     needed = [*feats, t]
-    index, cols, results = compute(arr, needed, [(f, t) for f in feats], seed=seed,
+    index, cols, result = compute(arr, needed, [(f, t) for f in feats], seed=seed,
                                     client=client, scheduler=scheduler, timeout=timeout,
                                     chunk_size=chunk_size, progress=progress,
                                     retries=retries, options=options, store=store)
     names = [labels[f] for f in feats]
-    values, stderr = _pair_values(results)
+    values, stderr = result.values, result.stderr
     order = np.argsort(-values, kind="stable")
     out = pd.Series(values[order], index=[names[k] for k in order], name="mutual_information")
     out.attrs = {
@@ -184,23 +187,16 @@ def relevance(data: Any, target: Any, features: Sequence[Hashable] | None = None
         "entropy": {labels[c]: float(cols.values[index[c]]) for c in needed},
         "stderr": {names[k]: float(stderr[k]) for k in order},
         "diagnostics": diagnostics.collect([*(str(labels[c]) for c in needed),
-                                            *map(str, names)], _flags(cols, results)),
+                                            *map(str, names)], _flags(cols, result)),
     }
     return out
 
 
 # the parts both share; diagnostics.collect is called by them, not here: its warning names
 # the frame a fixed number of calls above it
-def _pair_values(results: Sequence[PairResult]) -> tuple[np.ndarray, np.ndarray]:
-    """Every pair's MI and its standard error (nats), (pairs,) each, joined over the chunks
-    in the order of the pairs."""
-    return (np.concatenate([r.values for r in results]),
-            np.concatenate([r.stderr for r in results]))
-
-
-def _flags(cols: Entropies, results: Sequence[PairResult]) -> list[dict[str, str]]:
+def _flags(cols: Entropies, result: PairResult) -> list[dict[str, str]]:
     """Every estimate's flags: the columns' entropies first, then the pairs in order."""
-    return [*cols.diagnostics, *(f for r in results for f in r.diagnostics)]
+    return [*cols.diagnostics, *result.diagnostics]
 
 
 # mi_matrix's parts

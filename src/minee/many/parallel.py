@@ -21,12 +21,17 @@ from the seed and the row count alone, so every entropy is read on the same eval
 (the held-out rows, or all rows without a split). The column entropies and the joint
 entropy then share their evaluation rows, their cross-entropy terms refer to the same
 sample, and the MI's standard error can be computed from the per-row values.
+
+A table is read on one scale; dependent pairs that ``mutual_information`` would read on
+the other are then estimated again on it (:mod:`minee.many.rescaling`), with the same
+runner and store.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
@@ -35,11 +40,11 @@ import numpy as np
 from ..checks import check_seed, draw_seed, positive_real
 from ..data.discrete import dequantize, discrete_columns
 from ..data.inputs import resolve_device
-from ..data.preprocessing import transform
 from ..estimation.estimators import MINEE
 from ..settings import Seeds, Settings, read_rows
 from ..training.transform_choice import choose_transform
 from .jobs import Entropies, PairResult
+from .rescaling import on_scale, own_scale, rescaled
 from .scheduling import Plan, chunks, connect, run_dask, run_local
 from .store import ChunkStore, job_fingerprint
 
@@ -78,41 +83,50 @@ def _table_settings(options: dict[str, Any], seed: int, rows: int) -> Settings:
     return _TableMINEE.from_options(**options, seed=seed).settings(rows)
 
 
-def _preprocessed(data: np.ndarray, settings: Settings) -> tuple[np.ndarray, Settings]:
-    """The table (n, C) as its jobs read it, and their settings.
-
-    Discrete columns (``discrete`` ``"auto"`` or ``True``) are dequantised once for the
-    table (:mod:`minee.data.discrete`), as ``mutual_information`` dequantises a pair's.
-    ``"auto"`` chooses, for the whole table, rank-t scores or the data's own scale (then
-    with the entropies' edge maps) as the MI default does for one problem
-    (:func:`~minee.training.transform_choice.choose_transform`), so that a pair's value
-    agrees with ``mutual_information`` on its two columns. Rank-t scores are one t copula
-    for the whole table: a dof per column set puts a column's and its pairs' entropies on
-    different scales (a cubed column read -0.54 nats for 1.69)."""
+def _dequantized(data: np.ndarray, settings: Settings) -> tuple[np.ndarray, Settings]:
+    """Discrete columns (``discrete`` ``"auto"`` or ``True``) dequantised once for the
+    table (:mod:`minee.data.discrete`), as ``mutual_information`` dequantises a pair's:
+    integer codes plus uniform noise, every pair's MI kept, before any scale is chosen."""
     if settings.discrete == "auto" or settings.discrete is True:
-        # discrete columns read once for the table as a single MI reads its own (integer
-        # codes plus uniform noise: every pair's MI kept), before any scale is chosen
         coded = discrete_columns(data, {"table": data.shape[1]}, settings.discrete)
         data = dequantize(data, coded, Seeds.from_seed(settings.seed).dequantize)
         settings = replace(settings, discrete=False)
-    method = settings.preprocess
-    if method == "auto":
-        columns = list(np.eye(data.shape[1], dtype=bool))
-        method = choose_transform(data, columns, settings.seed)
-        method = "edges" if method == "standardize" else method
-    if method == "rank-t":
-        return transform(data, "rank-t")[0], replace(settings, preprocess="none")
-    return data, replace(settings, preprocess=method)
+    return data, settings
+
+
+def _table_scale(data: np.ndarray, settings: Settings) -> str:
+    """The scale the whole table is read on: ``"auto"`` chooses rank-t scores or the
+    data's own scale (``"standardize"``, read with the entropies' edge maps) as the MI
+    default does for one problem
+    (:func:`~minee.training.transform_choice.choose_transform`); pairs that would choose
+    the other are read on it afterwards (:mod:`minee.many.rescaling`)."""
+    if settings.preprocess != "auto":
+        return settings.preprocess
+    return choose_transform(data, list(np.eye(data.shape[1], dtype=bool)), settings.seed)
+
+
+@contextmanager
+def _runner(client: Any, scheduler: str | None, timeout: float, progress: bool,
+            retries: int) -> Iterator[Callable[[Plan], tuple[Entropies, list[PairResult]]]]:
+    """What runs a plan: in this process, or on the Dask ``client`` or ``scheduler``
+    (connected for the whole call)."""
+    if client is not None:
+        yield lambda plan: run_dask(client, plan, progress, retries)
+    elif scheduler is None:
+        yield lambda plan: run_local(plan, progress)
+    else:
+        with connect(scheduler, timeout) as own:
+            yield lambda plan: run_dask(own, plan, progress, retries)
 
 
 def compute(data: np.ndarray, needed: Sequence[int], pairs: Sequence[tuple[int, int]], *,
              seed: int | None, client: Any, scheduler: str | None, chunk_size: int | None,
              progress: bool, retries: int, options: dict[str, Any],
              timeout: float = 10.0, store: str | os.PathLike[str] | None = None
-             ) -> tuple[dict[int, int], Entropies, list[PairResult]]:
-    """Entropies of the ``needed`` columns and MI of ``pairs`` (indices into ``data``);
-    finished chunks kept in the folder ``store`` and read back from it (see
-    :mod:`minee.many.store`)."""
+             ) -> tuple[dict[int, int], Entropies, PairResult]:
+    """Entropies of the ``needed`` columns and MI of ``pairs`` (indices into ``data``),
+    the pairs in order; finished chunks kept in the folder ``store`` and read back from
+    it (see :mod:`minee.many.store`)."""
     if chunk_size is None:
         cpu = resolve_device(options.get("device", "auto")).type == "cpu"
         chunk_size = CHUNK_CPU if cpu else CHUNK_GPU
@@ -131,16 +145,18 @@ def compute(data: np.ndarray, needed: Sequence[int], pairs: Sequence[tuple[int, 
     data = read_rows(data, settings)
     # Jobs see only the needed columns, renumbered; pairs are then indices into them.
     index = {c: k for k, c in enumerate(needed)}
-    data, settings = _preprocessed(np.ascontiguousarray(data[:, list(needed)]), settings)
-    plan = Plan(data, chunks([(k,) for k in range(len(needed))], chunk_size),
-                chunks([(index[a], index[b]) for a, b in pairs], chunk_size), settings,
+    data, settings = _dequantized(np.ascontiguousarray(data[:, list(needed)]), settings)
+    method = _table_scale(data, settings)
+    scaled, scaled_settings = on_scale(data, settings, method)
+    local = [(index[a], index[b]) for a, b in pairs]
+    plan = Plan(scaled, chunks([(k,) for k in range(len(needed))], chunk_size),
+                chunks(local, chunk_size), scaled_settings,
                 None if store is None else ChunkStore(store, job_fingerprint(
-                    data, needed, pairs, settings, chunk_size)))
-    if client is not None:
-        columns, results = run_dask(client, plan, progress, retries)
-    elif scheduler is None:
-        columns, results = run_local(plan, progress)
-    else:
-        with connect(scheduler, timeout) as own:
-            columns, results = run_dask(own, plan, progress, retries)
-    return index, columns, results
+                    scaled, needed, pairs, scaled_settings, chunk_size)))
+    with _runner(client, scheduler, timeout, progress, retries) as run:
+        columns, results = run(plan)
+        result = PairResult.concat(results)
+        if settings.preprocess == "auto":
+            moved = own_scale(data, local, result, method, seed)
+            result = rescaled(data, local, result, moved, settings, chunk_size, plan, run)
+    return index, columns, result

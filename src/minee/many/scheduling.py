@@ -34,21 +34,23 @@ def chunks(items: Sequence[Any], size: int) -> list[list[Any]]:
 
 @dataclass(frozen=True)
 class Plan:
-    """One table job: its rows (n, C), chunks of column sets and pairs, settings, and
-    where finished chunks are kept (``None``: nowhere)."""
+    """One table job: its rows (n, C), chunks of column sets and pairs, settings, where
+    finished chunks are kept (``None``: nowhere) and the prefix of their names there (the
+    jobs of one table on another scale share its store)."""
 
     data: np.ndarray
     col_chunks: list[list[tuple[int]]]
     pair_chunks: list[list[tuple[int, int]]]
     settings: Settings
     store: ChunkStore | None = None
+    prefix: str = ""
 
     def stored(self, name: str) -> Entropies | PairResult | None:
-        return None if self.store is None else self.store.load(name)
+        return None if self.store is None else self.store.load(self.prefix + name)
 
     def keep(self, name: str, result: Entropies | PairResult) -> None:
         if self.store is not None:
-            self.store.save(name, result)
+            self.store.save(self.prefix + name, result)
 
 
 class _StepProgress:
