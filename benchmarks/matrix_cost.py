@@ -1,10 +1,11 @@
 """The MI matrix against single calls and scikit-learn on tables of known pairs, one thread.
 
 A table is made of independent 1 + 1 problems with known MI, their columns side by side
-(pairs across problems have MI 0). Three tables: ``cost`` (five problems, 45 pairs: the
+(pairs across problems have MI 0). Four tables: ``cost`` (five problems, 45 pairs: the
 table the cost per pair is quoted on), ``tune`` (eleven 1 + 1 problems of the suite's tuning
 families, 231 pairs: where the table recipe is chosen) and ``report`` (fourteen 1 + 1
-problems of other parameters, 378 pairs: where it is reported, never tuned on).
+problems of other parameters, 378 pairs: where it is reported, never tuned on) and
+``wide`` (100 columns, the report problems in turn, 4,950 pairs; no single calls).
 
 Per seed it appends to ``results/matrix-cost.jsonl`` (``--set cost``) or
 ``results/matrix-<set>.jsonl``: the matrix's CPU seconds and per pair (also scaled to the
@@ -83,6 +84,11 @@ SETS: dict[str, Problems] = {
     },
 }
 
+#: 100 columns: the report problems in turn, 50 pairs (4,950 in the matrix), each drawn
+#: from its own seed; the end-to-end time of a 100-column table
+SETS["wide"] = {f"{name} #{k}": SETS["report"][name]
+                for k, name in zip(range(50), list(SETS["report"]) * 4, strict=False)}
+
 
 def _timed(call: Any) -> tuple[Any, float]:
     cpu = time.process_time()
@@ -101,9 +107,10 @@ def table_of(problems: Problems, n: int, seed: int) -> tuple[pd.DataFrame, dict[
     return pd.DataFrame(columns), truths
 
 
-def measure(problems: Problems, n: int, seed: int, options: dict[str, Any]
-            ) -> dict[str, Any]:
-    """One table's row: the matrix's cost and values against single calls and sklearn."""
+def measure(problems: Problems, n: int, seed: int, options: dict[str, Any],
+            singles: bool = True) -> dict[str, Any]:
+    """One table's row: the matrix's cost and values against single calls (unless not
+    ``singles``) and sklearn."""
     from sklearn.feature_selection import mutual_info_regression
 
     clock = clock_ms(iterations=100)
@@ -120,14 +127,16 @@ def measure(problems: Problems, n: int, seed: int, options: dict[str, Any]
     flagged = matrix.attrs["diagnostics"]
     for name, truth in truths.items():
         a, b = f"{name}:x", f"{name}:y"
-        single, single_cpu = _timed(lambda a=a, b=b: minee.mutual_information(
-            table[[a]], table[[b]], seed=seed))
         sk = mutual_info_regression(table[[a]], table[b], random_state=0)[0]
         row[name] = {"truth": truth, "matrix": float(matrix.loc[a, b]),
                      "matrix_stderr": matrix.attrs["stderr"][a][b],
                      "matrix_flags": sorted(flagged.get(f"{a} ~ {b}", {})),
-                     "single": single.value, "single_ci": single.ci,
-                     "single_cpu_s": single_cpu, "sklearn": float(sk)}
+                     "sklearn": float(sk)}
+        if singles:
+            single, single_cpu = _timed(lambda a=a, b=b: minee.mutual_information(
+                table[[a]], table[[b]], seed=seed))
+            row[name].update(single=single.value, single_ci=single.ci,
+                             single_cpu_s=single_cpu)
     same = {(f"{p}:x", f"{p}:y") for p in problems}
     cross = [(a, b) for i, a in enumerate(table.columns) for b in table.columns[i + 1:]
              if (a, b) not in same]
@@ -164,11 +173,12 @@ def summary(rows: list[dict[str, Any]], problems: Problems) -> str:
         mine = [r for r in rows if r.get("config", "default") == config]
         per = [r[p] for r in mine for p in problems if p in r]
         err = [abs(p["matrix"] - p["truth"]) for p in per]
-        inside = sum(p["single_ci"][0] <= p["matrix"] <= p["single_ci"][1] for p in per)
+        paired = [p for p in per if "single" in p]
+        inside = sum(p["single_ci"][0] <= p["matrix"] <= p["single_ci"][1] for p in paired)
         out.append([config, len(mine), float(np.median([r["per_pair_cpu_s_at_11ms"]
                                                         for r in mine])),
-                    float(np.mean(err)), float(np.max(err)), f"{inside}/{len(per)}",
-                    float(np.mean([abs(p["single"] - p["truth"]) for p in per])),
+                    float(np.mean(err)), float(np.max(err)), f"{inside}/{len(paired)}",
+                    float(np.mean([abs(p["single"] - p["truth"]) for p in paired] or [np.nan])),
                     float(np.mean([abs(p["sklearn"] - p["truth"]) for p in per])),
                     float(np.mean([r["cross_mean"] for r in mine])),
                     float(np.max([r["cross_max"] for r in mine]))])
@@ -206,7 +216,7 @@ def main() -> None:
         options["advanced"] = json.loads(args.advanced)
     for seed in map(int, args.seeds.split(",")):
         row = {"config": args.config, "advanced": options.get("advanced"),
-               **measure(SETS[args.set], args.n, seed, options)}
+               **measure(SETS[args.set], args.n, seed, options, args.set != "wide")}
         append_jsonl(path, row)
         print(json.dumps(row)[:400], flush=True)
 
