@@ -96,8 +96,7 @@ def _dequantized(data: np.ndarray, settings: Settings) -> tuple[np.ndarray, Sett
 
 def _table_scale(data: np.ndarray, settings: Settings) -> str:
     """The scale the whole table is read on: ``"auto"`` chooses rank-t scores or the
-    data's own scale (``"standardize"``, read with the entropies' edge maps) as the MI
-    default does for one problem
+    data's own scale (``"standardize"``) as the MI default does for one problem
     (:func:`~minee.training.transform_choice.choose_transform`); pairs that would choose
     the other are read on it afterwards (:mod:`minee.many.rescaling`)."""
     if settings.preprocess != "auto":

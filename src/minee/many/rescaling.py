@@ -38,13 +38,14 @@ def on_scale(data: np.ndarray, settings: Settings, method: str
              ) -> tuple[np.ndarray, Settings]:
     """The rows (n, C) and settings of jobs on the scale ``method``: ``"rank-t"`` (the
     scores computed here, one t copula for all these columns: a dof per column set would
-    put a column's and its pairs' entropies on different scales), ``"standardize"`` (the
-    data's own scale, with the entropies' edge maps) or a transform the jobs apply."""
+    put a column's and its pairs' entropies on different scales) or a transform the jobs
+    apply (``"standardize"``: the data's own scale, as ``mutual_information`` reads it;
+    with the entropies' edge maps instead, 24 narrow letters read 1.31 nats, not 1.38)."""
     from ..data.preprocessing import transform
 
     if method == "rank-t":
         return transform(data, "rank-t")[0], replace(settings, preprocess="none")
-    return data, replace(settings, preprocess="edges" if method == "standardize" else method)
+    return data, replace(settings, preprocess=method)
 
 
 def own_scale(data: np.ndarray, pairs: Sequence[tuple[int, int]], result: PairResult,
