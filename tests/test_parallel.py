@@ -302,8 +302,9 @@ def test_a_pair_with_narrow_modes_is_read_on_the_scale_a_single_call_chooses(tmp
     single = minee.mutual_information(frame[["rx"]], frame[["ry"]], seed=0)
     assert single.ci[0] <= m.loc["rx", "ry"] <= single.ci[1]
     assert abs(m.loc["rx", "ry"] - task.mutual_information) < 0.05 * task.mutual_information
-    assert sorted(p.name for p in (tmp_path / "parts").glob("standardize-*")) == [
-        "standardize-columns-0.chunk", "standardize-pairs-0.chunk"]
+    moved = sorted(p.name.rsplit("-", 2)[-2:] for p in (tmp_path / "parts").glob(
+        "standardize-*"))
+    assert moved == [["columns", "0.chunk"], ["pairs", "0.chunk"]]
     again = minee.mi_matrix(frame, seed=0, store=tmp_path / "parts")
     pd.testing.assert_frame_equal(m, again)
 
@@ -328,3 +329,12 @@ def test_only_pairs_clearly_above_zero_have_their_scale_chosen(monkeypatch) -> N
     joined = rescaling.replaced(result, [1], new)
     np.testing.assert_array_equal(joined.values, [0.005, 0.7, 0.05, 0.3])
     assert joined.diagnostics[1] == {"flag": "why"} and result.values[1] == 0.5
+
+
+def test_an_unknown_table_option_is_named_with_what_a_table_takes() -> None:
+    frame = _table(100)
+    with pytest.raises(TypeError, match=r"unknown option\(s\) \['bogus'\] of a table job; "
+                                        r"it takes \[.*'max_steps'"):
+        minee.mi_matrix(frame, seed=0, bogus=1)
+    with pytest.raises(TypeError, match=r"advanced=\{'hidden'"):
+        minee.mi_matrix(frame, seed=0, hidden=8)

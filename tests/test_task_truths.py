@@ -281,5 +281,11 @@ def test_sine_tends_to_the_linear_channel_and_its_grid_has_converged() -> None:
     # sin(f x) ~ f x for small f: Y ~ N(0, f^2 + s^2), I ~ ln(1 + f^2 / s^2) / 2
     assert abs(tasks.get("sine", freq=1e-3, noise=1e-3).mutual_information
                - 0.5 * math.log(2)) < 1e-5
+    # a slow map under much noise: Y nearly Gaussian, I ~ ln(1 + var(sin fX) / s^2) / 2
+    assert abs(tasks.get("sine", freq=0.01, noise=0.3).mutual_information
+               - 0.5 * math.log1p(1e-4 / 0.09)) < 1e-6
+    var = (1 - math.exp(-2)) / 2
+    assert abs(tasks.get("sine", freq=1.0, noise=30.0).mutual_information
+               - 0.5 * math.log1p(var / 900)) < 1e-6
     for freq, noise in ((2.0, 0.3), (6.0, 0.05)):
         assert abs(output_entropy(freq, noise) - output_entropy(freq, noise, 2)) < 1e-10

@@ -175,7 +175,7 @@ def test_task_contract(name: str, params: dict) -> None:
     ("gaussian", {"seed": -3}), ("gaussian", {"dy": 0}),
     ("near_deterministic", {"noise": 0}), ("near_deterministic", {"d": 2.0}),
     ("student", {"nu": 3}), ("sine", {"freq": 0}), ("sine", {"noise": -0.1}),
-    ("sine", {"noise": math.inf}),
+    ("sine", {"noise": math.inf}), ("sine", {"freq": 100.0, "noise": 1e-3}),
 ])
 def test_new_families_refuse_bad_parameters(name: str, params: dict) -> None:
     with pytest.raises(ValueError):

@@ -32,7 +32,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from typing import Any, ClassVar
 
 import numpy as np
@@ -41,7 +41,7 @@ from ..checks import check_seed, draw_seed, positive_real
 from ..data.discrete import dequantize, discrete_columns
 from ..data.inputs import resolve_device
 from ..estimation.estimators import MINEE
-from ..settings import Seeds, Settings, read_rows
+from ..settings import Recipe, Seeds, Settings, read_rows
 from ..training.transform_choice import choose_transform
 from .jobs import Entropies, PairResult
 from .rescaling import on_scale, own_scale, rescaled
@@ -77,6 +77,10 @@ def _table_settings(options: dict[str, Any], seed: int, rows: int) -> Settings:
         raise ValueError("discrete for a table is 'auto' (columns holding at most half as "
                          "many distinct values as rows), True or False; it names no "
                          "columns: give those columns integer values and use 'auto'")
+    takes = sorted(f.name for f in fields(MINEE) if f.name not in ("null", "seed"))
+    unknown = sorted(set(options) - set(takes) - set(Recipe.__dataclass_fields__))
+    if unknown:  # recipe fields get from_options' advice (advanced=) instead
+        raise TypeError(f"unknown option(s) {unknown} of a table job; it takes {takes}")
     advanced = options.get("advanced")
     if advanced is None or isinstance(advanced, dict):
         options = {**options, "advanced": {"preprocess": "auto", **(advanced or {})}}
@@ -156,6 +160,6 @@ def compute(data: np.ndarray, needed: Sequence[int], pairs: Sequence[tuple[int, 
         columns, results = run(plan)
         result = PairResult.concat(results)
         if settings.preprocess == "auto":
-            moved = own_scale(data, local, result, method, seed)
+            moved = own_scale(data, local, result, method, seed, progress)
             result = rescaled(data, local, result, moved, settings, chunk_size, plan, run)
     return index, columns, result

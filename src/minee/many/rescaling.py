@@ -13,11 +13,15 @@ on its two columns with the same seed: the single call's choice); those that cho
 other scale are estimated again on it, with their columns' entropies on that scale, and
 their values replace the table-scale ones. Pairs near 0 keep the table's scale: there is
 no dependence for a scale to bend. This costs a choice (~0.2 CPU-s at 5,000 rows) per
-dependent pair, and a pair's estimate per pair that changes scale.
+dependent pair, and a pair's estimate per pair that changes scale. The choices run in the
+calling process (with a progress bar when asked); an interrupted job makes them again and
+reads back the chunks it had finished on the other scale, which are named by the pairs
+they hold.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 
@@ -40,7 +44,7 @@ def on_scale(data: np.ndarray, settings: Settings, method: str
     scores computed here, one t copula for all these columns: a dof per column set would
     put a column's and its pairs' entropies on different scales) or a transform the jobs
     apply (``"standardize"``: the data's own scale, as ``mutual_information`` reads it;
-    with the entropies' edge maps instead, 24 narrow letters read 1.31 nats, not 1.38)."""
+    with the entropies' edge maps instead, 24 narrow letters read 1.31 nats, not 1.37)."""
     from ..data.preprocessing import transform
 
     if method == "rank-t":
@@ -49,7 +53,7 @@ def on_scale(data: np.ndarray, settings: Settings, method: str
 
 
 def own_scale(data: np.ndarray, pairs: Sequence[tuple[int, int]], result: PairResult,
-              table_method: str, seed: int) -> dict[int, str]:
+              table_method: str, seed: int, progress: bool = False) -> dict[int, str]:
     """Position -> scale for each dependent pair whose own choice is not the table's.
 
     Arguments:
@@ -58,11 +62,15 @@ def own_scale(data: np.ndarray, pairs: Sequence[tuple[int, int]], result: PairRe
         result: every pair's MI on the table's scale, in the order of ``pairs``.
         table_method: the table's scale (``"rank-t"`` or ``"standardize"``).
         seed: the table's seed (the single call's, for the same choice).
+        progress: a progress bar of the choices on stderr (they run in this process).
     """
+    from tqdm.auto import tqdm
+
     groups = list(np.eye(2, dtype=bool))
     dependent = (result.values > DEPENDENT_FLOOR) & (result.values > 2 * result.stderr)
-    chosen = {k: choose_transform(data[:, list(pairs[k])], groups, seed)
-              for k in map(int, np.flatnonzero(dependent))}
+    positions = tqdm(list(map(int, np.flatnonzero(dependent))), desc="scale", unit="pair",
+                     leave=False, disable=not progress, dynamic_ncols=True)
+    chosen = {k: choose_transform(data[:, list(pairs[k])], groups, seed) for k in positions}
     return {k: method for k, method in chosen.items() if method != table_method}
 
 
@@ -71,18 +79,25 @@ def rescaled(data: np.ndarray, pairs: Sequence[tuple[int, int]], result: PairRes
              base: Plan, run: Callable[[Plan], tuple[Entropies, list[PairResult]]]
              ) -> PairResult:
     """``result`` with the pairs at the positions ``moved`` estimated again on their own
-    scale (one job set per scale: those columns' entropies, then the pairs), their chunks
-    kept in ``base``'s store under the scale's name."""
+    scale (one job set per scale: those columns' entropies, then the pairs; a pair's flags
+    then include its columns' on that scale), their chunks kept in ``base``'s store under
+    a name of the scale and the pairs (another set of moved pairs never reads them)."""
     for method in sorted(set(moved.values())):
         positions = sorted(k for k, m in moved.items() if m == method)
         columns = sorted({c for k in positions for c in pairs[k]})
         index = {c: j for j, c in enumerate(columns)}
+        local = [(index[pairs[k][0]], index[pairs[k][1]]) for k in positions]
         scaled, scaled_settings = on_scale(np.ascontiguousarray(data[:, columns]), settings,
                                            method)
+        named = hashlib.sha256(repr((positions, [pairs[k] for k in positions])).encode())
         plan = Plan(scaled, chunks([(j,) for j in range(len(columns))], chunk_size),
-                    chunks([(index[pairs[k][0]], index[pairs[k][1]]) for k in positions],
-                           chunk_size), scaled_settings, base.store, prefix=f"{method}-")
-        result = replaced(result, positions, PairResult.concat(run(plan)[1]))
+                    chunks(local, chunk_size), scaled_settings, base.store,
+                    prefix=f"{method}-{named.hexdigest()[:12]}-")
+        entropies, parts = run(plan)
+        new = PairResult.concat(parts)
+        flags = [{**entropies.diagnostics[a], **entropies.diagnostics[b], **own}
+                 for (a, b), own in zip(local, new.diagnostics, strict=True)]
+        result = replaced(result, positions, PairResult(new.values, new.stderr, flags))
     return result
 
 
