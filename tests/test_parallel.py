@@ -299,6 +299,7 @@ def test_a_pair_with_narrow_modes_is_read_on_the_scale_a_single_call_chooses(tmp
     frame = pd.DataFrame({"rx": x[:, 0], "ry": y[:, 0], "g": g, "t": rng.standard_t(3, 2000),
                           "g3": g**3 + 0.5 * rng.normal(size=2000)})
     m = minee.mi_matrix(frame, seed=0, store=tmp_path / "parts")
+    assert m.attrs["preprocess"] == "rank-t"  # the table's scale: its entropies are the scores'
     single = minee.mutual_information(frame[["rx"]], frame[["ry"]], seed=0)
     assert single.ci[0] <= m.loc["rx", "ry"] <= single.ci[1]
     assert abs(m.loc["rx", "ry"] - task.mutual_information) < 0.05 * task.mutual_information

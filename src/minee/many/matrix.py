@@ -114,7 +114,9 @@ def mi_matrix(data: Any, columns: Sequence[Hashable] | None = None, *,
     Returns:
         A symmetric pandas DataFrame (C, C) of MI in nats indexed by the column labels.
         The diagonal is NaN: $I(X;X)$ is infinite for a continuous variable. ``.attrs``
-        holds plain-Python extras: ``"entropy"`` (label -> H(X) in nats), ``"stderr"``
+        holds plain-Python extras: ``"entropy"`` (label -> the column's entropy in nats
+        as the table read it: after rank-t scores, those of the scores), ``"preprocess"``
+        (that scale: ``"rank-t"`` or ``"standardize"``, the data's own), ``"stderr"``
         (label -> label -> standard error of the MI over evaluation rows and ensemble
         members, nats; ``pandas.DataFrame(m.attrs["stderr"])`` is its matrix; critic bias
         is not in it), ``"seed"`` and ``"diagnostics"`` ("a ~ b" or column label -> flags,
@@ -133,7 +135,7 @@ def mi_matrix(data: Any, columns: Sequence[Hashable] | None = None, *,
     labels, arr = _table(data, columns)
     pairs = _all_pairs(labels)
     seed = draw_seed() if seed is None else check_seed(seed)  # recorded in .attrs
-    _, cols, result = compute(arr, range(len(labels)), pairs, seed=seed, client=client,
+    _, cols, result, scale = compute(arr, range(len(labels)), pairs, seed=seed, client=client,
                                 scheduler=scheduler, timeout=timeout, chunk_size=chunk_size,
                                 progress=progress, retries=retries, options=options,
                                 store=store)
@@ -142,6 +144,7 @@ def mi_matrix(data: Any, columns: Sequence[Hashable] | None = None, *,
     matrix = pd.DataFrame(values, index=labels, columns=labels)
     names = [*map(str, labels), *(f"{labels[a]} ~ {labels[b]}" for a, b in pairs)]
     matrix.attrs = {**_entropy_and_stderr(labels, cols, stderr), "seed": seed,
+                    "preprocess": scale,
                     "diagnostics": diagnostics.collect(names, _flags(cols, result))}
     return matrix
 
@@ -162,9 +165,10 @@ def relevance(data: Any, target: Any, features: Sequence[Hashable] | None = None
 
     Returns:
         A pandas Series of I(feature; target) in nats indexed by feature, sorted
-        descending, named ``"mutual_information"``. ``.attrs``: ``"entropy"`` (label ->
-        H in nats, target included), ``"stderr"`` (feature -> standard error, nats) and
-        ``"diagnostics"`` (as in :func:`mi_matrix`).
+        descending, named ``"mutual_information"``. ``.attrs``: ``"entropy"`` and
+        ``"preprocess"`` (as in :func:`mi_matrix`; the target included), ``"stderr"``
+        (feature -> standard error, nats) and ``"diagnostics"`` (as in
+        :func:`mi_matrix`).
     """
     import pandas as pd
 
@@ -174,7 +178,7 @@ def relevance(data: Any, target: Any, features: Sequence[Hashable] | None = None
     t = labels.index(name)
     feats = _feature_indices(labels, features, t, name)
     needed = [*feats, t]
-    index, cols, result = compute(arr, needed, [(f, t) for f in feats], seed=seed,
+    index, cols, result, scale = compute(arr, needed, [(f, t) for f in feats], seed=seed,
                                     client=client, scheduler=scheduler, timeout=timeout,
                                     chunk_size=chunk_size, progress=progress,
                                     retries=retries, options=options, store=store)
@@ -185,6 +189,7 @@ def relevance(data: Any, target: Any, features: Sequence[Hashable] | None = None
     out.attrs = {
         "seed": seed,
         "entropy": {labels[c]: float(cols.values[index[c]]) for c in needed},
+        "preprocess": scale,
         "stderr": {names[k]: float(stderr[k]) for k in order},
         "diagnostics": diagnostics.collect([*(str(labels[c]) for c in needed),
                                             *map(str, names)], _flags(cols, result)),

@@ -126,10 +126,11 @@ def compute(data: np.ndarray, needed: Sequence[int], pairs: Sequence[tuple[int, 
              seed: int | None, client: Any, scheduler: str | None, chunk_size: int | None,
              progress: bool, retries: int, options: dict[str, Any],
              timeout: float = 10.0, store: str | os.PathLike[str] | None = None
-             ) -> tuple[dict[int, int], Entropies, PairResult]:
+             ) -> tuple[dict[int, int], Entropies, PairResult, str]:
     """Entropies of the ``needed`` columns and MI of ``pairs`` (indices into ``data``),
-    the pairs in order; finished chunks kept in the folder ``store`` and read back from
-    it (see :mod:`minee.many.store`)."""
+    the pairs in order, and the scale the columns' entropies were read on (``"rank-t"``,
+    ``"standardize"`` or the transform ``advanced`` named); finished chunks kept in the
+    folder ``store`` and read back from it (see :mod:`minee.many.store`)."""
     if chunk_size is None:
         cpu = resolve_device(options.get("device", "auto")).type == "cpu"
         chunk_size = CHUNK_CPU if cpu else CHUNK_GPU
@@ -162,4 +163,4 @@ def compute(data: np.ndarray, needed: Sequence[int], pairs: Sequence[tuple[int, 
         if settings.preprocess == "auto":
             moved = own_scale(data, local, result, method, seed, progress)
             result = rescaled(data, local, result, moved, settings, chunk_size, plan, run)
-    return index, columns, result
+    return index, columns, result, method

@@ -52,7 +52,7 @@ def mutual_info_scores(X: Any, y: Any, *, seed: int = 0, **options: Any) -> np.n
     p = features.shape[1]
     extra = {k: options.pop(k) for k in ("client", "scheduler", "chunk_size", "retries")
              if k in options}
-    _, _, result = compute(np.hstack([features, target]), range(p + 1),
+    _, _, result, _ = compute(np.hstack([features, target]), range(p + 1),
                             [(j, p) for j in range(p)], seed=seed,
                             client=extra.get("client"), scheduler=extra.get("scheduler"),
                             chunk_size=extra.get("chunk_size"), progress=False,
