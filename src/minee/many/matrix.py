@@ -135,17 +135,15 @@ def mi_matrix(data: Any, columns: Sequence[Hashable] | None = None, *,
     labels, arr = _table(data, columns)
     pairs = _all_pairs(labels)
     seed = draw_seed() if seed is None else check_seed(seed)  # recorded in .attrs
-    _, cols, result, scale = compute(arr, range(len(labels)), pairs, seed=seed, client=client,
-                                scheduler=scheduler, timeout=timeout, chunk_size=chunk_size,
-                                progress=progress, retries=retries, options=options,
-                                store=store)
-    values, stderr = (_symmetric(v, pairs, len(labels)) for v in (result.values,
-                                                                   result.stderr))
+    _, cols, result, scale = compute(
+        arr, range(len(labels)), pairs, seed=seed, client=client, scheduler=scheduler,
+        timeout=timeout, chunk_size=chunk_size, progress=progress, retries=retries,
+        options=options, store=store)
+    values, stderr = (_symmetric(v, pairs, len(labels)) for v in (result.values, result.stderr))
     matrix = pd.DataFrame(values, index=labels, columns=labels)
     names = [*map(str, labels), *(f"{labels[a]} ~ {labels[b]}" for a, b in pairs)]
-    matrix.attrs = {**_entropy_and_stderr(labels, cols, stderr), "seed": seed,
-                    "preprocess": scale,
-                    "diagnostics": diagnostics.collect(names, _flags(cols, result))}
+    matrix.attrs = {**_entropy_and_stderr(labels, cols, stderr), "preprocess": scale,
+                    "seed": seed, "diagnostics": diagnostics.collect(names, _flags(cols, result))}
     return matrix
 
 
