@@ -52,7 +52,7 @@ RECIPES: dict[str, dict[str, Recipe]] = {
         # reference rows. In one or two columns the reference carries nearly all of the
         # law and the critic corrects it: on 1 + 1 problems these read as the MI default's
         # critics do (mean error 0.018 nats either way) at a fifth of the cost per pair
-        # (benchmarks/README.md, "The table recipe")
+        # (benchmarks/README.md, "The MI matrix: table recipe and each pair's scale")
         "table": _TABLE,
     },
     "paper": {

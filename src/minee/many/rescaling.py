@@ -27,6 +27,7 @@ from dataclasses import replace
 
 import numpy as np
 
+from ..data.preprocessing import transform
 from ..settings import Settings
 from ..training.transform_choice import choose_transform
 from .jobs import Entropies, PairResult
@@ -45,8 +46,6 @@ def on_scale(data: np.ndarray, settings: Settings, method: str
     put a column's and its pairs' entropies on different scales) or a transform the jobs
     apply (``"standardize"``: the data's own scale, as ``mutual_information`` reads it;
     with the entropies' edge maps instead, 24 narrow letters read 1.31 nats, not 1.37)."""
-    from ..data.preprocessing import transform
-
     if method == "rank-t":
         return transform(data, "rank-t")[0], replace(settings, preprocess="none")
     return data, replace(settings, preprocess=method)
