@@ -7,6 +7,7 @@ as :class:`MineeWarning` so that they are seen.
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import types
@@ -154,18 +155,43 @@ def settings_checks(lr: float) -> dict[str, str]:
         "little and the estimate is mostly the reference's part; lower lr")}
 
 
-def shape_checks(limited: bool) -> dict[str, str]:
-    """Flag an estimate whose reference could not resolve the law's shape on these rows
-    (:meth:`minee.training.references.Reference.shape_limited`): the critics, which must
-    then learn the rest, rarely do (a curved ridge, concentric shells)."""
-    if not limited:
+#: the least movement (nats) of a reading that a convergence check reports: below it a
+#: change is immaterial beside any interval (as for ``still_increasing``)
+LEAST_MOVE = 0.01
+
+
+def shape_checks(limited: bool, moved: float = 0.0, moved_stderr: float = math.inf,
+                 correction: float = 0.0) -> dict[str, str]:
+    """Flag an estimate whose reference could not resolve the law's shape on these rows:
+    the critics, which must then learn the rest, rarely do (a curved ridge, concentric
+    shells).
+
+    Arguments:
+        limited: the mixture reached the most components its rows support while still
+            gaining (:meth:`minee.training.references.Reference.shape_limited`).
+        moved, moved_stderr: how far the reference's own reading of the target moved
+            when its fitting rows doubled, and that move's standard error, nats
+            (:meth:`~minee.training.references.Reference.rows_gains`).
+        correction: what the critics added to the reference's reading, nats.
+    """
+    reasons = []
+    if limited:
+        reasons.append(
+            "the mixture reference reached the most components these rows support, and "
+            "that size still fitted held-out rows clearly better than the one before")
+    if abs(moved) > max(LEAST_MOVE, Z95 * moved_stderr) and \
+            math.copysign(1.0, moved) * correction < abs(moved):
+        reasons.append(
+            f"the mixture reference's own reading moved by {moved:+.3g} nats (standard "
+            f"error {moved_stderr:.2g}) when its fitting rows doubled, and the critics "
+            f"corrected it by only {correction:+.3g}")
+    if not reasons:
         return {}
     return {"shape_unresolved": (
-        "the mixture reference reached the most components these rows support, and that "
-        "size still fitted held-out rows clearly better than the one before: the law has "
-        "more shape than the fit resolves, and the estimate may be off by more than its "
-        "interval (an MI most often low); estimate on more rows, or read it with that "
-        "caution")}
+        "; ".join(reasons) + ": the law has more shape than the fit resolves on these "
+        "rows, and the estimate is likely off on the side the reading was moving (most "
+        "often an MI low, an entropy high), possibly by more than its interval; estimate "
+        "on more rows, or read it with that caution")}
 
 
 def ceiling_checks(value: float, rows: int, ceiling: float | None = None) -> dict[str, str]:

@@ -130,8 +130,27 @@ def _flags(run: Run, t: _Terms, p: int, sl: slice, finite: np.ndarray, history: 
         stopped_early=run.engine.stopped_early, heldout=history.heldout is not None))
     flags.update(diagnostics.settings_checks(run.settings.lr))
     limited = run.reference.shape_limited()
-    flags.update(diagnostics.shape_checks(limited is not None and bool(limited[sl].any())))
+    flags.update(diagnostics.shape_checks(limited is not None and bool(limited[sl].any()),
+                                          *_rows_move(run, t, sl, finite)))
     return flags
+
+
+def _rows_move(run: Run, t: _Terms, sl: slice, finite: np.ndarray
+               ) -> tuple[float, float, float]:
+    """How far the reference's own reading of the target moved when its fitting rows
+    doubled (mean over the members ``sl`` that have a rows check), that move's standard
+    error over the held-out rows, and what the critics added to the reference's reading
+    (the ``finite`` members'), nats; ``(0, inf, 0)`` where no member has a check."""
+    gains = run.reference.rows_gains(run.heads.masks)
+    checked = [] if gains is None else [g for g in gains[sl] if g is not None]
+    if not checked:
+        return 0.0, math.inf, 0.0
+    # the target is a signed sum of -ln q per row: a likelier fit lowers an entropy
+    moves = [-run.heads.signed_sum(g) for g in checked]
+    moved = float(np.mean([m.mean() for m in moves]))
+    error = float(np.mean([m.std(ddof=1) / math.sqrt(len(m)) for m in moves]))
+    critics = -run.heads.signed_sum(t.divergences[sl][finite])
+    return moved, error, float(critics.mean()) if critics.size else 0.0
 
 
 def _estimate(run: Run, t: _Terms, p: int) -> Estimate:

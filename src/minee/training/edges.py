@@ -126,5 +126,9 @@ class Mapped(Reference):
     def shape_limited(self) -> np.ndarray | None:
         return self.inner.shape_limited()
 
+    def rows_gains(self, masks: np.ndarray) -> list[np.ndarray | None] | None:
+        # the maps' log-Jacobians are the same under both fits: they cancel
+        return self.inner.rows_gains(masks)
+
     def tails(self) -> tuple[Tensor, Tensor, Tensor] | None:
         return self.inner.tails()

@@ -13,6 +13,7 @@ components of weight 0, which are never drawn and add nothing to a density.
 from __future__ import annotations
 
 import math
+from functools import partial
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -20,13 +21,21 @@ import torch
 from torch import Tensor
 
 from .heldout import split_rows
-from .mixture_fit import MixtureFit, Selection, fit_mixture, parameter_count, select_mixture
+from .mixture_fit import (
+    MixtureFit,
+    RowsCheck,
+    Selection,
+    fit_mixture,
+    parameter_count,
+    rows_check,
+    select_mixture,
+)
 from .references import Reference, per_distinct
 
 if TYPE_CHECKING:
     from ..settings import Settings
 
-__all__ = ["GaussianMixture", "fit_sample"]
+__all__ = ["GaussianMixture", "fit_sample", "checked"]
 
 
 def fit_sample(z: np.ndarray, seed: int) -> Selection:
@@ -35,14 +44,23 @@ def fit_sample(z: np.ndarray, seed: int) -> Selection:
 
     Returns:
         :class:`~minee.training.mixture_fit.Selection` with the fit on all rows, the
-        chosen size's ``ln p`` on each held-out row (before the refit), nats, and whether
-        the rows limited the size.
+        chosen size's ``ln p`` on each held-out row (before the refit), nats, whether
+        the rows limited the size, and what makes its rows check (the chosen fit before
+        the refit against one on half its fitting rows, scored on the same held-out
+        rows).
     """
     rng = np.random.default_rng(seed)
     train, heldout = split_rows(z, seed)
     chosen = select_mixture(train, heldout, rng)
     refit = fit_mixture(z, len(chosen.fit.weights), rng, start=chosen.fit)
-    return chosen._replace(fit=refit)
+    return chosen._replace(fit=refit, check=partial(rows_check, train, heldout, chosen.fit,
+                                                    seed))
+
+
+def checked(selection: Selection) -> tuple[Selection, RowsCheck | None]:
+    """``selection`` and its rows check, made once (inside :func:`per_distinct`, so once
+    per distinct sample)."""
+    return selection, None if selection.check is None else selection.check()
 
 
 def _padded(fits: list[MixtureFit], dim: int) -> MixtureFit:
@@ -67,6 +85,8 @@ class GaussianMixture(Reference):
         like: a tensor whose dtype and device the draws take.
         limited: per member, whether its rows limited the size
             (:attr:`~minee.training.mixture_fit.Selection.limited`); default none.
+        checks: per member its :class:`~minee.training.mixture_fit.RowsCheck`, or
+            ``None`` (no check); default none.
 
     Attributes:
         weights: (P, K) float64; means (P, K, D) and covs (P, K, D, D), float64.
@@ -75,14 +95,16 @@ class GaussianMixture(Reference):
 
     @classmethod
     def build(cls, data: Tensor, groups: Tensor, settings: Settings) -> Reference:
-        chosen = per_distinct(data, lambda z: fit_sample(z, settings.seed))
-        return cls([c.fit for c in chosen], rows=data.shape[1], like=data,
-                   limited=[c.limited for c in chosen])
+        chosen = per_distinct(data, lambda z: checked(fit_sample(z, settings.seed)))
+        return cls([c.fit for c, _ in chosen], rows=data.shape[1], like=data,
+                   limited=[c.limited for c, _ in chosen], checks=[r for _, r in chosen])
 
     def __init__(self, fits: list[MixtureFit], *, rows: int, like: Tensor,
-                 limited: list[bool] | None = None):
+                 limited: list[bool] | None = None,
+                 checks: list[RowsCheck | None] | None = None):
         dim = fits[0].means.shape[1]
         self._limited = np.zeros(len(fits), bool) if limited is None else np.array(limited)
+        self._checks = [None] * len(fits) if checks is None else list(checks)
         stacked = _padded(fits, dim)
         device = like.device
 
@@ -126,6 +148,9 @@ class GaussianMixture(Reference):
 
     def shape_limited(self) -> np.ndarray:
         return self._limited
+
+    def rows_gains(self, masks: np.ndarray) -> list[np.ndarray | None]:
+        return [None if c is None else c.gains(masks) for c in self._checks]
 
     def fit_correction(self, masks: Tensor) -> Tensor:
         """The mixture was fitted to these rows: half its parameter count on each column

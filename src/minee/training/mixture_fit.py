@@ -15,14 +15,16 @@ Everything here is numpy float64 on one member's rows (n, d); the batched torch 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import NamedTuple
 
 import numpy as np
 
 from .heldout import clearly_better
 
-__all__ = ["MixtureFit", "Selection", "fit_mixture", "select_mixture", "mixture_log_density",
-           "parameter_count", "can_fit", "SIZES"]
+__all__ = ["MixtureFit", "Selection", "RowsCheck", "fit_mixture", "select_mixture",
+           "mixture_log_density", "marginal", "rows_check", "parameter_count", "can_fit",
+           "SIZES"]
 
 #: the component counts tried, in order; the search stops after two sizes without a
 #: held-out gain
@@ -78,6 +80,13 @@ def _logsumexp(terms: np.ndarray) -> np.ndarray:
 def mixture_log_density(z: np.ndarray, fit: MixtureFit) -> np.ndarray:
     """ln p(z_i) under the mixture, (n,), nats."""
     return _logsumexp(_component_log_densities(z, fit))
+
+
+def marginal(fit: MixtureFit, columns: np.ndarray) -> MixtureFit:
+    """The mixture's marginal on ``columns`` (indices or a boolean mask of d): the same
+    weights, each component's sub-mean and sub-covariance."""
+    idx = np.flatnonzero(columns) if columns.dtype == bool else columns
+    return MixtureFit(fit.weights, fit.means[:, idx], fit.covs[:, idx][:, :, idx])
 
 
 def _m_step(z: np.ndarray, resp: np.ndarray, ridge: np.ndarray) -> MixtureFit:
@@ -146,11 +155,14 @@ class Selection(NamedTuple):
             largest the rows support (below the largest of :data:`SIZES`) and it beat the
             size before it clearly on held-out rows. The law then has more shape than a
             mixture fitted to these rows resolves, and what it misses falls to the critics.
+        check: makes the fit's :class:`RowsCheck` (a second size search, so only where
+            the mixture is used), or ``None``.
     """
 
     fit: MixtureFit
     scores: np.ndarray
     limited: bool
+    check: Callable[[], RowsCheck] | None = None
 
 
 def select_mixture(train: np.ndarray, heldout: np.ndarray, rng: np.random.Generator
@@ -186,3 +198,41 @@ def select_mixture(train: np.ndarray, heldout: np.ndarray, rng: np.random.Genera
     limited = out_of_rows and best == len(tried) - 1 and best > 0 and clearly_better(
         tried[best][1], tried[best - 1][1])
     return Selection(*tried[best], limited=limited)
+
+
+class RowsCheck(NamedTuple):
+    """Whether a mixture's reading still moves with the rows it is fitted on.
+
+    ``full`` is the chosen fit on a sample's fitting rows, ``half`` the size chosen and
+    fitted again on a seeded half of them; both score the same held-out rows. Where a
+    law has more shape than the rows resolve, doubling them still changes what the fit
+    reads (more components, each better placed), and the estimate is not converged in
+    the sample size: :func:`minee.diagnostics.shape_checks` reads that against what the
+    critics corrected.
+
+    Attributes:
+        heldout: the scoring rows, (m, d).
+        full, half: the two fits.
+    """
+
+    heldout: np.ndarray
+    full: MixtureFit
+    half: MixtureFit
+
+    def gains(self, masks: np.ndarray) -> np.ndarray:
+        """``ln q_full - ln q_half`` of each held-out row on each column set (the fits'
+        marginals there), (m, H) nats, for boolean ``masks`` (H, d)."""
+        return np.stack([
+            mixture_log_density(self.heldout[:, mask], marginal(self.full, mask))
+            - mixture_log_density(self.heldout[:, mask], marginal(self.half, mask))
+            for mask in masks], axis=1)
+
+
+def rows_check(train: np.ndarray, heldout: np.ndarray, full: MixtureFit, seed: int
+               ) -> RowsCheck:
+    """The :class:`RowsCheck` of ``full`` (fitted, its size chosen, on ``train`` (n, d)):
+    a mixture chosen by :func:`select_mixture` on a seeded half of ``train``, both scored
+    on ``heldout`` (m, d)."""
+    rng = np.random.default_rng(seed)
+    half = train[np.sort(rng.permutation(len(train))[: len(train) // 2])]
+    return RowsCheck(heldout, full, select_mixture(half, heldout, rng).fit)

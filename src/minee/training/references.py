@@ -107,6 +107,15 @@ class Reference:
         critics must learn; ``None`` for a reference whose fit has no such limit."""
         return None
 
+    def rows_gains(self, masks: np.ndarray) -> list[np.ndarray | None] | None:
+        """Per member, how much better a fit on all its fitting rows scores held-out rows
+        than one on half of them: ``ln q_full - ln q_half`` per held-out row on each
+        column set of ``masks`` (H, D), (m, H) nats, or ``None`` for a member without
+        that check (:class:`~minee.training.mixture_fit.RowsCheck`); ``None`` for a
+        reference with no such check. A reading that still moves when the rows double
+        is not converged in the sample size."""
+        return None
+
     def tails(self) -> tuple[Tensor, Tensor, Tensor] | None:
         """Per member and column a fitted centre, unit and tail degrees of freedom, each
         (P, D), of a heavy-tailed reference, or ``None`` (no tails fitted): what

@@ -72,8 +72,8 @@ def _marginal(train: np.ndarray, heldout: np.ndarray, seed: int
         u = (z - location[0]) / sd
         return special.stdtr(dof, u), _t_log_pdf(u, dof) - math.log(sd)
 
-    fit, scores, _ = select_mixture(train[:, None], heldout[:, None],
-                                    np.random.default_rng(seed))
+    fit, scores = select_mixture(train[:, None], heldout[:, None],
+                                 np.random.default_rng(seed))[:2]
 
     def mixture(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         standard = (z[:, None] - fit.means[None, :, 0]) / np.sqrt(fit.covs[:, 0, 0])

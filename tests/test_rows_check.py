@@ -1,0 +1,106 @@
+"""The rows check: whether a mixture reference's reading still moves when its fitting rows
+double (minee.training.mixture_fit.RowsCheck), how the references report it, and the
+``shape_unresolved`` flag it raises where the critics do not make up the move
+(minee.diagnostics.shape_checks)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+
+import minee
+from minee import diagnostics
+from minee.training.adaptive import Adaptive
+from minee.training.edges import Mapped
+from minee.training.heldout import split_rows
+from minee.training.mixture_fit import RowsCheck, rows_check, select_mixture
+from tests.conftest import QUICK
+from tests.test_shape_references import (
+    THREE,
+    TWO,
+    X_THEN_Y,
+    many_modes,
+    scipy_mixture_log_density,
+    true_mixture_rows,
+)
+
+ALL_X_Y = np.array([[True, True], [True, False], [False, True]])
+
+
+def mi_moves(z: np.ndarray, seed: int) -> np.ndarray:
+    """Per held-out row, how much the reference's MI of column 0 and column 1 rose from
+    the half-rows fit to the full one, (m,) nats."""
+    train, heldout = split_rows(z, seed)
+    full = select_mixture(train, heldout, np.random.default_rng(seed)).fit
+    gains = rows_check(train, heldout, full, seed).gains(ALL_X_Y)
+    return gains[:, 0] - gains[:, 1] - gains[:, 2]
+
+
+def test_gains_are_the_two_fits_log_density_differences_on_each_column_set() -> None:
+    rows = np.random.default_rng(0).normal(size=(50, 2)) * 3
+    gains = RowsCheck(rows, TWO, THREE).gains(ALL_X_Y)
+    assert gains.shape == (50, 3)
+    for h, cols in enumerate(([0, 1], [0], [1])):
+        expected = (scipy_mixture_log_density(rows, TWO, cols)
+                    - scipy_mixture_log_density(rows, THREE, cols))
+        np.testing.assert_allclose(gains[:, h], expected, rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_a_law_the_mixture_holds_does_not_move_and_one_with_more_modes_does(seed: int
+                                                                            ) -> None:
+    # three separated modes: 800 rows fit them as well as 1,600 do
+    settled = mi_moves(true_mixture_rows(2000, seed), seed)
+    assert abs(settled.mean()) < 2 * settled.std() / np.sqrt(len(settled)) + 0.01
+    # sixty modes on a circle: 600 rows hold 8 components, 1,200 rows 16
+    moving = mi_moves(many_modes(1500, seed), seed)
+    assert moving.mean() > 0.1 and moving.mean() > 2 * moving.std() / np.sqrt(len(moving))
+
+
+def test_shape_checks_read_the_move_against_the_critics_correction() -> None:
+    assert diagnostics.shape_checks(False) == {}
+    flagged = diagnostics.shape_checks(False, moved=0.05, moved_stderr=0.01, correction=0.0)
+    assert "doubled" in flagged["shape_unresolved"] and "+0.05" in flagged["shape_unresolved"]
+    # the critics made up the move; within noise; too small to matter
+    assert diagnostics.shape_checks(False, 0.05, 0.01, correction=0.06) == {}
+    assert diagnostics.shape_checks(False, 0.05, 0.03, correction=0.0) == {}
+    assert diagnostics.shape_checks(False, 0.008, 0.001, correction=0.0) == {}
+    # an entropy reading that fell: the critics' correction (-D) must fall as far
+    assert "shape_unresolved" in diagnostics.shape_checks(False, -0.05, 0.01, correction=-0.02)
+    assert diagnostics.shape_checks(False, -0.05, 0.01, correction=-0.07) == {}
+    # both reasons in one message
+    both = diagnostics.shape_checks(True, 0.05, 0.01)["shape_unresolved"]
+    assert "most components" in both and "doubled" in both
+
+
+def test_only_members_using_a_mixture_carry_a_rows_check() -> None:
+    settings = minee.MINEE(seed=0).settings(2000)
+    gaussian = np.random.default_rng(0).multivariate_normal([0, 0], [[1, 0.6], [0.6, 1]],
+                                                            2000)
+    data = torch.tensor(np.stack([gaussian, many_modes(2000, 0)]))
+    ref = Adaptive.build(data, X_THEN_Y, settings)
+    assert ref.chosen.tolist() == [False, True]
+    gains = ref.rows_gains(ALL_X_Y)
+    assert gains is not None and gains[0] is None and gains[1].shape == (400, 3)
+    # an edge-mapped reference reports its inner reference's (the maps cancel)
+    mapped = Mapped(ref, torch.zeros(2, 2, 3, dtype=torch.float64)).rows_gains(ALL_X_Y)
+    assert mapped is not None and np.array_equal(mapped[1], gains[1])
+    # the Student-t alone has no such check
+    only_t = Adaptive.build(data[:1], X_THEN_Y, settings)
+    assert only_t.rows_gains(ALL_X_Y) is None
+
+
+def test_a_curved_mi_still_moving_with_the_rows_is_flagged_and_a_settled_one_is_not(
+        ) -> None:
+    x, y = minee.tasks.get("curved", d=3, active=3, mi=1.5, twist=1.0).sample(4000, seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", minee.MineeWarning)
+        est = minee.mutual_information(x, y, seed=0, **QUICK)
+    message = est.diagnostics["shape_unresolved"]
+    assert "doubled" in message and "most components" not in message
+    z = true_mixture_rows(1000, 0)
+    assert "shape_unresolved" not in minee.mutual_information(z[:, :1], z[:, 1:], seed=0,
+                                                             **QUICK).diagnostics
