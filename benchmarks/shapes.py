@@ -46,6 +46,12 @@ SETS: dict[str, dict[str, tuple[str, str, dict[str, Any]]]] = {
                                               "twist": 1.0}),
         "curved 10-D mi1.5": ("mi", "curved", {"d": 10, "active": 4, "mi": 1.5,
                                                "twist": 0.5}),
+        # added with the shape flag's screen: more curved instances to check it on
+        "curved 3-D mi1.5": ("mi", "curved", {"d": 3, "active": 3, "mi": 1.5, "twist": 1.0}),
+        "curved 3-D mi3 tw0.7": ("mi", "curved", {"d": 3, "active": 3, "mi": 3.0,
+                                                  "twist": 0.7}),
+        "curved 6-D mi2.5": ("mi", "curved", {"d": 6, "active": 6, "mi": 2.5, "twist": 0.5}),
+        "curved 15-D mi3": ("mi", "curved", {"d": 15, "active": 3, "mi": 3.0, "twist": 0.4}),
         "partly independent 3+3 30%": ("mi", "partly_independent",
                                        {"d": 3, "active": 3, "rho": 0.8, "share": 0.3}),
         "box 3-D": ("h", "box", {"sides": (0.5, 2.0, 4.0)}),
