@@ -13,6 +13,8 @@ import torch
 
 import minee
 from minee import diagnostics
+from minee.convergence import RowsMove
+from minee.estimation.readout import interval
 from minee.training.adaptive import Adaptive
 from minee.training.edges import Mapped
 from minee.training.heldout import split_rows
@@ -60,20 +62,33 @@ def test_a_law_the_mixture_holds_does_not_move_and_one_with_more_modes_does(seed
     assert moving.mean() > 0.1 and moving.mean() > 2 * moving.std() / np.sqrt(len(moving))
 
 
-def test_shape_checks_read_the_move_against_the_critics_correction() -> None:
-    assert diagnostics.shape_checks(False) == {}
-    flagged = diagnostics.shape_checks(False, moved=0.05, moved_stderr=0.01, correction=0.0)
-    assert "doubled" in flagged["shape_unresolved"] and "+0.05" in flagged["shape_unresolved"]
-    # the critics made up the move; within noise; too small to matter
-    assert diagnostics.shape_checks(False, 0.05, 0.01, correction=0.06) == {}
-    assert diagnostics.shape_checks(False, 0.05, 0.03, correction=0.0) == {}
-    assert diagnostics.shape_checks(False, 0.008, 0.001, correction=0.0) == {}
+def test_a_move_counts_where_it_is_clear_and_the_critics_did_not_make_it_up() -> None:
+    assert RowsMove(0.05, 0.01).unsettled and RowsMove(0.05, 0.01).reach == 0.05
+    assert RowsMove(0.05, 0.01, correction=0.02).reach == pytest.approx(0.03)
+    # a correction the other way does not shorten the reach
+    assert RowsMove(0.05, 0.01, correction=-0.02).reach == 0.05
+    # made up by the critics; within noise; too small to matter; no check at all
+    for settled in (RowsMove(0.05, 0.01, 0.06), RowsMove(0.05, 0.03), RowsMove(0.008, 0.001),
+                    RowsMove()):
+        assert not settled.unsettled and settled.reach == 0.0
     # an entropy reading that fell: the critics' correction (-D) must fall as far
-    assert "shape_unresolved" in diagnostics.shape_checks(False, -0.05, 0.01, correction=-0.02)
-    assert diagnostics.shape_checks(False, -0.05, 0.01, correction=-0.07) == {}
-    # both reasons in one message
-    both = diagnostics.shape_checks(True, 0.05, 0.01)["shape_unresolved"]
+    assert RowsMove(-0.05, 0.01, correction=-0.02).reach == pytest.approx(-0.03)
+    assert not RowsMove(-0.05, 0.01, correction=-0.07).unsettled
+
+
+def test_shape_checks_name_each_reason_and_the_reach() -> None:
+    assert diagnostics.shape_checks(False) == {}
+    assert diagnostics.shape_checks(False, RowsMove(0.05, 0.03)) == {}
+    message = diagnostics.shape_checks(False, RowsMove(0.05, 0.01))["shape_unresolved"]
+    assert "doubled" in message and "+0.05 nats" in message and "reaches +0.05" in message
+    both = diagnostics.shape_checks(True, RowsMove(0.05, 0.01))["shape_unresolved"]
     assert "most components" in both and "doubled" in both
+
+
+def test_the_interval_reaches_further_on_the_side_of_the_move() -> None:
+    low, high = interval(1.0, 0.05, least=0.0)
+    assert interval(1.0, 0.05, least=0.0, reach=0.2) == (low, pytest.approx(high + 0.2))
+    assert interval(1.0, 0.05, reach=-0.2) == (pytest.approx(low - 0.2), high)
 
 
 def test_only_members_using_a_mixture_carry_a_rows_check() -> None:
@@ -101,6 +116,8 @@ def test_a_curved_mi_still_moving_with_the_rows_is_flagged_and_a_settled_one_is_
         est = minee.mutual_information(x, y, seed=0, **QUICK)
     message = est.diagnostics["shape_unresolved"]
     assert "doubled" in message and "most components" not in message
+    # its interval reaches up by the move: wider above the value than below it
+    assert est.ci[1] - est.value > est.value - est.ci[0] + 0.01
     z = true_mixture_rows(1000, 0)
     assert "shape_unresolved" not in minee.mutual_information(z[:, :1], z[:, 1:], seed=0,
                                                              **QUICK).diagnostics

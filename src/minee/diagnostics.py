@@ -7,7 +7,6 @@ as :class:`MineeWarning` so that they are seen.
 
 from __future__ import annotations
 
-import math
 import os
 import sys
 import types
@@ -16,10 +15,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .convergence import Z95, RowsMove
+
 __all__ = ["MineeWarning", "data_checks", "training_checks", "still_rising", "settings_checks",
            "shape_checks", "noise_checks", "emit", "collect", "caller_level", "ceiling_checks"]
 
-Z95 = 1.959964  # two-sided 95% normal quantile
 #: a column with one value this common has an atom: no density, no differential entropy
 ATOM_SHARE = 0.05
 #: farther than this many robust standard deviations from the median is an outlier (a
@@ -155,13 +155,7 @@ def settings_checks(lr: float) -> dict[str, str]:
         "little and the estimate is mostly the reference's part; lower lr")}
 
 
-#: the least movement (nats) of a reading that a convergence check reports: below it a
-#: change is immaterial beside any interval (as for ``still_increasing``)
-LEAST_MOVE = 0.01
-
-
-def shape_checks(limited: bool, moved: float = 0.0, moved_stderr: float = math.inf,
-                 correction: float = 0.0) -> dict[str, str]:
+def shape_checks(limited: bool, move: RowsMove | None = None) -> dict[str, str]:
     """Flag an estimate whose reference could not resolve the law's shape on these rows:
     the critics, which must then learn the rest, rarely do (a curved ridge, concentric
     shells).
@@ -169,22 +163,16 @@ def shape_checks(limited: bool, moved: float = 0.0, moved_stderr: float = math.i
     Arguments:
         limited: the mixture reached the most components its rows support while still
             gaining (:meth:`minee.training.references.Reference.shape_limited`).
-        moved, moved_stderr: how far the reference's own reading of the target moved
-            when its fitting rows doubled, and that move's standard error, nats
-            (:meth:`~minee.training.references.Reference.rows_gains`).
-        correction: what the critics added to the reference's reading, nats.
+        move: how the reference's reading moved when its rows doubled, against what the
+            critics corrected (:class:`minee.convergence.RowsMove`).
     """
     reasons = []
     if limited:
         reasons.append(
             "the mixture reference reached the most components these rows support, and "
             "that size still fitted held-out rows clearly better than the one before")
-    if abs(moved) > max(LEAST_MOVE, Z95 * moved_stderr) and \
-            math.copysign(1.0, moved) * correction < abs(moved):
-        reasons.append(
-            f"the mixture reference's own reading moved by {moved:+.3g} nats (standard "
-            f"error {moved_stderr:.2g}) when its fitting rows doubled, and the critics "
-            f"corrected it by only {correction:+.3g}")
+    if move is not None and move.unsettled:
+        reasons.append(move.reason())
     if not reasons:
         return {}
     return {"shape_unresolved": (

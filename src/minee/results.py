@@ -101,7 +101,9 @@ class Estimate:
             (:func:`minee.estimation.readout.entropy_allowance`), each calibrated on
             problems with known answers; NaN for a non-finite value.
         ci: 95% interval ``value +- 1.96 sqrt(stderr^2 + bias^2)`` (an MI interval lying
-            wholly below 0 is stretched up to 0) or ``None``.
+            wholly below 0 is stretched up to 0; where the reading has not converged in
+            the rows, flagged ``shape_unresolved``, one side reaches further by the move
+            the flag states) or ``None``.
         quantity: what was estimated (``"mutual_information"``, ``"entropy"``, ...).
         null: the same estimator on the sample with Y's rows shuffled (the dependence
             destroyed, the marginals kept), nats: the level an estimate of no dependence

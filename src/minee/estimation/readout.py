@@ -16,7 +16,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from ..diagnostics import Z95
+from ..convergence import Z95
 
 if TYPE_CHECKING:
     from ..training.engine import Engine
@@ -207,7 +207,7 @@ def entropy_allowance(columns: int) -> float:
 
 
 def interval(value: float, error: float | None, *, least: float | None = None,
-             bias: float = 0.0) -> tuple[float, float] | None:
+             bias: float = 0.0, reach: float = 0.0) -> tuple[float, float] | None:
     """The 95% normal interval ``value +- 1.96 sqrt(error^2 + bias^2)``, or ``None``
     without an error.
 
@@ -215,9 +215,12 @@ def interval(value: float, error: float | None, *, least: float | None = None,
     ``least``: the smallest value the quantity can take (0 for an MI). An interval lying
     wholly below it is stretched up to reach it: as it stood it would miss every possible
     value (held-out readings of an MI near 0 scatter below 0 with a small error).
+    ``reach``: how much further the interval extends on one side (up where positive),
+    nats: where the reading has not converged in the rows
+    (:attr:`minee.convergence.RowsMove.reach`).
     """
     if error is None:
         return None
     half = Z95 * math.hypot(error, bias)
-    low, high = value - half, value + half
+    low, high = value - half + min(reach, 0.0), value + half + max(reach, 0.0)
     return low, high if least is None else max(high, least)

@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from .. import diagnostics
+from ..convergence import RowsMove
 from ..data.preprocessing import RANK_TRANSFORMS
 from ..results import Estimate, History
 from .model import Run
@@ -116,9 +117,9 @@ def _allowance(run: Run, t: _Terms, sl: slice, finite: np.ndarray, value: float)
 
 
 def _flags(run: Run, t: _Terms, p: int, sl: slice, finite: np.ndarray, history: History,
-           value: float) -> dict[str, str]:
+           value: float, move: RowsMove) -> dict[str, str]:
     """The diagnostics of problem ``p`` (its members ``sl``, the ``finite`` ones): of its
-    data, its training, its settings and its reference."""
+    data, its training, its settings and its reference (``move``: its rows check)."""
     # the finite members' last training reading, as for the value
     train_value = float(np.nanmean(t.train_values[sl][finite])) if finite.any() else math.nan
     flags = diagnostics.data_checks(run.data[p % run.data.shape[0]],
@@ -131,26 +132,25 @@ def _flags(run: Run, t: _Terms, p: int, sl: slice, finite: np.ndarray, history: 
     flags.update(diagnostics.settings_checks(run.settings.lr))
     limited = run.reference.shape_limited()
     flags.update(diagnostics.shape_checks(limited is not None and bool(limited[sl].any()),
-                                          *_rows_move(run, t, sl, finite)))
+                                          move))
     return flags
 
 
-def _rows_move(run: Run, t: _Terms, sl: slice, finite: np.ndarray
-               ) -> tuple[float, float, float]:
+def _rows_move(run: Run, t: _Terms, sl: slice, finite: np.ndarray) -> RowsMove:
     """How far the reference's own reading of the target moved when its fitting rows
     doubled (mean over the members ``sl`` that have a rows check), that move's standard
     error over the held-out rows, and what the critics added to the reference's reading
-    (the ``finite`` members'), nats; ``(0, inf, 0)`` where no member has a check."""
+    (the ``finite`` members'), nats; no move where no member has a check."""
     gains = run.reference.rows_gains(run.heads.masks)
     checked = [] if gains is None else [g for g in gains[sl] if g is not None]
     if not checked:
-        return 0.0, math.inf, 0.0
+        return RowsMove()
     # the target is a signed sum of -ln q per row: a likelier fit lowers an entropy
     moves = [-run.heads.signed_sum(g) for g in checked]
     moved = float(np.mean([m.mean() for m in moves]))
     error = float(np.mean([m.std(ddof=1) / math.sqrt(len(m)) for m in moves]))
     critics = -run.heads.signed_sum(t.divergences[sl][finite])
-    return moved, error, float(critics.mean()) if critics.size else 0.0
+    return RowsMove(moved, error, float(critics.mean()) if critics.size else 0.0)
 
 
 def _estimate(run: Run, t: _Terms, p: int) -> Estimate:
@@ -180,14 +180,15 @@ def _estimate(run: Run, t: _Terms, p: int) -> Estimate:
     error = stderr(members[finite], t.variance[sl][finite], run.settings.folds)
     mi = run.quantity != "entropy"
     bias = _allowance(run, t, sl, finite, value)
-    flags = _flags(run, t, p, sl, finite, history, value)
+    move = _rows_move(run, t, sl, finite)
+    flags = _flags(run, t, p, sl, finite, history, value, move)
     return Estimate(
         value=value,
         entropies={} if t.entropies is None
         else {h: float(v) for h, v in per_head(avg(t.entropies)).items()},
         divergences={h: float(v) for h, v in per_head(avg(t.divergences)).items()},
         history=history, diagnostics=flags, members=members, stderr=error, bias=bias,
-        ci=interval(value, error, least=0.0 if mi else None, bias=bias),
+        ci=interval(value, error, least=0.0 if mi else None, bias=bias, reach=move.reach),
         quantity=run.quantity,
         preprocess=run.transform(p), budget=run.budget, seed=run.seed,
         discrete=run.discrete_columns(p), rows=int(run.data.shape[1]))
