@@ -43,7 +43,7 @@ def mi_moves(z: np.ndarray, seed: int) -> np.ndarray:
 
 def test_gains_are_the_two_fits_log_density_differences_on_each_column_set() -> None:
     rows = np.random.default_rng(0).normal(size=(50, 2)) * 3
-    gains = RowsCheck(rows, TWO, THREE).gains(ALL_X_Y)
+    gains = RowsCheck(rows, TWO, THREE, share=0.8).gains(ALL_X_Y)
     assert gains.shape == (50, 3)
     for h, cols in enumerate(([0, 1], [0], [1])):
         expected = (scipy_mixture_log_density(rows, TWO, cols)
@@ -64,12 +64,14 @@ def test_a_law_the_mixture_holds_does_not_move_and_one_with_more_modes_does(seed
 
 def test_a_move_counts_where_it_is_clear_and_the_critics_did_not_make_it_up() -> None:
     assert RowsMove(0.05, 0.01).unsettled and RowsMove(0.05, 0.01).reach == 0.05
+    # under a 1/rows bias a fit on 80% of the rows has 0.8 of its move left on all rows
+    assert RowsMove(0.05, 0.01, share=0.8).reach == pytest.approx(0.04)
     assert RowsMove(0.05, 0.01, correction=0.02).reach == pytest.approx(0.03)
     # a correction the other way does not shorten the reach
     assert RowsMove(0.05, 0.01, correction=-0.02).reach == 0.05
     # made up by the critics; within noise; too small to matter; no check at all
-    for settled in (RowsMove(0.05, 0.01, 0.06), RowsMove(0.05, 0.03), RowsMove(0.008, 0.001),
-                    RowsMove()):
+    for settled in (RowsMove(0.05, 0.01, 0.06), RowsMove(0.05, 0.01, 0.041, share=0.8),
+                    RowsMove(0.05, 0.03), RowsMove(0.008, 0.001), RowsMove()):
         assert not settled.unsettled and settled.reach == 0.0
     # an entropy reading that fell: the critics' correction (-D) must fall as far
     assert RowsMove(-0.05, 0.01, correction=-0.02).reach == pytest.approx(-0.03)
@@ -89,23 +91,29 @@ def test_the_interval_reaches_further_on_the_side_of_the_move() -> None:
     low, high = interval(1.0, 0.05, least=0.0)
     assert interval(1.0, 0.05, least=0.0, reach=0.2) == (low, pytest.approx(high + 0.2))
     assert interval(1.0, 0.05, reach=-0.2) == (pytest.approx(low - 0.2), high)
+    # an MI interval below 0 still reaches 0; a reach downwards only lowers its low end
+    assert interval(-0.3, 0.05, least=0.0, reach=-0.1)[1] == 0.0
+    assert interval(-0.3, 0.05, least=0.0, reach=-0.1)[0] == pytest.approx(
+        interval(-0.3, 0.05, least=0.0)[0] - 0.1)
 
 
 def test_only_members_using_a_mixture_carry_a_rows_check() -> None:
     settings = minee.MINEE(seed=0).settings(2000)
     gaussian = np.random.default_rng(0).multivariate_normal([0, 0], [[1, 0.6], [0.6, 1]],
                                                             2000)
-    data = torch.tensor(np.stack([gaussian, many_modes(2000, 0)]))
+    data = torch.tensor(np.stack([gaussian, many_modes(2000, 0), many_modes(2000, 0)]))
     ref = Adaptive.build(data, X_THEN_Y, settings)
-    assert ref.chosen.tolist() == [False, True]
-    gains = ref.rows_gains(ALL_X_Y)
-    assert gains is not None and gains[0] is None and gains[1].shape == (400, 3)
-    # an edge-mapped reference reports its inner reference's (the maps cancel)
-    mapped = Mapped(ref, torch.zeros(2, 2, 3, dtype=torch.float64)).rows_gains(ALL_X_Y)
-    assert mapped is not None and np.array_equal(mapped[1], gains[1])
+    assert ref.chosen.tolist() == [False, True, True]
+    assert ref.rows_check(0) is None
+    check = ref.rows_check(1)
+    assert check is not None and check.gains(ALL_X_Y).shape == (400, 3)
+    assert check.share == pytest.approx(0.8)
+    # members with the same rows share one check, made once
+    assert ref.rows_check(2) is check
+    # an edge-mapped reference reports its inner reference's (the maps cancel in the gains)
+    assert Mapped(ref, torch.zeros(3, 2, 3, dtype=torch.float64)).rows_check(1) is check
     # the Student-t alone has no such check
-    only_t = Adaptive.build(data[:1], X_THEN_Y, settings)
-    assert only_t.rows_gains(ALL_X_Y) is None
+    assert Adaptive.build(data[:1], X_THEN_Y, settings).rows_check(0) is None
 
 
 def test_a_curved_mi_still_moving_with_the_rows_is_flagged_and_a_settled_one_is_not(
@@ -114,10 +122,31 @@ def test_a_curved_mi_still_moving_with_the_rows_is_flagged_and_a_settled_one_is_
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", minee.MineeWarning)
         est = minee.mutual_information(x, y, seed=0, **QUICK)
-    message = est.diagnostics["shape_unresolved"]
-    assert "doubled" in message and "most components" not in message
-    # its interval reaches up by the move: wider above the value than below it
+    assert "doubled" in est.diagnostics["shape_unresolved"]
+    # its interval reaches up by what is left of the move: longer above the value
     assert est.ci[1] - est.value > est.value - est.ci[0] + 0.01
     z = true_mixture_rows(1000, 0)
     assert "shape_unresolved" not in minee.mutual_information(z[:, :1], z[:, 1:], seed=0,
                                                              **QUICK).diagnostics
+
+
+def test_an_entropy_still_falling_with_the_rows_reaches_down() -> None:
+    est = minee.entropy(many_modes(1500, 0), seed=0, **QUICK)
+    assert "doubled" in est.diagnostics["shape_unresolved"]
+    assert est.value - est.ci[0] > est.ci[1] - est.value + 0.01
+
+
+def test_ensembles_nulls_and_conditional_mi_carry_the_check() -> None:
+    z = many_modes(1500, 0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", minee.MineeWarning)
+        est = minee.mutual_information(z[:, :1], z[:, 1:], seed=0, ensemble=2, null=True,
+                                       **QUICK)
+        cmi = minee.conditional_mutual_information(
+            z[:, :1], z[:, 1:], np.random.default_rng(1).normal(size=(1500, 1)), seed=0,
+            **QUICK)
+    assert "doubled" in est.diagnostics["shape_unresolved"] and est.null is not None
+    assert est.ci[1] - est.value > est.value - est.ci[0]
+    # a conditional MI combines four heads with their signs: it too reads low, reaches up
+    assert "doubled" in cmi.diagnostics["shape_unresolved"]
+    assert cmi.ci[1] - cmi.value > cmi.value - cmi.ci[0]

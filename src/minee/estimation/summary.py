@@ -138,19 +138,20 @@ def _flags(run: Run, t: _Terms, p: int, sl: slice, finite: np.ndarray, history: 
 
 def _rows_move(run: Run, t: _Terms, sl: slice, finite: np.ndarray) -> RowsMove:
     """How far the reference's own reading of the target moved when its fitting rows
-    doubled (mean over the members ``sl`` that have a rows check), that move's standard
-    error over the held-out rows, and what the critics added to the reference's reading
-    (the ``finite`` members'), nats; no move where no member has a check."""
-    gains = run.reference.rows_gains(run.heads.masks)
-    checked = [] if gains is None else [g for g in gains[sl] if g is not None]
-    if not checked:
+    doubled (mean over the distinct rows checks of the members ``sl``), that move's
+    standard error over the held-out rows, and what the critics added to the reference's
+    reading (the ``finite`` members'), nats; no move where no member has a check."""
+    checks = {id(c): c for m in range(sl.start, sl.stop)
+              if (c := run.reference.rows_check(m)) is not None}
+    if not checks:
         return RowsMove()
     # the target is a signed sum of -ln q per row: a likelier fit lowers an entropy
-    moves = [-run.heads.signed_sum(g) for g in checked]
+    moves = [-run.heads.signed_sum(c.gains(run.heads.masks)) for c in checks.values()]
     moved = float(np.mean([m.mean() for m in moves]))
     error = float(np.mean([m.std(ddof=1) / math.sqrt(len(m)) for m in moves]))
     critics = -run.heads.signed_sum(t.divergences[sl][finite])
-    return RowsMove(moved, error, float(critics.mean()) if critics.size else 0.0)
+    return RowsMove(moved, error, float(critics.mean()) if critics.size else 0.0,
+                    float(np.mean([c.share for c in checks.values()])))
 
 
 def _estimate(run: Run, t: _Terms, p: int) -> Estimate:
@@ -180,7 +181,8 @@ def _estimate(run: Run, t: _Terms, p: int) -> Estimate:
     error = stderr(members[finite], t.variance[sl][finite], run.settings.folds)
     mi = run.quantity != "entropy"
     bias = _allowance(run, t, sl, finite, value)
-    move = _rows_move(run, t, sl, finite)
+    # a permutation null's flags and interval are not kept: no check for it
+    move = _rows_move(run, t, sl, finite) if p < run.data.shape[0] else RowsMove()
     flags = _flags(run, t, p, sl, finite, history, value, move)
     return Estimate(
         value=value,

@@ -22,7 +22,7 @@ import torch
 from torch import Tensor
 
 from .heldout import clearly_better, split_rows
-from .mixture import GaussianMixture, checked, fit_sample
+from .mixture import GaussianMixture, fit_sample
 from .mixture_fit import MixtureFit, RowsCheck, Selection
 from .references import Reference, per_distinct
 from .student_t import StudentT, fit_member, member_log_density
@@ -49,13 +49,6 @@ def prefers_mixture(z: np.ndarray, groups: list[np.ndarray], seed: int
     return (chosen if wins else None), float((chosen.scores - t_scores).mean())
 
 
-def _preferred(z: np.ndarray, groups: list[np.ndarray], seed: int
-               ) -> tuple[Selection | None, float, RowsCheck | None]:
-    """:func:`prefers_mixture` and, where the mixture wins, its rows check."""
-    chosen, gain = prefers_mixture(z, groups, seed)
-    return chosen, gain, None if chosen is None else checked(chosen)[1]
-
-
 class Adaptive(Reference):
     """Per member the fitted Student-t, or a Gaussian mixture where held-out rows prefer it
     (:func:`prefers_mixture`).
@@ -71,24 +64,24 @@ class Adaptive(Reference):
     def build(cls, data: Tensor, groups: Tensor, settings: Settings) -> Reference:
         student = StudentT(data, groups)
         masks = list(student.groups.cpu().numpy())
-        choices = per_distinct(data, lambda z: _preferred(z, masks, settings.seed))
+        choices = per_distinct(data, lambda z: prefers_mixture(z, masks, settings.seed))
         return cls(student, choices, rows=data.shape[1], like=data)
 
-    def __init__(self, student: StudentT,
-                 choices: list[tuple[Selection | None, float, RowsCheck | None]], *,
+    def __init__(self, student: StudentT, choices: list[tuple[Selection | None, float]], *,
                  rows: int, like: Tensor):
         self.student, self.dim = student, student.dim
-        self.chosen = torch.tensor([c is not None for c, _, _ in choices], device=like.device)
-        self.gain = torch.tensor([gain for _, gain, _ in choices], dtype=torch.float64)
-        self._limited = np.array([c is not None and c.limited for c, _, _ in choices])
+        self.chosen = torch.tensor([c is not None for c, _ in choices], device=like.device)
+        self.gain = torch.tensor([gain for _, gain in choices], dtype=torch.float64)
+        self._limited = np.array([c is not None and c.limited for c, _ in choices])
         self.mixture = None
         # read at every pool refill: a Python bool, not a device tensor to synchronise on
         self._all_mixtures = bool(self.chosen.all())
         if bool(self.chosen.any()):
             unit = MixtureFit(np.ones(1), np.zeros((1, self.dim)), np.eye(self.dim)[None])
-            fits = [unit if c is None else c.fit for c, _, _ in choices]
+            fits = [unit if c is None else c.fit for c, _ in choices]
             self.mixture = GaussianMixture(fits, rows=rows, like=like,
-                                           checks=[r for _, _, r in choices])
+                                           checks=[None if c is None else c.check
+                                                   for c, _ in choices])
 
     def sample(self, out: Tensor, generator: torch.Generator) -> Tensor:
         if self.mixture is None:
@@ -119,10 +112,12 @@ class Adaptive(Reference):
         t describes as well as any mixture its rows allow)."""
         return self._limited
 
-    def rows_gains(self, masks: np.ndarray) -> list[np.ndarray | None] | None:
-        """The mixtures' rows checks (a member keeping the t has none: a t's few
+    def rows_check(self, member: int) -> RowsCheck | None:
+        """The member's mixture's rows check (a member keeping the t has none: a t's few
         parameters settle on far fewer rows)."""
-        return None if self.mixture is None else self.mixture.rows_gains(masks)
+        if self.mixture is None or not bool(self.chosen[member]):
+            return None
+        return self.mixture.rows_check(member)
 
     def tails(self) -> tuple[Tensor, Tensor, Tensor]:
         """The Student-t's tails: the critics read their inputs in its units either way."""

@@ -38,6 +38,7 @@ from torch import Tensor
 
 from ..data.t_density import log_density
 from .heldout import clearly_better, split_rows
+from .mixture_fit import RowsCheck
 from .references import Reference
 from .student_fit import fit_student_t
 
@@ -126,9 +127,9 @@ class Mapped(Reference):
     def shape_limited(self) -> np.ndarray | None:
         return self.inner.shape_limited()
 
-    def rows_gains(self, masks: np.ndarray) -> list[np.ndarray | None] | None:
-        # the maps' log-Jacobians are the same under both fits: they cancel
-        return self.inner.rows_gains(masks)
+    def rows_check(self, member: int) -> RowsCheck | None:
+        # the maps' log-Jacobians are the same under both fits: they cancel in its gains
+        return self.inner.rows_check(member)
 
     def tails(self) -> tuple[Tensor, Tensor, Tensor] | None:
         return self.inner.tails()

@@ -13,6 +13,7 @@ components of weight 0, which are never drawn and add nothing to a density.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -35,7 +36,7 @@ from .references import Reference, per_distinct
 if TYPE_CHECKING:
     from ..settings import Settings
 
-__all__ = ["GaussianMixture", "fit_sample", "checked"]
+__all__ = ["GaussianMixture", "fit_sample"]
 
 
 def fit_sample(z: np.ndarray, seed: int) -> Selection:
@@ -55,12 +56,6 @@ def fit_sample(z: np.ndarray, seed: int) -> Selection:
     refit = fit_mixture(z, len(chosen.fit.weights), rng, start=chosen.fit)
     return chosen._replace(fit=refit, check=partial(rows_check, train, heldout, chosen.fit,
                                                     seed))
-
-
-def checked(selection: Selection) -> tuple[Selection, RowsCheck | None]:
-    """``selection`` and its rows check, made once (inside :func:`per_distinct`, so once
-    per distinct sample)."""
-    return selection, None if selection.check is None else selection.check()
 
 
 def _padded(fits: list[MixtureFit], dim: int) -> MixtureFit:
@@ -85,8 +80,9 @@ class GaussianMixture(Reference):
         like: a tensor whose dtype and device the draws take.
         limited: per member, whether its rows limited the size
             (:attr:`~minee.training.mixture_fit.Selection.limited`); default none.
-        checks: per member its :class:`~minee.training.mixture_fit.RowsCheck`, or
-            ``None`` (no check); default none.
+        checks: per member what makes its
+            :class:`~minee.training.mixture_fit.RowsCheck` (made when first asked for,
+            once for members sharing it), or ``None`` (no check); default none.
 
     Attributes:
         weights: (P, K) float64; means (P, K, D) and covs (P, K, D, D), float64.
@@ -95,16 +91,17 @@ class GaussianMixture(Reference):
 
     @classmethod
     def build(cls, data: Tensor, groups: Tensor, settings: Settings) -> Reference:
-        chosen = per_distinct(data, lambda z: checked(fit_sample(z, settings.seed)))
-        return cls([c.fit for c, _ in chosen], rows=data.shape[1], like=data,
-                   limited=[c.limited for c, _ in chosen], checks=[r for _, r in chosen])
+        chosen = per_distinct(data, lambda z: fit_sample(z, settings.seed))
+        return cls([c.fit for c in chosen], rows=data.shape[1], like=data,
+                   limited=[c.limited for c in chosen], checks=[c.check for c in chosen])
 
     def __init__(self, fits: list[MixtureFit], *, rows: int, like: Tensor,
                  limited: list[bool] | None = None,
-                 checks: list[RowsCheck | None] | None = None):
+                 checks: list[Callable[[], RowsCheck] | None] | None = None):
         dim = fits[0].means.shape[1]
         self._limited = np.zeros(len(fits), bool) if limited is None else np.array(limited)
         self._checks = [None] * len(fits) if checks is None else list(checks)
+        self._made: dict[int, RowsCheck] = {}  # by the maker's id: members share makers
         stacked = _padded(fits, dim)
         device = like.device
 
@@ -149,8 +146,13 @@ class GaussianMixture(Reference):
     def shape_limited(self) -> np.ndarray:
         return self._limited
 
-    def rows_gains(self, masks: np.ndarray) -> list[np.ndarray | None]:
-        return [None if c is None else c.gains(masks) for c in self._checks]
+    def rows_check(self, member: int) -> RowsCheck | None:
+        make = self._checks[member]
+        if make is None:
+            return None
+        if id(make) not in self._made:
+            self._made[id(make)] = make()
+        return self._made[id(make)]
 
     def fit_correction(self, masks: Tensor) -> Tensor:
         """The mixture was fitted to these rows: half its parameter count on each column

@@ -207,17 +207,20 @@ class RowsCheck(NamedTuple):
     fitted again on a seeded half of them; both score the same held-out rows. Where a
     law has more shape than the rows resolve, doubling them still changes what the fit
     reads (more components, each better placed), and the estimate is not converged in
-    the sample size: :func:`minee.diagnostics.shape_checks` reads that against what the
+    the sample size: :class:`minee.convergence.RowsMove` reads that against what the
     critics corrected.
 
     Attributes:
         heldout: the scoring rows, (m, d).
         full, half: the two fits.
+        share: the share of the sample's rows ``full`` was fitted on (the reference
+            itself is refitted on all of them).
     """
 
     heldout: np.ndarray
     full: MixtureFit
     half: MixtureFit
+    share: float
 
     def gains(self, masks: np.ndarray) -> np.ndarray:
         """``ln q_full - ln q_half`` of each held-out row on each column set (the fits'
@@ -235,4 +238,5 @@ def rows_check(train: np.ndarray, heldout: np.ndarray, full: MixtureFit, seed: i
     on ``heldout`` (m, d)."""
     rng = np.random.default_rng(seed)
     half = train[np.sort(rng.permutation(len(train))[: len(train) // 2])]
-    return RowsCheck(heldout, full, select_mixture(half, heldout, rng).fit)
+    return RowsCheck(heldout, full, select_mixture(half, heldout, rng).fit,
+                     len(train) / (len(train) + len(heldout)))

@@ -25,6 +25,7 @@ from torch import Tensor
 
 if TYPE_CHECKING:
     from ..settings import Settings
+    from .mixture_fit import RowsCheck
 
 __all__ = ["Reference", "UniformBox", "Gaussian", "Marginals", "location_scale_fit_gap",
            "per_distinct"]
@@ -107,13 +108,11 @@ class Reference:
         critics must learn; ``None`` for a reference whose fit has no such limit."""
         return None
 
-    def rows_gains(self, masks: np.ndarray) -> list[np.ndarray | None] | None:
-        """Per member, how much better a fit on all its fitting rows scores held-out rows
-        than one on half of them: ``ln q_full - ln q_half`` per held-out row on each
-        column set of ``masks`` (H, D), (m, H) nats, or ``None`` for a member without
-        that check (:class:`~minee.training.mixture_fit.RowsCheck`); ``None`` for a
-        reference with no such check. A reading that still moves when the rows double
-        is not converged in the sample size."""
+    def rows_check(self, member: int) -> RowsCheck | None:
+        """Member ``member``'s check of whether the reference's reading still moves when
+        its fitting rows double (:class:`~minee.training.mixture_fit.RowsCheck`), or
+        ``None`` (no such check: a reference whose few parameters settle on far fewer
+        rows)."""
         return None
 
     def tails(self) -> tuple[Tensor, Tensor, Tensor] | None:
