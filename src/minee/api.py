@@ -41,8 +41,9 @@ def mutual_information(x: Any, y: Any, *, method: str = "minee", seed: int | Non
     and of the training rows' optimism, calibrated on problems with known answers:
     :func:`minee.estimation.readout.bias_allowance`); ``.ci`` is the 95% interval
     ``value +- 1.96 sqrt(stderr^2 + bias^2)``, one side longer where the reference's
-    reading still moves with the rows (flagged ``shape_unresolved``). ``null=True`` adds a permutation null (the
-    same estimate with Y's rows shuffled) as ``.null``; ``.diagnostics`` flags
+    reading still moves with the rows (flagged ``shape_unresolved``). ``null=True`` adds a
+    permutation null (the same estimate with Y's rows shuffled) as ``.null``;
+    ``.diagnostics`` flags
     ``noise_level`` when the estimate does not stand out from it (or, without a null, when
     its interval reaches 0).
 
