@@ -125,9 +125,11 @@ def test_a_curved_mi_still_moving_with_the_rows_is_flagged_and_a_settled_one_is_
     assert "doubled" in est.diagnostics["shape_unresolved"]
     # its interval reaches up by what is left of the move: longer above the value
     assert est.ci[1] - est.value > est.value - est.ci[0] + 0.01
+    assert est.ci[1] - est.value == pytest.approx(est.value - est.ci[0] + est.reach)
+    assert est.to_dict()["reach"] == est.reach > 0
     z = true_mixture_rows(1000, 0)
-    assert "shape_unresolved" not in minee.mutual_information(z[:, :1], z[:, 1:], seed=0,
-                                                             **QUICK).diagnostics
+    settled = minee.mutual_information(z[:, :1], z[:, 1:], seed=0, **QUICK)
+    assert "shape_unresolved" not in settled.diagnostics and settled.reach == 0.0
 
 
 def test_an_entropy_still_falling_with_the_rows_reaches_down() -> None:

@@ -100,10 +100,14 @@ class Estimate:
             for an entropy a share per column
             (:func:`minee.estimation.readout.entropy_allowance`), each calibrated on
             problems with known answers; NaN for a non-finite value.
-        ci: 95% interval ``value +- 1.96 sqrt(stderr^2 + bias^2)`` (an MI interval lying
-            wholly below 0 is stretched up to 0; where the reading has not converged in
-            the rows, flagged ``shape_unresolved``, one side reaches further by the move
-            the flag states) or ``None``.
+        ci: 95% interval ``value +- 1.96 sqrt(stderr^2 + bias^2)``, its side in the
+            direction of ``reach`` longer by ``|reach|`` (an MI interval lying wholly
+            below 0 is stretched up to 0), or ``None``.
+        reach: how much further ``ci`` reaches on one side, nats, signed (up where
+            positive): where the reference's own reading still moved when its fitting
+            rows doubled and the critics did not make up the move (flagged
+            ``shape_unresolved``), what a bias falling as 1/rows leaves of it
+            (:class:`minee.convergence.RowsMove`); else 0.
         quantity: what was estimated (``"mutual_information"``, ``"entropy"``, ...).
         null: the same estimator on the sample with Y's rows shuffled (the dependence
             destroyed, the marginals kept), nats: the level an estimate of no dependence
@@ -132,6 +136,7 @@ class Estimate:
     stderr: float | None = None
     bias: float = 0.0
     ci: tuple[float, float] | None = None
+    reach: float = 0.0
     quantity: str = "mutual_information"
     null: float | None = None
     null_stderr: float | None = None
@@ -161,6 +166,7 @@ class Estimate:
             "stderr": clean(self.stderr),
             "bias": clean(self.bias),
             "ci": None if self.ci is None else [clean(self.ci[0]), clean(self.ci[1])],
+            "reach": clean(self.reach),
             "entropies": {k: clean(v) for k, v in self.entropies.items()},
             "divergences": {k: clean(v) for k, v in self.divergences.items()},
             "members": [clean(v) for v in self.members],

@@ -191,6 +191,7 @@ def _estimate(run: Run, t: _Terms, p: int) -> Estimate:
         divergences={h: float(v) for h, v in per_head(avg(t.divergences)).items()},
         history=history, diagnostics=flags, members=members, stderr=error, bias=bias,
         ci=interval(value, error, least=0.0 if mi else None, bias=bias, reach=move.reach),
+        reach=move.reach,
         quantity=run.quantity,
         preprocess=run.transform(p), budget=run.budget, seed=run.seed,
         discrete=run.discrete_columns(p), rows=int(run.data.shape[1]))
