@@ -87,6 +87,12 @@ def test_shape_checks_name_each_reason_and_the_reach() -> None:
     assert "most components" in both and "doubled" in both
 
 
+def test_a_downward_reach_to_0_is_noise_level() -> None:
+    assert diagnostics.noise_checks(0.3, 0.05) == {}
+    assert "noise_level" in diagnostics.noise_checks(0.3, 0.05, reach=-0.25)
+    assert diagnostics.noise_checks(0.3, 0.05, reach=0.25) == {}
+
+
 def test_the_interval_reaches_further_on_the_side_of_the_move() -> None:
     low, high = interval(1.0, 0.05, least=0.0)
     assert interval(1.0, 0.05, least=0.0, reach=0.2) == (low, pytest.approx(high + 0.2))

@@ -206,18 +206,20 @@ def ceiling_checks(value: float, rows: int, ceiling: float | None = None) -> dic
 
 
 def noise_checks(value: float, stderr: float | None, null: float | None = None,
-                 null_stderr: float | None = None, *, bias: float = 0.0) -> dict[str, str]:
+                 null_stderr: float | None = None, *, bias: float = 0.0,
+                 reach: float = 0.0) -> dict[str, str]:
     """Flag an (conditional) MI estimate that does not stand out from noise.
 
     With a permutation null (the estimate on shuffled Y), the estimate is at noise level
     when it is not above the null by 1.96 combined standard errors (the null is estimated
     the same way, so the comparison leaves the bias allowance out); without one, when its
-    95% interval (bias allowance included) reaches 0.
+    95% interval (bias allowance and a downward reach included) reaches 0.
 
     Arguments:
         value, stderr: the estimate and its standard error, nats.
         null, null_stderr: the permutation-null estimate and its standard error, nats.
         bias: the estimate's bias allowance, nats (:func:`minee.estimation.readout.bias_allowance`).
+        reach: how much further its interval reaches on one side (:attr:`Estimate.reach`).
     """
     if not np.isfinite(value):
         return {}
@@ -231,11 +233,11 @@ def noise_checks(value: float, stderr: float | None, null: float | None = None,
             "clipped, so that averages over repeats stay unbiased)")
     if stderr is None:
         return flags
-    return {**flags, **_noise_level(value, stderr, null, null_stderr, bias)}
+    return {**flags, **_noise_level(value, stderr, null, null_stderr, bias, reach)}
 
 
 def _noise_level(value: float, stderr: float, null: float | None,
-                 null_stderr: float | None, bias: float) -> dict[str, str]:
+                 null_stderr: float | None, bias: float, reach: float) -> dict[str, str]:
     if null is not None and null_stderr is not None and np.isfinite(null):
         margin = Z95 * float(np.hypot(stderr, null_stderr))
         if value - null <= margin:
@@ -245,12 +247,13 @@ def _noise_level(value: float, stderr: float, null: float | None,
                 "at this sample size")}
         return {}
     half = Z95 * float(np.hypot(stderr, bias))
-    if value - half <= 0 and bias > stderr:
+    low = value - half + min(reach, 0.0)
+    if low <= 0 and bias > stderr:
         return {"noise_level": (
             f"the estimate ({value:.3g} +- {half:.2g} nats, mostly the allowance for the "
             "critic's bias: its training-row reading is far from the held-out one) is not "
             "distinguishable from 0; pass null=True to compare with a permutation null")}
-    if value - half <= 0:
+    if low <= 0:
         return {"noise_level": (
             f"the estimate ({value:.3g} +- {half:.2g} nats) is not distinguishable "
             "from 0 at this sample size; pass null=True for a permutation (shuffled Y) null "

@@ -106,8 +106,8 @@ class Estimate:
         reach: how much further ``ci`` reaches on one side, nats, signed (up where
             positive): where the reference's own reading still moved when its fitting
             rows doubled and the critics did not make up the move (flagged
-            ``shape_unresolved``), what a bias falling as 1/rows leaves of it
-            (:class:`minee.convergence.RowsMove`); else 0.
+            ``shape_unresolved``), what a bias falling as 1/rows leaves of it less the
+            critics' correction (:class:`minee.convergence.RowsMove`); else 0.
         quantity: what was estimated (``"mutual_information"``, ``"entropy"``, ...).
         null: the same estimator on the sample with Y's rows shuffled (the dependence
             destroyed, the marginals kept), nats: the level an estimate of no dependence
@@ -136,7 +136,6 @@ class Estimate:
     stderr: float | None = None
     bias: float = 0.0
     ci: tuple[float, float] | None = None
-    reach: float = 0.0
     quantity: str = "mutual_information"
     null: float | None = None
     null_stderr: float | None = None
@@ -145,6 +144,7 @@ class Estimate:
     seed: int | None = None
     discrete: tuple[int, ...] = ()
     rows: int | None = None
+    reach: float = 0.0
 
     @property
     def symbol(self) -> str:

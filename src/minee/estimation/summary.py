@@ -60,7 +60,8 @@ def summarise(run: Run) -> list[Estimate]:
             est = replace(est, null=null.value, null_stderr=null.stderr)
         if run.quantity != "entropy":
             est.diagnostics.update(diagnostics.noise_checks(
-                est.value, est.stderr, est.null, est.null_stderr, bias=est.bias))
+                est.value, est.stderr, est.null, est.null_stderr, bias=est.bias,
+                reach=est.reach))
             est.diagnostics.update(diagnostics.ceiling_checks(
                 est.value, evaluation_rows(run.engine).shape[1], _ceiling(run)))
         results.append(est)

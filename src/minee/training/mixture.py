@@ -101,7 +101,8 @@ class GaussianMixture(Reference):
         dim = fits[0].means.shape[1]
         self._limited = np.zeros(len(fits), bool) if limited is None else np.array(limited)
         self._checks = [None] * len(fits) if checks is None else list(checks)
-        self._made: dict[int, RowsCheck] = {}  # by the maker's id: members share makers
+        # by maker (a partial hashes by identity, kept through pickling): members share one
+        self._made: dict[Callable[[], RowsCheck], RowsCheck] = {}
         stacked = _padded(fits, dim)
         device = like.device
 
@@ -150,9 +151,9 @@ class GaussianMixture(Reference):
         make = self._checks[member]
         if make is None:
             return None
-        if id(make) not in self._made:
-            self._made[id(make)] = make()
-        return self._made[id(make)]
+        if make not in self._made:
+            self._made[make] = make()
+        return self._made[make]
 
     def fit_correction(self, masks: Tensor) -> Tensor:
         """The mixture was fitted to these rows: half its parameter count on each column
