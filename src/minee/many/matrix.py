@@ -112,15 +112,15 @@ def mi_matrix(data: Any, columns: Sequence[Hashable] | None = None, *,
         {args}
 
     Returns:
-        A symmetric pandas DataFrame (C, C) of MI in nats indexed by the column labels.
-        The diagonal is NaN: $I(X;X)$ is infinite for a continuous variable. ``.attrs``
-        holds plain-Python extras: ``"entropy"`` (label -> the column's entropy in nats
-        as the table read it: after rank-t scores, those of the scores), ``"preprocess"``
-        (that scale: ``"rank-t"`` or ``"standardize"``, the data's own), ``"stderr"``
-        (label -> label -> standard error of the MI over evaluation rows and ensemble
-        members, nats; ``pandas.DataFrame(m.attrs["stderr"])`` is its matrix; critic bias
-        is not in it), ``"seed"`` and ``"diagnostics"`` ("a ~ b" or column label -> flags,
-        only those with flags; a :class:`~minee.MineeWarning` says when there are any).
+        A symmetric pandas DataFrame (C, C) of MI in nats indexed by the column labels,
+        NaN on the diagonal ($I(X;X)$ is infinite). ``.attrs``: ``"entropy"`` (label ->
+        the column's entropy in nats as the table read it: after rank-t scores, the
+        scores'), ``"preprocess"`` (that scale: ``"rank-t"`` or ``"standardize"``),
+        ``"stderr"`` (label -> label -> standard error of the MI over evaluation rows and
+        members, nats, no critic bias; ``pandas.DataFrame`` of it is its matrix), ``"seed"``
+        and ``"diagnostics"`` ("a ~ b" or label -> flags, only those with flags; a pair's,
+        and their numbers, are its two-column entropy's; a warning says when there are
+        any).
 
     Example:
         >>> import numpy as np, pandas as pd, minee
