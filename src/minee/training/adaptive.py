@@ -115,9 +115,7 @@ class Adaptive(Reference):
     def rows_check(self, member: int) -> RowsCheck | None:
         """The member's mixture's rows check (a member keeping the t has none: a t's few
         parameters settle on far fewer rows)."""
-        if self.mixture is None or not bool(self.chosen[member]):
-            return None
-        return self.mixture.rows_check(member)
+        return None if self.mixture is None else self.mixture.rows_check(member)
 
     def tails(self) -> tuple[Tensor, Tensor, Tensor]:
         """The Student-t's tails: the critics read their inputs in its units either way."""

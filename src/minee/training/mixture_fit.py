@@ -82,11 +82,10 @@ def mixture_log_density(z: np.ndarray, fit: MixtureFit) -> np.ndarray:
     return _logsumexp(_component_log_densities(z, fit))
 
 
-def marginal(fit: MixtureFit, columns: np.ndarray) -> MixtureFit:
-    """The mixture's marginal on ``columns`` (indices or a boolean mask of d): the same
+def marginal(fit: MixtureFit, mask: np.ndarray) -> MixtureFit:
+    """The mixture's marginal on the columns of the boolean ``mask`` (d,): the same
     weights, each component's sub-mean and sub-covariance."""
-    idx = np.flatnonzero(columns) if columns.dtype == bool else columns
-    return MixtureFit(fit.weights, fit.means[:, idx], fit.covs[:, idx][:, :, idx])
+    return MixtureFit(fit.weights, fit.means[:, mask], fit.covs[:, mask][:, :, mask])
 
 
 def _m_step(z: np.ndarray, resp: np.ndarray, ridge: np.ndarray) -> MixtureFit:
