@@ -27,7 +27,7 @@ __all__ = ["MixtureFit", "Selection", "RowsCheck", "fit_mixture", "select_mixtur
            "SIZES"]
 
 #: the component counts tried, in order; the search stops after two sizes without a
-#: held-out gain
+#: held-out gain (:func:`select_mixture`'s ``patience``)
 SIZES = (1, 2, 4, 8, 16, 32)
 _ROWS_PER_PARAMETER = 8  # a size is tried only with this many training rows per parameter
 _EM_STEPS, _TOL = 100, 1e-4  # mean log-likelihood change (nats) that ends EM
@@ -164,16 +164,19 @@ class Selection(NamedTuple):
     check: Callable[[], RowsCheck] | None = None
 
 
-def select_mixture(train: np.ndarray, heldout: np.ndarray, rng: np.random.Generator
-                   ) -> Selection:
+def select_mixture(train: np.ndarray, heldout: np.ndarray, rng: np.random.Generator, *,
+                   sizes: tuple[int, ...] = SIZES, patience: int | None = 2) -> Selection:
     """The mixture size with the best held-out log-likelihood, and that fit.
 
-    Sizes of :data:`SIZES` are tried in order while the training rows number at least
-    eight per parameter; the search stops after two sizes without a gain.
+    Sizes are tried in order while the training rows number at least eight per
+    parameter; the search stops after ``patience`` sizes without a gain.
 
     Arguments:
         train: rows to fit on, (n, d).
         heldout: rows to score on, (m, d).
+        sizes: the component counts to try, increasing.
+        patience: sizes tried without a held-out gain before the search stops; ``None``
+            tries every size the rows support.
 
     Returns:
         :class:`Selection`: the best size's fit on ``train``, its held-out ``ln p`` per
@@ -182,7 +185,7 @@ def select_mixture(train: np.ndarray, heldout: np.ndarray, rng: np.random.Genera
     n, d = train.shape
     tried: list[tuple[MixtureFit, np.ndarray]] = []
     best, out_of_rows = 0, False
-    for k in SIZES:
+    for k in sizes:
         if not can_fit(k, d, n):
             out_of_rows = True
             break
@@ -190,7 +193,7 @@ def select_mixture(train: np.ndarray, heldout: np.ndarray, rng: np.random.Genera
         tried.append((fit, mixture_log_density(heldout, fit)))
         if tried[-1][1].mean() > tried[best][1].mean():
             best = len(tried) - 1
-        elif len(tried) - 1 - best == 2:
+        elif len(tried) - 1 - best == patience:
             break
     # the rows ended a search still gaining (by 2 standard errors, as choices here demand);
     # the end of SIZES is not the rows' limit (32 components outnumber most laws' modes)
@@ -234,8 +237,15 @@ def rows_check(train: np.ndarray, heldout: np.ndarray, full: MixtureFit, seed: i
                ) -> RowsCheck:
     """The :class:`RowsCheck` of ``full`` (fitted, its size chosen, on ``train`` (n, d)):
     a mixture chosen by :func:`select_mixture` on a seeded half of ``train``, both scored
-    on ``heldout`` (m, d)."""
+    on ``heldout`` (m, d).
+
+    The half tries every size up to ``full``'s, without the early stop: a search that
+    stops after two sizes without a gain can end at 2 components where the full one,
+    searching on, found 16, and the check would then read the early stop, not the rows.
+    """
     rng = np.random.default_rng(seed)
     half = train[np.sort(rng.permutation(len(train))[: len(train) // 2])]
-    return RowsCheck(heldout, full, select_mixture(half, heldout, rng).fit,
+    upto = tuple(k for k in SIZES if k <= len(full.weights))
+    return RowsCheck(heldout, full, select_mixture(half, heldout, rng, sizes=upto,
+                                                   patience=None).fit,
                      len(train) / (len(train) + len(heldout)))
