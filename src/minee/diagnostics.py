@@ -155,7 +155,8 @@ def settings_checks(lr: float) -> dict[str, str]:
         "little and the estimate is mostly the reference's part; lower lr")}
 
 
-def shape_checks(limited: bool, move: RowsMove | None = None) -> dict[str, str]:
+def shape_checks(limited: bool, move: RowsMove | None = None,
+                 not_elliptical: str | None = None) -> dict[str, str]:
     """Flag an estimate whose reference could not resolve the law's shape on these rows:
     the critics, which must then learn the rest, rarely do (a curved ridge, concentric
     shells).
@@ -165,8 +166,11 @@ def shape_checks(limited: bool, move: RowsMove | None = None) -> dict[str, str]:
             gaining (:meth:`minee.training.references.Reference.shape_limited`).
         move: how the reference's reading moved when its rows doubled, against what the
             critics corrected (:class:`minee.convergence.RowsMove`).
+        not_elliptical: where the rows are clearly not elliptical while the reference
+            is, the test in words
+            (:meth:`minee.training.ellipticity.RadiusDirection.reason`).
     """
-    reasons = []
+    reasons = [] if not_elliptical is None else [not_elliptical]
     if limited:
         reasons.append(
             "the mixture reference reached the most components these rows support, and "
@@ -177,9 +181,9 @@ def shape_checks(limited: bool, move: RowsMove | None = None) -> dict[str, str]:
         return {}
     return {"shape_unresolved": (
         "; ".join(reasons) + ": the law has more shape than the fit resolves on these "
-        "rows, and the estimate is likely off on the side the reading was moving (most "
-        "often an MI low, an entropy high), possibly by more than its interval; estimate "
-        "on more rows, or read it with that caution")}
+        "rows, and the estimate is likely off (most often an MI low, an entropy high; on "
+        "the side the reading moved, where it moved), possibly by more than its interval; "
+        "estimate on more rows, or read it with that caution")}
 
 
 def ceiling_checks(value: float, rows: int, ceiling: float | None = None) -> dict[str, str]:

@@ -18,6 +18,7 @@ from .. import diagnostics
 from ..convergence import RowsMove
 from ..data.preprocessing import RANK_TRANSFORMS
 from ..results import Estimate, History
+from ..training.ellipticity import learned, radius_direction
 from .model import Run
 from .readout import (
     bias_allowance,
@@ -120,7 +121,8 @@ def _allowance(run: Run, t: _Terms, sl: slice, finite: np.ndarray, value: float)
 def _flags(run: Run, t: _Terms, p: int, sl: slice, finite: np.ndarray, history: History,
            value: float, move: RowsMove) -> dict[str, str]:
     """The diagnostics of problem ``p`` (its members ``sl``, the ``finite`` ones): of its
-    data, its training, its settings and its reference (``move``: its rows check)."""
+    data, its training, its settings and its reference (``move``: its rows check; for an
+    MI, whether its rows are elliptical where the reference assumes so)."""
     # the finite members' last training reading, as for the value
     train_value = float(np.nanmean(t.train_values[sl][finite])) if finite.any() else math.nan
     flags = diagnostics.data_checks(run.data[p % run.data.shape[0]],
@@ -132,9 +134,25 @@ def _flags(run: Run, t: _Terms, p: int, sl: slice, finite: np.ndarray, history: 
         stopped_early=run.engine.stopped_early, heldout=history.heldout is not None))
     flags.update(diagnostics.settings_checks(run.settings.lr))
     limited = run.reference.shape_limited()
-    flags.update(diagnostics.shape_checks(limited is not None and bool(limited[sl].any()),
-                                          move))
+    flags.update(diagnostics.shape_checks(
+        limited is not None and bool(limited[sl].any()), move,
+        _not_elliptical(run, t, p, sl.start, finite, move.correction)))
     return flags
+
+
+def _not_elliptical(run: Run, t: _Terms, p: int, member: int, finite: np.ndarray,
+                    correction: float) -> str | None:
+    """Where problem ``p``'s MI is the reading of an elliptical reference (``member``'s)
+    to which the critics added nothing (``correction``, nats), and its rows are clearly
+    not elliptical, the test in words (:mod:`minee.training.ellipticity`); else ``None``.
+    Made only where it could flag: an entropic MI, not a null, with finite members."""
+    if (run.quantity != "mutual_information" or t.entropies is None
+            or p >= run.data.shape[0] or not finite.any() or learned(correction)):
+        return None
+    centre = run.reference.elliptical_centre(member)
+    test = None if centre is None else radius_direction(
+        np.asarray(run.data[p], dtype=np.float64), centre, run.settings.seed)
+    return test.reason(correction) if test is not None and test.missed(correction) else None
 
 
 def _rows_move(run: Run, t: _Terms, sl: slice, finite: np.ndarray) -> RowsMove:
@@ -144,14 +162,15 @@ def _rows_move(run: Run, t: _Terms, sl: slice, finite: np.ndarray) -> RowsMove:
     reading (the ``finite`` members'), nats; no move where no member has a check."""
     checks = {id(c): c for m in range(sl.start, sl.stop)
               if (c := run.reference.rows_check(m)) is not None}
+    critics = -run.heads.signed_sum(t.divergences[sl][finite])
+    correction = float(critics.mean()) if critics.size else 0.0
     if not checks:
-        return RowsMove()
+        return RowsMove(correction=correction)
     # the target is a signed sum of -ln q per row: a likelier fit lowers an entropy
     moves = [-run.heads.signed_sum(c.gains(run.heads.masks)) for c in checks.values()]
     moved = float(np.mean([m.mean() for m in moves]))
     error = float(np.mean([m.std(ddof=1) / math.sqrt(len(m)) for m in moves]))
-    critics = -run.heads.signed_sum(t.divergences[sl][finite])
-    return RowsMove(moved, error, float(critics.mean()) if critics.size else 0.0,
+    return RowsMove(moved, error, correction,
                     float(np.mean([c.share for c in checks.values()])))
 
 

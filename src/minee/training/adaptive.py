@@ -117,6 +117,11 @@ class Adaptive(Reference):
         parameters settle on far fewer rows)."""
         return None if self.mixture is None else self.mixture.rows_check(member)
 
+    def elliptical_centre(self, member: int) -> np.ndarray | None:
+        """The member's t's, where it keeps the t (a mixture carries more than an
+        ellipse)."""
+        return None if bool(self.chosen[member]) else self.student.elliptical_centre(member)
+
     def tails(self) -> tuple[Tensor, Tensor, Tensor]:
         """The Student-t's tails: the critics read their inputs in its units either way."""
         return self.student.tails()

@@ -115,6 +115,13 @@ class Reference:
         rows)."""
         return None
 
+    def elliptical_centre(self, member: int) -> np.ndarray | None:
+        """Where member ``member``'s reference carries no dependence but an ellipse's (a
+        joint Student-t), its fitted centre (D,) on the rows it was fitted to, against
+        which :func:`~minee.training.ellipticity.radius_direction` tests them; else
+        ``None``."""
+        return None
+
     def tails(self) -> tuple[Tensor, Tensor, Tensor] | None:
         """Per member and column a fitted centre, unit and tail degrees of freedom, each
         (P, D), of a heavy-tailed reference, or ``None`` (no tails fitted): what

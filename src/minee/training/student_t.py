@@ -165,6 +165,13 @@ class StudentT(Reference):
         self.dim = dim
         self.rows = data.shape[1]
 
+    def elliptical_centre(self, member: int) -> np.ndarray | None:
+        """The location (D,) of member ``member``'s joint t, which carries no dependence
+        but an ellipse's; ``None`` for a product of per-variable fits or one variable."""
+        if bool(self.product[member]) or len(self.groups) < 2:
+            return None
+        return self.mean[member].detach().cpu().double().numpy()
+
     def fit_correction(self, masks: Tensor) -> Tensor:
         """The location and scale were fitted to these rows: see
         :func:`~minee.training.references.location_scale_fit_gap` (the degrees of freedom add a
