@@ -79,10 +79,10 @@ def test_both_thresholds_must_pass_and_what_cannot_be_tested_is_not() -> None:
     assert not RadiusDirection(1.2, 0.005).rejects  # what fitting the scatter leaves
     assert not RadiusDirection(3.0, 0.05).rejects  # a large ratio on a few columns
     # critics that moved the reading, either way, learned some of the rest: no flag
-    assert RadiusDirection(60.0, 0.005).missed(-0.003)
+    assert RadiusDirection(60.0, 0.005).rejects and not learned(-0.003)
     for moved in (0.6, -0.5):
-        assert not RadiusDirection(60.0, 0.005).missed(moved) and learned(moved)
-    assert not learned(0.0) and not RadiusDirection(1.0, 0.5).missed(0.0)
+        assert learned(moved)
+    assert not learned(0.0) and not RadiusDirection(1.0, 0.5).rejects
     assert can_test(56, 10) and not can_test(55, 10)
     rng = np.random.default_rng(0)
     assert radius_direction(rng.standard_normal((55, 10)), np.zeros(10), 0) is None

@@ -152,7 +152,7 @@ def _not_elliptical(run: Run, t: _Terms, p: int, member: int, finite: np.ndarray
     centre = run.reference.elliptical_centre(member)
     test = None if centre is None else radius_direction(
         np.asarray(run.data[p], dtype=np.float64), centre, run.settings.seed)
-    return test.reason(correction) if test is not None and test.missed(correction) else None
+    return test.reason(correction) if test is not None and test.rejects else None
 
 
 def _rows_move(run: Run, t: _Terms, sl: slice, finite: np.ndarray) -> RowsMove:

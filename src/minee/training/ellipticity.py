@@ -13,7 +13,7 @@ fitted on the same rows, it leaves a small dependence of its own in many columns
 statistic reads 1.1-1.2 times its null mean on Gaussians in 20-40 columns), hence a least
 ratio besides the p-value. A law that is not elliptical says nothing of the estimate where
 the critics learned what the t missed (a parabola under noise: they add 0.6 nats, right):
-only an MI to which they added nothing is flagged (:meth:`RadiusDirection.missed`).
+only an MI to which they added nothing is tested (:func:`learned`).
 
 numpy float64 on one member's rows (n, d).
 """
@@ -55,11 +55,6 @@ class RadiusDirection(NamedTuple):
     def rejects(self) -> bool:
         """Whether the sample is clearly not elliptical (both thresholds passed)."""
         return self.p <= ALPHA and self.ratio >= LEAST_RATIO
-
-    def missed(self, correction: float) -> bool:
-        """Whether an MI read off the elliptical reference misses what the rows hold: they
-        are clearly not elliptical and the critics learned nothing (:func:`learned`)."""
-        return self.rejects and not learned(correction)
 
     def reason(self, correction: float) -> str:
         """The test in words, for the ``shape_unresolved`` flag, with what the critics
